@@ -1,0 +1,49 @@
+"""Write a Dataset to a directory: one file per table, atomically as a whole."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from creator_audit.atomic import atomic_directory, atomic_path
+from creator_audit.dataset.types import Dataset
+
+FORMATS = ("parquet", "csv")
+
+
+def write_table(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+    """Write one frame to ``path`` (``.csv`` or ``.parquet`` by extension), atomically."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        _write_frame(frame, tmp, path.suffix.lstrip("."))
+
+
+def write_dataset(dataset: Dataset, out_dir: str | os.PathLike[str], fmt: str = "parquet") -> Path:
+    """Write every present table as ``<table>.<fmt>`` into ``out_dir``, replacing it atomically."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    out_dir = Path(out_dir)
+    with atomic_directory(out_dir) as tmp:
+        for name, frame in dataset.tables().items():
+            _write_frame(frame, tmp / f"{name}.{fmt}", fmt)
+    return out_dir
+
+
+def _write_frame(frame: pd.DataFrame, path: Path, fmt: str) -> None:
+    if fmt == "parquet":
+        # Fixed writer options so that the same frame always gives the same bytes.
+        frame.to_parquet(path, index=False, engine="pyarrow", compression="zstd")
+    elif fmt == "csv":
+        out = frame.copy()
+        for col in out.columns:
+            if isinstance(out[col].dtype, pd.DatetimeTZDtype):
+                out[col] = (
+                    out[col]
+                    .dt.strftime("%Y-%m-%dT%H:%M:%S%z")
+                    .str.replace(r"(\d\d)(\d\d)$", r"\1:\2", regex=True)
+                )
+        out.to_csv(path, index=False)
+    else:
+        raise ValueError(f"cannot write {path}: unknown extension {fmt!r}; use .csv or .parquet")

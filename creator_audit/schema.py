@@ -1,0 +1,139 @@
+"""The dataset tables of the public contract (CONTRACT.md §1), as data.
+
+Everything that reads, validates, writes or simulates a dataset takes its column names and kinds
+from here, so the contract is spelled out once.
+
+Canonical in-memory dtypes, produced by ``creator_audit.dataset.read_dataset`` and by the simulator:
+
+- ``str``        ids and text: pandas string dtype (``"str"``)
+- ``count``      required non-negative integer: ``int64``
+- ``timestamp``  ``datetime64[ns, UTC]``
+- ``int`` / ``bool`` optional numeric traits: ``float64`` (1.0 / 0.0 for booleans, NaN when
+  missing), so a missing value stays missing all the way into the features, never 0 or False.
+- ``label`` / ``kind``: ``str`` restricted to the values below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+LABELS: tuple[str, ...] = ("genuine", "fake_followers", "engagement_pod", "bot_engagement")
+ENGAGEMENT_KINDS: tuple[str, ...] = ("like", "comment")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str  # one of: str, count, timestamp, int, bool, label, kind
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    required: bool = False
+    unique: tuple[str, ...] = ()  # column(s) whose values (jointly) must be unique
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def required_columns(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+
+_PROFILE_TRAITS = (
+    Column("username", "str", required=False),
+    Column("bio_length", "int", required=False),
+    Column("has_profile_pic", "bool", required=False),
+    Column("is_private", "bool", required=False),
+    Column("has_external_url", "bool", required=False),
+)
+
+CREATORS = Table(
+    "creators",
+    (
+        Column("creator_id", "str"),
+        Column("followers", "count"),
+        Column("following", "count"),
+        Column("media_count", "count"),
+        Column("snapshot_at", "timestamp", required=False),
+        *_PROFILE_TRAITS,
+        Column("is_verified", "bool", required=False),
+    ),
+    required=True,
+    unique=("creator_id",),
+)
+
+POSTS = Table(
+    "posts",
+    (
+        Column("creator_id", "str"),
+        Column("post_id", "str"),
+        Column("posted_at", "timestamp"),
+        Column("likes", "count"),
+        Column("comments", "count"),
+        Column("comments_disabled", "bool", required=False),
+        Column("hashtags", "int", required=False),
+        Column("has_location", "bool", required=False),
+    ),
+    required=True,
+    unique=("post_id",),
+)
+
+ENGAGEMENTS = Table(
+    "engagements",
+    (
+        Column("post_id", "str"),
+        Column("actor_id", "str"),
+        Column("kind", "kind"),
+        Column("at", "timestamp"),
+        Column("text", "str", required=False),
+    ),
+)
+
+FOLLOWER_COUNTS = Table(
+    "follower_counts",
+    (
+        Column("creator_id", "str"),
+        Column("at", "timestamp"),
+        Column("followers", "count"),
+    ),
+    unique=("creator_id", "at"),
+)
+
+FOLLOWER_SAMPLES = Table(
+    "follower_samples",
+    (
+        Column("creator_id", "str"),
+        Column("account_id", "str"),
+        Column("followers", "count"),
+        Column("following", "count"),
+        Column("media_count", "count"),
+        *_PROFILE_TRAITS,
+    ),
+    unique=("creator_id", "account_id"),
+)
+
+LABELS_TABLE = Table(
+    "labels",
+    (
+        Column("creator_id", "str"),
+        Column("label", "label"),
+    ),
+    unique=("creator_id",),
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (CREATORS, POSTS, ENGAGEMENTS, FOLLOWER_COUNTS, FOLLOWER_SAMPLES, LABELS_TABLE)
+}
+OPTIONAL_TABLES: tuple[str, ...] = tuple(name for name, t in TABLES.items() if not t.required)

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The test command: lint, then the whole test suite. Works on a fresh clone.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+ruff check .
+ruff format --check .
+pytest "$@"
