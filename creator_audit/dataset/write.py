@@ -39,11 +39,15 @@ def _write_frame(frame: pd.DataFrame, path: Path, fmt: str) -> None:
         out = frame.copy()
         for col in out.columns:
             if isinstance(out[col].dtype, pd.DatetimeTZDtype):
-                out[col] = (
-                    out[col]
-                    .dt.strftime("%Y-%m-%dT%H:%M:%S%z")
-                    .str.replace(r"(\d\d)(\d\d)$", r"\1:\2", regex=True)
-                )
+                out[col] = _iso_utc(out[col])
         out.to_csv(path, index=False)
     else:
         raise ValueError(f"cannot write {path}: unknown extension {fmt!r}; use .csv or .parquet")
+
+
+def _iso_utc(values: pd.Series) -> pd.Series:
+    """ISO-8601 in UTC with an explicit offset; sub-second digits only where some value has them."""
+    utc = values.dt.tz_convert("UTC")
+    fractional = (utc.dt.microsecond.fillna(0) != 0) | (utc.dt.nanosecond.fillna(0) != 0)
+    pattern = "%Y-%m-%dT%H:%M:%S.%f+00:00" if fractional.any() else "%Y-%m-%dT%H:%M:%S+00:00"
+    return utc.dt.strftime(pattern)

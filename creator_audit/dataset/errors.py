@@ -1,0 +1,63 @@
+"""What is wrong with a dataset, said so that a user can find and fix it.
+
+Every problem names the file (or payload part), the 1-based data row and the column at fault, so
+the command line can print one line and the HTTP API can answer 422 with the field, from the same
+object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+MAX_PROBLEMS = 50
+"""How many problems a DatasetError keeps; past that, more detail does not help fix a file."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a dataset.
+
+    ``row`` is the 1-based data row (the header is not counted), or None when the problem is about
+    a whole file or column; ``column`` is None when the problem is about a whole file.
+    """
+
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = []
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column {self.column!r}")
+        location = f"{self.file}: {', '.join(where)}" if where else self.file
+        return f"{location}: {self.message}"
+
+
+class DatasetError(ValueError):
+    """A dataset that must not be used: it holds every problem found (up to ``MAX_PROBLEMS``).
+
+    ``str(err)`` is one line (the first problem, plus how many more there are), which is what a
+    command line prints; callers that want all of them read ``problems``.
+    """
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        found = list(problems)
+        if not found:
+            raise ValueError("DatasetError needs at least one problem")
+        self.problems: list[Problem] = found[:MAX_PROBLEMS]
+        self.total: int = len(found)
+        super().__init__(self._summary())
+
+    def _summary(self) -> str:
+        more = self.total - 1
+        if more == 0:
+            return str(self.problems[0])
+        noun = "problem" if more == 1 else "problems"
+        return f"{self.problems[0]} (and {more} more {noun})"
+
+    def __str__(self) -> str:
+        return self._summary()

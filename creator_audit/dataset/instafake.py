@@ -1,0 +1,127 @@
+"""The real, genuine Instagram accounts of InstaFake (Akyon & Kalfaoglu 2019) as a Dataset.
+
+``nonautomated-genuine-part-a.json`` holds 350 real accounts with per-post likes, comments and
+upload times: the only real per-post data we have, used to check that genuine creators are not
+flagged. It is mapped onto the contract's tables and then goes through ``dataset_from_frames``
+like any other input, so real data meets exactly the checks synthetic data does. Fields the source
+does not have (username, profile picture, private, verified, snapshot time) stay missing: the
+features treat missing as missing, and inventing them would bias every check made with this data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from creator_audit.dataset.errors import DatasetError, Problem
+from creator_audit.dataset.types import Dataset
+from creator_audit.dataset.validate import dataset_from_frames
+
+__all__ = ["GENUINE_FILE", "default_shared_data_dir", "load_instafake_genuine"]
+
+GENUINE_FILE = Path("instafake") / "nonautomated-genuine-part-a.json"
+ID_PREFIX = "instafake-genuine-"
+
+# source field -> creators column. usernameLength / usernameDigitCount have no contract column but
+# are kept as extras: they are real signals about the username, which this source does not give.
+CREATOR_FIELDS = {
+    "userFollowerCount": "followers",
+    "userFollowingCount": "following",
+    "userMediaCount": "media_count",
+    "userBiographyLength": "bio_length",
+    "userHasExternalUrl": "has_external_url",
+    "usernameLength": "username_length",
+    "usernameDigitCount": "username_digits",
+}
+# per-post array field -> posts column; every array of a record has one entry per post.
+POST_FIELDS = {
+    "mediaUploadTimes": "posted_at",
+    "mediaLikeNumbers": "likes",
+    "mediaCommentNumbers": "comments",
+    "mediaCommentsAreDisabled": "comments_disabled",
+    "mediaHashtagNumbers": "hashtags",
+    "mediaHasLocationInfo": "has_location",
+}
+
+
+def default_shared_data_dir() -> Path:
+    """The shared real-data folder: ``$CREATOR_AUDIT_SHARED_DATA``, else ``../shared/data``."""
+    return Path(os.environ.get("CREATOR_AUDIT_SHARED_DATA", "../shared/data"))
+
+
+def load_instafake_genuine(path: str | os.PathLike[str] | None = None) -> Dataset:
+    """Load the InstaFake non-automated genuine accounts: creators, posts and labels (all genuine).
+
+    ``path`` defaults to ``instafake/nonautomated-genuine-part-a.json`` under
+    ``default_shared_data_dir()``. Creator ids are ``instafake-genuine-0000`` ... by record index;
+    post ids ``<creator_id>-p<j>`` by position in the record's arrays. Accounts without posts stay
+    as creators without posts. A missing or malformed file raises ``DatasetError`` naming it.
+    """
+    file = Path(path) if path is not None else default_shared_data_dir() / GENUINE_FILE
+    records = _read_records(file)
+    problems: list[Problem] = []
+    for index, record in enumerate(records):
+        _check_record(file.name, index, record, problems)
+    if problems:
+        raise DatasetError(problems)
+    creators = _creators(records)
+    raw = {
+        "creators": creators,
+        "posts": _posts(records, creators["creator_id"].tolist()),
+        "labels": pd.DataFrame({"creator_id": creators["creator_id"], "label": "genuine"}),
+    }
+    return dataset_from_frames(raw, {name: f"{file.name} ({name})" for name in raw})
+
+
+def _read_records(file: Path) -> list[dict[str, Any]]:
+    try:
+        records = json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DatasetError([Problem(str(file), None, None, "file not found")]) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DatasetError([Problem(str(file), None, None, f"cannot read: {exc}")]) from None
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        message = "expected a JSON list of account objects"
+        raise DatasetError([Problem(str(file), None, None, message)])
+    return records
+
+
+def _check_record(source: str, index: int, record: dict[str, Any], problems: list[Problem]) -> None:
+    """Every field present, and every per-post array as long as the others."""
+    for field in (*CREATOR_FIELDS, *POST_FIELDS):
+        if field not in record:
+            problems.append(Problem(source, index + 1, field, "field is missing"))
+    lengths = {f: len(record[f]) for f in POST_FIELDS if isinstance(record.get(f), list)}
+    for field in POST_FIELDS:
+        if field in record and field not in lengths:
+            problems.append(Problem(source, index + 1, field, "expected a list (one per post)"))
+    if len(set(lengths.values())) > 1:
+        shown = ", ".join(f"{f}={n}" for f, n in lengths.items())
+        problems.append(
+            Problem(source, index + 1, None, f"per-post lists differ in length: {shown}")
+        )
+
+
+def _creators(records: list[dict[str, Any]]) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {column: [r[field] for r in records] for field, column in CREATOR_FIELDS.items()}
+    )
+    ids = [f"{ID_PREFIX}{i:04d}" for i in range(len(records))]
+    frame.insert(0, "creator_id", pd.Series(ids, dtype="str"))
+    return frame
+
+
+def _posts(records: list[dict[str, Any]], creator_ids: list[str]) -> pd.DataFrame:
+    counts = np.array([len(r["mediaLikeNumbers"]) for r in records], dtype=np.int64)
+    owner = np.repeat(np.array(creator_ids, dtype=object), counts)
+    position = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    frame = pd.DataFrame({"creator_id": pd.Series(owner, dtype="str")})
+    frame["post_id"] = frame["creator_id"] + "-p" + pd.Series(position).astype("str")
+    for field, column in POST_FIELDS.items():
+        frame[column] = pd.Series([v for r in records for v in r[field]], dtype=object)
+    return frame

@@ -1,0 +1,179 @@
+"""Read a dataset directory (CONTRACT.md §1) into a validated, typed Dataset.
+
+Each table is ``<table>.csv``, ``<table>.parquet`` or a directory ``<table>/`` of ``*.parquet`` (or
+``*.csv``) part files, as Spark, Dask or a warehouse export writes them. Reading only gets the bytes
+in; every conversion and check happens in ``validate.py``, the same path HTTP payloads take.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from creator_audit.dataset.errors import DatasetError, Problem
+from creator_audit.dataset.types import Dataset
+from creator_audit.dataset.validate import dataset_from_frames
+from creator_audit.schema import TABLES
+
+__all__ = ["read_dataset"]
+
+FORMATS = ("csv", "parquet")
+TEXT_KINDS = ("str", "label", "kind")
+# What a CSV cell may say for "no value" in a numeric or timestamp column. Text columns treat only
+# an empty cell as missing: "null" or "NA" may well be somebody's username or id.
+NA_WORDS = ("", "NA", "N/A", "n/a", "NaN", "nan", "-NaN", "NULL", "null", "None", "<NA>", "#N/A")
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """The part files of a partitioned table and the row of the whole table each one starts at."""
+
+    files: tuple[Path, ...]
+    starts: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Located:
+    """Where one table lives: its name in messages, and its file(s) in reading order."""
+
+    source: str
+    files: tuple[Path, ...]
+
+
+def read_dataset(path: str | os.PathLike[str]) -> Dataset:
+    """Read, coerce and validate the dataset in directory ``path``.
+
+    Raises ``DatasetError`` naming the file, row and column of every problem found (missing
+    directory or required table, a table given twice, an unreadable file, a bad value). Files that
+    are not named after a table are ignored, so a dataset may carry notes or extra exports.
+    """
+    root = Path(path)
+    if not root.is_dir():
+        what = "is not a directory" if root.exists() else "does not exist"
+        raise DatasetError([Problem(str(root), None, None, f"dataset directory {what}")])
+    problems: list[Problem] = []
+    located = {name: _locate(root, name, problems) for name in TABLES}
+    raw: dict[str, pd.DataFrame] = {}
+    sources: dict[str, str] = {}
+    parts: dict[str, _Parts] = {}
+    for name, where in located.items():
+        if where is None:
+            continue
+        frame = _read_table(root, name, where, problems, parts)
+        if frame is not None:
+            raw[name], sources[name] = frame, where.source
+    if problems:
+        raise DatasetError(problems)
+    try:
+        return dataset_from_frames(raw, sources)
+    except DatasetError as err:
+        if not parts:
+            raise
+        raise DatasetError(_point_into_parts(err, parts)) from None
+
+
+def _locate(root: Path, name: str, problems: list[Problem]) -> _Located | None:
+    """The file(s) of table ``name``, or None (with a problem if it is required or ambiguous)."""
+    found = [root / f"{name}.{fmt}" for fmt in FORMATS if (root / f"{name}.{fmt}").is_file()]
+    if (root / name).is_dir():
+        found.append(root / name)
+    if len(found) > 1:
+        names = " and ".join(_display(root, p) for p in found)
+        problems.append(
+            Problem(names, None, None, f"table {name!r} is given {len(found)} times; keep one")
+        )
+        return None
+    if not found:
+        if TABLES[name].required:
+            message = (
+                f"required table {name!r} is missing "
+                f"(expected {name}.csv, {name}.parquet or a {name}/ directory of part files)"
+            )
+            problems.append(Problem(str(root), None, None, message))
+        return None
+    if found[0].is_file():
+        return _Located(found[0].name, (found[0],))
+    return _locate_parts(root, found[0], problems)
+
+
+def _locate_parts(root: Path, directory: Path, problems: list[Problem]) -> _Located | None:
+    """Part files in sorted name order; hidden and ``_``-prefixed files (``_SUCCESS``) are not."""
+    by_format = {
+        fmt: sorted(
+            p
+            for p in directory.glob(f"*.{fmt}")
+            if p.is_file() and not p.name.startswith((".", "_"))
+        )
+        for fmt in FORMATS
+    }
+    present = [fmt for fmt, parts in by_format.items() if parts]
+    source = _display(root, directory)
+    if len(present) != 1:
+        message = (
+            "holds both .csv and .parquet part files; keep one format"
+            if present
+            else "holds no .csv or .parquet part files"
+        )
+        problems.append(Problem(source, None, None, message))
+        return None
+    return _Located(source, tuple(by_format[present[0]]))
+
+
+def _read_table(
+    root: Path, name: str, where: _Located, problems: list[Problem], parts: dict[str, _Parts]
+) -> pd.DataFrame | None:
+    """One table's frame; the part files of a partitioned table are concatenated in order."""
+    frames = []
+    for file in where.files:
+        try:
+            frames.append(_read_file(file, name))
+        except Exception as exc:  # any reader failure means the same thing: this file is unusable
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            problems.append(Problem(_display(root, file), None, None, f"cannot read: {reason}"))
+    if len(frames) != len(where.files):
+        return None
+    if where.source.endswith("/"):  # a directory of parts, even of just one
+        starts = np.cumsum([0] + [len(f) for f in frames[:-1]])
+        parts[where.source] = _Parts(where.files, starts)
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+
+
+def _read_file(file: Path, name: str) -> pd.DataFrame:
+    if file.suffix == ".parquet":
+        return pd.read_parquet(file, engine="pyarrow")
+    if file.stat().st_size == 0:
+        raise ValueError("the file is empty (not even a header row)")
+    table = TABLES[name]
+    header = pd.read_csv(file, nrows=0).columns
+    text = {c.name for c in table.columns if c.kind in TEXT_KINDS}
+    # Ids are read as text so "007" stays "007"; everything else is read raw and typed by coercion.
+    return pd.read_csv(
+        file,
+        dtype={c: "str" for c in header if c in text},
+        keep_default_na=False,
+        na_values={c: [""] if c in text else list(NA_WORDS) for c in header},
+    )
+
+
+def _display(root: Path, path: Path) -> str:
+    """A path as messages show it: relative to the dataset directory, directories with a slash."""
+    shown = path.relative_to(root).as_posix()
+    return shown + "/" if path.is_dir() else shown
+
+
+def _point_into_parts(err: DatasetError, parts: dict[str, _Parts]) -> list[Problem]:
+    """Turn a row of a concatenated partitioned table into the part file and its own row."""
+    out = []
+    for problem in err.problems:
+        where = parts.get(problem.file)
+        if where is None or problem.row is None:
+            out.append(problem)
+            continue
+        index = int(np.searchsorted(where.starts, problem.row - 1, side="right") - 1)
+        part = f"{problem.file}{where.files[index].name}"
+        out.append(replace(problem, file=part, row=problem.row - int(where.starts[index])))
+    return out

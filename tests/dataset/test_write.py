@@ -1,0 +1,48 @@
+"""Writing datasets: atomic replacement and lossless timestamps in CSV."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from creator_audit.dataset import Dataset, read_dataset, write_dataset
+
+
+def _dataset(posted_at: list[str]) -> Dataset:
+    creators = pd.DataFrame(
+        {"creator_id": ["c1"], "followers": [10], "following": [2], "media_count": [2]}
+    )
+    posts = pd.DataFrame(
+        {
+            "creator_id": ["c1"] * len(posted_at),
+            "post_id": [f"p{i}" for i in range(len(posted_at))],
+            "posted_at": pd.to_datetime(posted_at, utc=True, format="ISO8601").as_unit("ns"),
+            "likes": [1] * len(posted_at),
+            "comments": [0] * len(posted_at),
+        }
+    )
+    return Dataset(creators, posts)
+
+
+def test_csv_keeps_sub_second_timestamps(tmp_path) -> None:
+    stamps = ["2026-05-01T10:00:00.250+02:00", "2026-05-01T10:00:01Z"]
+    write_dataset(_dataset(stamps), tmp_path / "d", fmt="csv")
+    back = read_dataset(tmp_path / "d").posts["posted_at"]
+    expected = pd.to_datetime(stamps, utc=True, format="ISO8601")
+    assert list(back) == list(expected)
+
+
+def test_failed_write_leaves_the_previous_dataset_whole(tmp_path, monkeypatch) -> None:
+    target = tmp_path / "d"
+    write_dataset(_dataset(["2026-05-01T10:00:00Z"]), target)
+    before = sorted(p.name for p in target.iterdir())
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", broken)
+    with pytest.raises(OSError, match="disk full"):
+        write_dataset(_dataset(["2026-05-02T10:00:00Z"]), target)
+    assert sorted(p.name for p in target.iterdir()) == before
+    assert read_dataset(target).posts["posted_at"].iloc[0] == pd.Timestamp("2026-05-01T10:00Z")
+    assert [p.name for p in tmp_path.iterdir()] == ["d"]  # no temporary debris
