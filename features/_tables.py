@@ -1,0 +1,167 @@
+"""The dataset's tables as flat numpy arrays keyed by integer codes, prepared once per call.
+
+Creators are coded ``0..n-1`` in ``creators`` order; posts and engagement events carry the code of
+their creator (and events the index of their post), so every family aggregates with bincount-style
+operations instead of joins. Rows that reference an unknown creator or post are dropped: they
+cannot belong to any creator being scored. Input frames are only read, never modified.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from creator_audit.dataset.types import epoch_seconds
+from features import _groups as g
+
+DAY = 86_400.0
+MATURE_AGE = DAY  # likes keep arriving for about a day; younger posts undercount them
+
+
+@dataclass(frozen=True)
+class Posts:
+    """Posts of known creators, grouped by creator. ``in_ratios``: posts ratio features use."""
+
+    index: pd.Index  # creator_id, in creators order
+    followers: np.ndarray  # per creator
+    creator: np.ndarray  # per post: creator code
+    post_id: pd.Series
+    posted: np.ndarray  # epoch seconds
+    likes: np.ndarray
+    comments: np.ndarray
+    comments_disabled: np.ndarray  # 1.0 / 0.0, NaN when unknown
+    in_ratios: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.index)
+
+
+@dataclass(frozen=True)
+class Events:
+    """Engagement events on known posts, sorted by (post, delay) and so also by creator."""
+
+    post: np.ndarray  # index into the Posts arrays
+    creator: np.ndarray
+    delay: np.ndarray  # seconds since the post went up, clipped at 0
+    like: np.ndarray
+    comment: np.ndarray
+    rows: np.ndarray  # row positions in the engagements frame
+    key: np.ndarray  # post * span + delay: sorted, lets one searchsorted find windows in a post
+    span: float
+
+
+def creator_index(creators: pd.DataFrame) -> pd.Index:
+    return pd.Index(creators["creator_id"], name="creator_id")
+
+
+def result(index: pd.Index, columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """A family's output frame: float64 columns in the given order, indexed by creator_id."""
+    data = {name: np.asarray(values, dtype=np.float64) for name, values in columns.items()}
+    return pd.DataFrame(data, index=index.copy(), columns=list(columns))
+
+
+def lookup(values: pd.Series, keys: pd.Series) -> np.ndarray:
+    """Position of each value in ``keys`` (first match), -1 when absent; hashed in Arrow."""
+    found = pc.index_in(arrow_strings(values), value_set=arrow_strings(keys))
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def arrow_strings(values: pd.Series) -> pa.Array:
+    """A string column as one contiguous Arrow array (nulls where missing)."""
+    array = pa.array(values.astype("str"), from_pandas=True)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array.cast(pa.large_string())
+
+
+def trait(frame: pd.DataFrame, column: str, rows: np.ndarray | None = None) -> np.ndarray:
+    """An optional numeric column as float64 (NaN when unknown or when the column is absent)."""
+    if column not in frame.columns:
+        size = len(frame) if rows is None else len(rows)
+        return np.full(size, np.nan)
+    values = frame[column].to_numpy(dtype=np.float64, na_value=np.nan)
+    return values if rows is None else values[rows]
+
+
+def prepare_posts(creators: pd.DataFrame, posts: pd.DataFrame) -> Posts:
+    index = creator_index(creators)
+    creator = lookup(posts["creator_id"], creators["creator_id"])
+    posted = epoch_seconds(posts["posted_at"])
+    keep = np.flatnonzero((creator >= 0) & ~np.isnan(posted))
+    # Creator-major post order: a creator's posts are contiguous in every post-sorted array.
+    keep = keep[np.argsort(creator[keep], kind="stable")]
+    creator, posted = creator[keep], posted[keep]
+    n = len(index)
+    snapshot = _snapshots(creators, creator, posted, n)
+    mature = snapshot[creator] - posted >= MATURE_AGE
+    has_mature = g.count(creator, n, mature) > 0
+    return Posts(
+        index=index,
+        followers=creators["followers"].to_numpy(dtype=np.float64),
+        creator=creator,
+        post_id=posts["post_id"].iloc[keep],
+        posted=posted,
+        likes=posts["likes"].to_numpy(dtype=np.float64)[keep],
+        comments=posts["comments"].to_numpy(dtype=np.float64)[keep],
+        comments_disabled=trait(posts, "comments_disabled", keep),
+        in_ratios=mature | ~has_mature[creator],
+    )
+
+
+def _snapshots(creators: pd.DataFrame, creator: np.ndarray, posted: np.ndarray, n: int):
+    """Per creator: ``snapshot_at``, defaulting to the latest ``posted_at`` (CONTRACT.md §1)."""
+    latest = g.maximum(creator, posted, n)
+    if "snapshot_at" not in creators.columns:
+        return latest
+    snapshot = epoch_seconds(creators["snapshot_at"])
+    return np.where(np.isnan(snapshot), latest, snapshot)
+
+
+def prepare_events(posts: Posts, engagements: pd.DataFrame | None) -> Events | None:
+    """Events joined to their posts and sorted by (post, delay); None when the table is absent."""
+    if engagements is None:
+        return None
+    post = lookup(engagements["post_id"], posts.post_id)
+    at = epoch_seconds(engagements["at"])
+    kind = engagements["kind"]
+    like = (kind == "like").to_numpy(dtype=bool, na_value=False)
+    comment = (kind == "comment").to_numpy(dtype=bool, na_value=False)
+    rows = np.flatnonzero((post >= 0) & ~np.isnan(at) & (like | comment))
+    post = post[rows]
+    delay = np.maximum(at[rows] - posts.posted[post], 0.0)  # early timestamps: clock skew
+    span = float(delay.max(initial=0.0)) + 3_600.0  # keeps windows from reaching the next post
+    key = post * span + delay
+    order = np.argsort(key)
+    post = post[order]
+    return Events(
+        post=post,
+        creator=posts.creator[post],
+        delay=delay[order],
+        like=like[rows][order],
+        comment=comment[rows][order],
+        rows=rows[order],
+        key=key[order],
+        span=span,
+    )
+
+
+def subset(e: Events, mask: np.ndarray) -> Events:
+    """The events where ``mask`` holds (the same object when it holds everywhere)."""
+    if mask.all():
+        return e
+    rows = np.flatnonzero(mask)  # one pass over the mask instead of one per array
+    return Events(
+        post=e.post[rows],
+        creator=e.creator[rows],
+        delay=e.delay[rows],
+        like=e.like[rows],
+        comment=e.comment[rows],
+        rows=e.rows[rows],
+        key=e.key[rows],
+        span=e.span,
+    )

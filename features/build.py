@@ -1,0 +1,70 @@
+"""The model input table: every feature family joined, one row per creator.
+
+Training, batch scoring and the real-time API all call ``build_features``, so the features a
+model sees in production are computed by exactly the code it was trained with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pandas as pd
+
+from creator_audit.dataset.types import Dataset
+from features._tables import prepare_events, prepare_posts
+from features.audience import AUDIENCE_COLUMNS, audience_from
+from features.engagement import ENGAGEMENT_COLUMNS, engagement_from
+from features.engagers import ENGAGER_COLUMNS, actor_codes, engager_from
+from features.timing import TIMING_COLUMNS, timing_from
+
+FEATURE_FAMILIES: dict[str, tuple[str, ...]] = {
+    "engagement": ENGAGEMENT_COLUMNS,
+    "timing": TIMING_COLUMNS,
+    "engagers": ENGAGER_COLUMNS,
+    "audience": AUDIENCE_COLUMNS,
+}
+FEATURE_COLUMNS: tuple[str, ...] = tuple(c for cols in FEATURE_FAMILIES.values() for c in cols)
+
+
+# Below this many engagement events a second thread costs more than it saves (API-sized inputs).
+PARALLEL_MIN_EVENTS = 200_000
+
+
+def build_features(ds: Dataset) -> pd.DataFrame:
+    """Features for every creator of ``ds``: float64 columns ``FEATURE_COLUMNS``, index
+    ``creator_id`` in ``ds.creators`` order. Missing optional tables give NaN features.
+    """
+    n_events = 0 if ds.engagements is None else len(ds.engagements)
+    if n_events < PARALLEL_MIN_EVENTS:
+        return _build(ds, run_engagers=lambda f: _Done(f()))
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        # The engager family (hashing actor ids first) runs on the second core, mostly in Arrow
+        # and numpy code that releases the GIL, while this thread computes the other families.
+        return _build(ds, run_engagers=worker.submit)
+
+
+def _build(ds: Dataset, run_engagers: Callable[[Callable[[], Any]], Any]) -> pd.DataFrame:
+    actors = run_engagers(lambda: actor_codes(ds.engagements))
+    # Posts and events are joined and sorted once, then shared by the families.
+    posts = prepare_posts(ds.creators, ds.posts)
+    events = prepare_events(posts, ds.engagements)
+    engagers = run_engagers(lambda: engager_from(posts, events, ds.engagements, actors.result()))
+    families = [
+        engagement_from(posts, ds.creators),
+        timing_from(posts, events),
+        audience_from(posts, ds.creators, ds.follower_counts, ds.follower_samples),
+        engagers.result(),
+    ]
+    return pd.concat(families, axis=1)[list(FEATURE_COLUMNS)]
+
+
+class _Done:
+    """An already computed result with the ``Future.result()`` face, for the sequential path."""
+
+    def __init__(self, value: Any) -> None:
+        self._value = value
+
+    def result(self) -> Any:
+        return self._value

@@ -1,0 +1,137 @@
+import numpy as np
+import pytest
+
+from features.audience import GROWTH_COLUMNS, SAMPLE_COLUMNS, audience_features
+from tests.features.frames import (
+    DAY,
+    T0,
+    creators,
+    empty,
+    follower_counts,
+    follower_samples,
+    posts,
+)
+
+
+@pytest.fixture
+def tables():
+    c = creators(
+        {
+            "creator_id": "a",
+            "followers": 1_000,
+            "following": 500,
+            "media_count": 7,
+            "snapshot_at": T0 + 60 * DAY,
+        },
+        {"creator_id": "b"},
+        {"creator_id": "c"},
+    )
+    p = posts(
+        {"creator_id": "a", "post_id": "before", "posted_at": T0 - 10 * DAY, "likes": 100},
+        {"creator_id": "a", "post_id": "after1", "posted_at": T0 + 5 * DAY, "likes": 50},
+        {"creator_id": "a", "post_id": "after2", "posted_at": T0 + 6 * DAY, "likes": 70},
+        {"creator_id": "a", "post_id": "far", "posted_at": T0 + 50 * DAY, "likes": 999},
+    )
+    levels = {"a": [10_000, 10_000, 15_000, 14_000, 14_500], "b": [1_000, 1_000, 1_000]}
+    fc = follower_counts(
+        *(
+            {"creator_id": cid, "at": T0 + d * DAY, "followers": f}
+            for cid, series in levels.items()
+            for d, f in enumerate(series)
+        )
+    )
+    fs = follower_samples(
+        {
+            "creator_id": "a",
+            "account_id": "s1",
+            "followers": 0,
+            "following": 2_000,
+            "media_count": 0,
+            "username": "user12345",
+            "has_profile_pic": 0,
+            "is_private": 0,
+            "bio_length": 0,
+        },
+        {
+            "creator_id": "a",
+            "account_id": "s2",
+            "followers": 100,
+            "following": 100,
+            "media_count": 10,
+            "username": "anna",
+            "has_profile_pic": 1,
+            "is_private": 1,
+            "bio_length": 20,
+        },
+        {
+            "creator_id": "a",
+            "account_id": "s3",
+            "followers": 50,
+            "following": 1_600,
+            "media_count": 0,
+            "username": "bob_7",
+            "is_private": 0,
+        },
+        {
+            "creator_id": "a",
+            "account_id": "s4",
+            "followers": 999,
+            "following": 10,
+            "media_count": 5,
+            "username": "jo99",
+            "has_profile_pic": 1,
+            "bio_length": 5,
+        },
+    )
+    return c, p, fc, fs
+
+
+def test_profile_ratios(tables):
+    a = audience_features(*tables).loc["a"]
+    assert a["log_follower_following_ratio"] == pytest.approx(np.log(1_001 / 501))
+    assert a["media_count"] == 7
+
+
+def test_follower_jump_of_5000_in_a_day(tables):
+    out = audience_features(*tables)
+    a = out.loc["a"]
+    assert a["follower_jump_48h_rel"] == pytest.approx(0.5)
+    assert a["follower_jump_48h_abs"] == pytest.approx(5_000)
+    assert a["follower_growth_log_per_30d"] == pytest.approx(
+        (np.log1p(14_500) - np.log1p(10_000)) / (4 / 30)
+    )
+    assert a["follower_drop_after_jump"] == pytest.approx(1_000 / 5_000)  # 15,000 -> 14,000
+    assert a["likes_after_jump_ratio"] == pytest.approx(60 / 100)  # "far" is beyond 45 days
+
+
+def test_flat_and_missing_follower_counts(tables):
+    out = audience_features(*tables)
+    flat, absent = out.loc["b"], out.loc["c"]
+    assert flat["follower_jump_48h_rel"] == 0.0
+    assert flat["follower_growth_log_per_30d"] == 0.0
+    assert np.isnan(flat["follower_drop_after_jump"])  # no jump to follow up on
+    assert np.isnan(flat["likes_after_jump_ratio"])
+    assert absent[list(GROWTH_COLUMNS)].isna().all()
+
+
+def test_follower_sample_shares(tables):
+    out = audience_features(*tables)
+    a = out.loc["a"]
+    assert a["sample_size"] == 4
+    assert a["sample_no_pic_share"] == pytest.approx(1 / 3)  # s3 unknown
+    assert a["sample_no_posts_share"] == pytest.approx(2 / 4)
+    assert a["sample_mass_following_share"] == pytest.approx(2 / 4)
+    assert a["sample_digit_username_share"] == pytest.approx(2 / 4)  # user12345, jo99
+    assert a["sample_private_share"] == pytest.approx(1 / 3)
+    assert a["sample_empty_bio_share"] == pytest.approx(1 / 3)
+    median = (np.log1p(50) + np.log1p(100)) / 2
+    assert a["sample_log_followers_median"] == pytest.approx(median)
+    assert out.loc["b", list(SAMPLE_COLUMNS)].isna().all()
+
+
+def test_missing_and_empty_tables(tables):
+    c, p, _, _ = tables
+    for fc, fs in ((None, None), (empty("follower_counts"), empty("follower_samples"))):
+        out = audience_features(c, p, fc, fs)
+        assert out[list(GROWTH_COLUMNS + SAMPLE_COLUMNS)].isna().all().all()
+        assert out["media_count"].notna().all()
