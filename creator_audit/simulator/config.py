@@ -1,0 +1,184 @@
+"""Every proportion and parameter of the simulator, with where the number comes from.
+
+Sources quoted below:
+- REAL: measured on ``/work/shared/data/instafake/nonautomated-genuine-part-a.json`` (350 real,
+  genuine, mostly small Instagram accounts; see ``/work/shared/data/README.md``).
+- HYPE: HypeAuditor 2018 engagement-rate study (~37K accounts), tier means quoted in the README.
+- README: the published calibration facts in ``/work/shared/data/README.md`` (first-hour share,
+  pod sizes and drop windows, bought-follower steps).
+- BRIEF: the simulator's design brief (class mix, hard-case shares, overlap targets).
+- ASSUMED: no public source; a plausible value chosen to keep classes overlapping.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# --- time -------------------------------------------------------------------------------------
+DAY = 86_400
+HOUR = 3_600
+MINUTE = 60
+# Fixed reference snapshot (never the wall clock) so that a seed fully determines the output.
+SNAPSHOT = int(np.datetime64("2026-06-01T00:00:00", "s").astype(np.int64))
+
+# --- classes and hard cases ---------------------------------------------------------------------
+# BRIEF: 55/15/15/15, every class >= 8 %.
+LABEL_SHARES = {
+    "genuine": 0.55,
+    "fake_followers": 0.15,
+    "engagement_pod": 0.15,
+    "bot_engagement": 0.15,
+}
+HARD_CASES = (
+    "none",
+    "viral",  # genuine: 1-2 posts at 5-30x usual likes, fast but diverse
+    "giveaway",  # genuine: follower jump of 10-40 % and a comment flood
+    "community",  # genuine: a few dozen fans comment on most posts, quickly
+    "scheduled",  # genuine: machine-regular posting via a scheduling tool (like half the bots)
+    "partial",  # any fraud class: only some posts boosted / a small purchase
+    "pre_window",  # fake_followers: purchase before the follower-count history starts
+    "small_pod",  # engagement_pod: the creator is nano/small
+    "bought_followers",  # bot_engagement: also bought a few followers
+)
+# Shares within each class (BRIEF: partial ~30 % of every fraud class, viral ~10 %, giveaway ~8 %,
+# community ~10 % of genuine; the rest ASSUMED). "none" takes the remainder.
+HARD_CASE_SHARES = {
+    "genuine": {"viral": 0.10, "giveaway": 0.08, "community": 0.10, "scheduled": 0.08},
+    "fake_followers": {"partial": 0.30, "pre_window": 0.20},
+    "engagement_pod": {"partial": 0.30, "small_pod": 0.15},
+    "bot_engagement": {"partial": 0.30, "bought_followers": 0.20},
+}
+
+# --- optional tables: present for a share of creators, drawn independently of the label (BRIEF) --
+SHARE_WITH_ENGAGEMENTS = 0.50
+SHARE_WITH_FOLLOWER_COUNTS = 0.75
+SHARE_WITH_FOLLOWER_SAMPLES = 0.70
+
+# --- creator size: displayed followers, lognormal mixture truncated to each tier (BRIEF) --------
+# (share, median, sigma, low, high). Nano is needed because REAL genuine accounts are mostly
+# 100-1K followers (median ~350, 5-95 % 97-886).
+SIZE_TIERS = (
+    (0.12, 350.0, 0.65, 80.0, 1_000.0),
+    (0.25, 3_200.0, 0.75, 1_000.0, 10_000.0),
+    (0.50, 28_000.0, 0.75, 10_000.0, 100_000.0),
+    (0.13, 180_000.0, 0.70, 100_000.0, 1_000_000.0),
+)
+# REAL: following median ~420 (5-95 %: 100-965).
+FOLLOWING_MEDIAN, FOLLOWING_SIGMA = 420.0, 0.70
+# REAL: media_count median ~44; we add older posts on top of the recent posts given.
+OLDER_MEDIA_MEDIAN, OLDER_MEDIA_SIGMA = 60.0, 1.1
+# Organic follower drift, log-growth per day: ~+7 %/quarter typical, some shrink (ASSUMED).
+GROWTH_PER_DAY_MEAN, GROWTH_PER_DAY_SD = 0.0008, 0.0012
+
+# --- posting (REAL: median gap ~11 d for small accounts; BRIEF: creator median 1-12 d) ----------
+POSTS_MIN, POSTS_MAX = 12, 60
+# Median gap in days by size tier (nano, small, micro, macro), creator sd and clip.
+GAP_MEDIAN_BY_TIER = (9.0, 5.0, 3.0, 2.0)
+GAP_CREATOR_SIGMA, GAP_MIN_DAYS, GAP_MAX_DAYS = 0.6, 0.8, 30.0
+GAP_POST_SIGMA = 0.9  # REAL gaps are very irregular (5-95 % of medians 1.2-65 d)
+# Daytime posting in the creator's timezone (REAL: uploads peak in the evening).
+PREF_HOUR_MEAN, PREF_HOUR_SD = 17.5, 3.0
+HOUR_SD_MIN, HOUR_SD_MAX = 1.5, 4.0
+DAY_START_HOUR, DAY_END_HOUR = 6.5, 23.8
+TZ_OFFSETS_H = np.array([-8, -7, -6, -5, -4, -3, 0, 1, 2, 3, 5.5, 7, 8, 9])
+TZ_WEIGHTS = np.array([6, 3, 6, 10, 3, 4, 8, 14, 8, 6, 10, 5, 4, 3], dtype=float)
+# Machine-regular posting: share of bot creators (BRIEF "part of them"), jitter in seconds.
+BOT_REGULAR_SHARE = 0.5
+BOT_REGULAR_JITTER_S, SCHEDULED_JITTER_S = 180.0, 900.0
+# Hashtags per post and location share (REAL: median 0.75 hashtags/post, location ~39 %).
+HASHTAG_MEDIAN, HASHTAG_SIGMA = 1.0, 1.1
+# Comments disabled (REAL: 11 % of accounts have it on some posts, 2.6 % of posts overall).
+COMMENTS_DISABLED_CREATORS, COMMENTS_DISABLED_POST_SHARE = 0.11, 0.25
+
+# --- genuine engagement -------------------------------------------------------------------------
+# Expected likes/followers by size. Large: ER(F) = 0.0145 + 0.028 (F/2500)^-0.84 (BRIEF; fits
+# HYPE tier means). Small: REAL accounts are much flatter (log-log fit on the 350 accounts:
+# ER = exp(-0.598) F^-0.217, median 0.16 at ~350 followers). Below ER_BLEND_LO the REAL fit,
+# above ER_BLEND_HI the formula, log-linear in log F between.
+ER_FLOOR, ER_SCALE, ER_PIVOT, ER_EXPONENT = 0.0145, 0.028, 2_500.0, -0.84
+ER_SMALL_LOG_A, ER_SMALL_SLOPE = -0.598, -0.217
+ER_BLEND_LO, ER_BLEND_HI = 700.0, 3_000.0
+ER_CREATOR_SIGMA = 0.45  # BRIEF 0.6-0.7, but the REAL 5-95 % spread of likes/followers fits ~0.45
+POST_SIGMA_MIN, POST_SIGMA_MAX = 0.30, 0.45  # BRIEF per-post variation
+FLOP_PROB, FLOP_MIN, FLOP_MAX = 0.04, 0.15, 0.5  # occasional flops (ASSUMED)
+# Comments/likes per creator (REAL: median ~0.025, 5-95 % 0.005-0.077).
+COMMENT_RATIO_MEDIAN, COMMENT_RATIO_SIGMA = 0.025, 0.70
+COMMENT_POST_SIGMA = 0.4  # extra per-post dispersion of comments (negative-binomial like)
+
+# Arrival after posting: about half within the first hour (README), long tail over days.
+# (fast share, fast exponential mean s, slow lognormal median s, slow sigma)
+ARRIVAL_GENUINE = (0.48, 12 * MINUTE, 9 * HOUR, 1.5)
+ARRIVAL_VIRAL = (0.35, 25 * MINUTE, 3 * HOUR, 1.0)  # algorithmic push in the first hours
+ARRIVAL_COMMUNITY = (0.55, 15 * MINUTE, 3 * HOUR, 1.2)  # "fairly quickly"
+
+# Audience pools: actor index = floor(A u^gamma), so low indices are loyal fans who recur.
+AUDIENCE_POOL_PER_FOLLOWER, AUDIENCE_POOL_MIN = 0.8, 60
+LIKER_GAMMA, COMMENTER_GAMMA = 2.5, 3.5
+# Genuine audiences overlap across creators of one niche (so cross-creator actors are not a
+# pod-only signal): niche size and the share of organic actors drawn from the niche pool.
+NICHE_CREATORS, NICHE_POOL_SIZE, NICHE_SHARE = 40, 5_000, 0.08
+
+# Hard genuine cases (BRIEF).
+VIRAL_POSTS_MAX, VIRAL_MULT_MIN, VIRAL_MULT_MAX = 2, 5.0, 30.0
+VIRAL_COMMENT_FACTOR = 0.6  # viral reach brings relatively fewer comments (ASSUMED)
+GIVEAWAY_GAIN_MIN, GIVEAWAY_GAIN_MAX = 0.10, 0.40
+GIVEAWAY_DAYS_MIN, GIVEAWAY_DAYS_MAX = 1.0, 3.0
+GIVEAWAY_RETAIN_MIN, GIVEAWAY_RETAIN_MAX, GIVEAWAY_LOSS_TAU_D = 0.75, 0.92, 10.0
+GIVEAWAY_LIKE_MULT = (2.0, 4.0)
+GIVEAWAY_COMMENT_MULT = (8.0, 30.0)
+COMMUNITY_SIZE_MIN, COMMUNITY_SIZE_MAX = 3, 60
+COMMUNITY_SHARE_OF_LIKES = (0.04, 0.15)  # fans vs typical likes, so nano communities stay small
+COMMUNITY_P_MIN, COMMUNITY_P_MAX = 0.35, 0.80
+# The fans write much of what the wider audience would (REAL comments/likes tops out ~0.08).
+COMMUNITY_ORGANIC_COMMENT_FACTOR = 0.5
+
+# --- fake followers (README: steps of 1K-10K within ~48 h, then taper; BRIEF 1K-50K, 20-300 %) --
+PURCHASE_SHARE_FULL = (0.20, 3.0)  # log-uniform, relative to organic followers
+PURCHASE_SHARE_PARTIAL = (0.10, 0.30)
+PURCHASE_MAX = 50_000
+PURCHASE_HOURS = (2.0, 48.0)
+PURCHASE_WEEKLY_LOSS = (0.01, 0.05)  # attrition "a few %/week of the purchase"
+PRE_WINDOW_DAYS = (5.0, 200.0)  # how long before the history window a pre_window purchase was
+
+# --- engagement pods (README: 20-200 accounts, first hour, 30-minute drop window) ---------------
+POD_CREATORS_MIN, POD_CREATORS_MAX = 3, 12  # "several" creators share one pod (ASSUMED)
+POD_SIZE_MIN, POD_SIZE_MAX = 20, 200
+POD_INFLATION = (0.10, 0.60)  # BRIEF: total engagement +10-60 %
+POD_LIKE_SHARE_FULL, POD_LIKE_SHARE_PARTIAL = (0.40, 0.90), (0.20, 0.50)
+POD_BOOSTED_FULL, POD_BOOSTED_PARTIAL = (0.85, 1.0), (0.30, 0.65)
+POD_COMMENT_SHARE = (0.25, 0.70)
+POD_DROP_WINDOW_S = 30 * MINUTE
+# Members act 5-60 min after posting: lognormal median 15 min, truncated.
+POD_DELAY_MEDIAN_S, POD_DELAY_SIGMA = 15 * MINUTE, 0.6
+POD_DELAY_MIN_S, POD_DELAY_MAX_S = 4 * MINUTE, 60 * MINUTE
+POD_TEMPLATE_VARY = 0.25
+# Pod members and community fans differ in keenness (lognormal weight fixed per account), so the
+# keen ones engage on most posts while others drop in (ASSUMED; pods enforce reciprocity).
+MEMBER_ACTIVITY_SIGMA, MEMBER_ACTIVITY_SALT = (
+    1.2,
+    0x5EED,
+)  # share of pod comments whose emoji differs from the member's template
+
+# --- bought engagement (BRIEF: 2-10x expected likes in 1-10 minute bursts, one-off actors) ------
+BOT_MULT_FULL, BOT_MULT_PARTIAL = (2.0, 10.0), (1.3, 2.5)
+BOT_BOOSTED_FULL, BOT_BOOSTED_PARTIAL = (0.80, 1.0), (0.25, 0.60)
+BOT_BURSTS_MAX = 3
+BOT_DELAY_S = (2 * MINUTE, 3 * DAY)  # log-uniform burst start after posting
+BOT_BURST_S = (1 * MINUTE, 10 * MINUTE)
+BOT_COMMENT_RATE = (0.002, 0.015)  # bought comments per bought like
+BOT_PROVIDERS, BOT_FARM_SIZE = 4, 400_000
+BOT_PURCHASE_SHARE = (0.05, 0.30)  # "bought_followers" bots
+
+# --- engagement events table --------------------------------------------------------------------
+EVENT_POSTS_MAX = 12  # most recent posts only
+LIKES_SAMPLE_CAP = 300  # likes are a uniform sample capped per post; comments are complete
+
+# --- follower history and samples ---------------------------------------------------------------
+HISTORY_DAYS = (60, 120)
+HISTORY_IRREGULAR_SHARE = 0.3  # creators read every 1-2 days instead of daily
+FOLLOWER_NOISE_PER_DAY = 0.002  # random-walk sd of log followers (unfollows, churn)
+SAMPLE_SIZE = (30, 200)
+# Fake-looking share of a genuine audience: Beta(a, b), mean ~6 % ("a few %", BRIEF).
+BASE_FAKE_SHARE_AB = (1.5, 22.0)
+BOUGHT_LOOK_FAKE = (0.70, 1.0)  # share of bought followers that look fake (rest "premium")
+FOLLOWER_FARM_SIZE = 5_000_000  # ASSUMED; large enough that farm accounts rarely repeat

@@ -1,0 +1,142 @@
+"""Assemble the six tables from the simulation steps; the only place that builds DataFrames."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from creator_audit.dataset.types import Dataset
+from creator_audit.dataset.write import write_dataset
+from creator_audit.schema import LABELS
+from creator_audit.simulator import config as C
+from creator_audit.simulator import counts, engagements, followers, posts, profiles
+from creator_audit.simulator.ids import IdSpace, id_strings
+
+_DELAY_BITS = 30  # event delays after posting stay below 2^30 s (34 years)
+_STEPS = ("creators", "pods", "posts", "counts", "actors", "events", "history", "samples", "ids")
+
+
+def _ts(seconds: np.ndarray) -> pa.Array:
+    ns = np.asarray(seconds, dtype=np.int64) * 1_000_000_000
+    return pa.array(ns, type=pa.timestamp("ns", tz="UTC"))
+
+
+def _frame(columns: dict) -> pd.DataFrame:
+    """pyarrow -> pandas keeps int64 / float64, gives "str" strings and datetime64[ns, UTC]."""
+    return pa.table(columns).to_pandas()
+
+
+def _creators_frame(rng, cr, creator_ids, media_count) -> pd.DataFrame:
+    return _frame(
+        {
+            "creator_id": creator_ids,
+            "followers": cr.followers,
+            "following": cr.following,
+            "media_count": media_count,
+            "snapshot_at": _ts(np.full(cr.n, C.SNAPSHOT)),
+            **profiles.profile_traits(rng, cr),
+        }
+    )
+
+
+def _posts_frame(ps: posts.Posts, creator_ids, post_ids) -> pd.DataFrame:
+    return _frame(
+        {
+            "creator_id": creator_ids.take(pa.array(ps.creator)),
+            "post_id": post_ids,
+            "posted_at": _ts(ps.at),
+            "likes": ps.total_likes().astype(np.int64),
+            "comments": ps.total_comments().astype(np.int64),
+            "comments_disabled": ps.comments_disabled.astype(np.float64),
+            "hashtags": ps.hashtags,
+            "has_location": ps.has_location,
+        }
+    )
+
+
+def _events_frame(cols, texts, ps: posts.Posts, post_ids, actor_salt) -> pd.DataFrame:
+    delay = np.minimum(cols["delay"], (1 << _DELAY_BITS) - 1)
+    order = np.argsort((cols["post"] << _DELAY_BITS) | delay, kind="stable")
+    post, kind = cols["post"][order], cols["kind"][order]
+    # Comment i (in the order added) has text i; likes have none.
+    text_idx = np.cumsum(cols["kind"] == engagements.COMMENT) - 1
+    text_idx = text_idx[order]
+    return _frame(
+        {
+            "post_id": post_ids.take(pa.array(post)),
+            "actor_id": id_strings(cols["actor"][order], actor_salt),
+            "kind": pa.array(["like", "comment"]).take(pa.array(kind)),
+            "at": _ts(ps.at[post] + delay[order]),
+            "text": texts.take(pa.array(text_idx, mask=kind != engagements.COMMENT)),
+        }
+    )
+
+
+def _labels_frame(cr, creator_ids) -> pd.DataFrame:
+    return _frame(
+        {
+            "creator_id": creator_ids,
+            "label": pa.array(list(LABELS)).take(pa.array(cr.label)),
+            "hard_case": pa.array(list(C.HARD_CASES)).take(pa.array(cr.hard)),
+        }
+    )
+
+
+def generate(n_creators: int, seed: int) -> Dataset:
+    """A labelled synthetic dataset of ``n_creators`` creators; same seed, same data."""
+    if n_creators < 1:
+        raise ValueError(f"n_creators must be >= 1, got {n_creators}")
+    rng = dict(
+        zip(
+            _STEPS,
+            (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(_STEPS))),
+            strict=True,
+        )
+    )
+    cr = profiles.draw_creators(rng["creators"], n_creators)
+    pods = profiles.assign_pods(rng["pods"], cr)
+    ps = posts.timeline(rng["posts"], cr, pods)
+    profiles.settle_followers(cr)
+    counts.engagement_counts(rng["counts"], cr, pods, ps)
+    act = engagements.layout_actors(rng["actors"], cr, pods, IdSpace())
+    cols, texts = engagements.simulate_events(rng["events"], cr, pods, ps, act)
+    history = followers.follower_counts(rng["history"], cr)
+    sample = followers.follower_samples(rng["samples"], cr, act)
+
+    salts = rng["ids"].integers(0, 1 << 40, 3)
+    creator_ids = id_strings(np.arange(cr.n), int(salts[0]))
+    post_ids = id_strings(np.arange(ps.n), int(salts[1]))
+    n_posts = np.bincount(ps.creator, minlength=cr.n)
+    older = rng["ids"].lognormal(np.log(C.OLDER_MEDIA_MEDIAN), C.OLDER_MEDIA_SIGMA, cr.n)
+    media_count = n_posts + np.round(older).astype(np.int64)
+    return Dataset(
+        creators=_creators_frame(rng["ids"], cr, creator_ids, media_count),
+        posts=_posts_frame(ps, creator_ids, post_ids),
+        engagements=_events_frame(cols, texts, ps, post_ids, int(salts[2])),
+        follower_counts=_frame(
+            {
+                "creator_id": creator_ids.take(pa.array(history["creator"])),
+                "at": _ts(history["at"]),
+                "followers": history["followers"],
+            }
+        ),
+        follower_samples=_frame(
+            {
+                "creator_id": creator_ids.take(pa.array(sample.pop("creator"))),
+                "account_id": id_strings(sample.pop("account"), int(salts[2])),
+                **sample,
+            }
+        ),
+        labels=_labels_frame(cr, creator_ids),
+    )
+
+
+def generate_to_dir(
+    out_dir: str | os.PathLike[str], n_creators: int, seed: int, fmt: str = "parquet"
+) -> Path:
+    """Generate and write a dataset directory atomically (``creator_audit.dataset.write``)."""
+    return write_dataset(generate(n_creators, seed), out_dir, fmt)

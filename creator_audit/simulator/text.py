@@ -1,0 +1,352 @@
+"""Comment texts and usernames, built vectorised from small vocabularies (pyarrow joins).
+
+Genuine comments mix several slots (opener, phrase, tail, question, emoji, mention) and are often
+short; pod members reuse a personal template post after post; bought comments come from a short
+generic list. The vocabularies overlap (a genuine fan also writes "🔥🔥🔥"), so text alone does not
+give the class away.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from creator_audit.simulator.config import POD_TEMPLATE_VARY
+
+OPENERS = [
+    "omg",
+    "wow",
+    "ok",
+    "yes",
+    "honestly",
+    "haha",
+    "lol",
+    "aww",
+    "oh",
+    "so",
+    "girl",
+    "bro",
+    "dude",
+    "literally",
+    "ahh",
+    "yesss",
+    "stop",
+    "ugh",
+    "hey",
+    "okay",
+]
+PHRASES = [
+    "love this",
+    "this is gorgeous",
+    "so beautiful",
+    "amazing shot",
+    "need this",
+    "the colors though",
+    "you look great",
+    "great vibes",
+    "obsessed",
+    "goals",
+    "so cute",
+    "this made my day",
+    "incredible",
+    "stunning",
+    "where is this",
+    "beautiful place",
+    "perfect",
+    "so good",
+    "can't wait",
+    "miss this",
+    "same",
+    "looks delicious",
+    "recipe please",
+    "congrats",
+    "proud of you",
+    "happy birthday",
+    "well deserved",
+    "nice one",
+    "so true",
+    "this is everything",
+    "love the energy",
+    "what a view",
+    "you never miss",
+    "iconic",
+    "take me there",
+    "the light is unreal",
+    "love your style",
+    "such a vibe",
+    "can relate",
+    "this is art",
+    "you deserve it",
+    "looking good",
+    "great content as always",
+    "keep going",
+    "love the details",
+    "this outfit",
+    "saving this",
+    "need to try this",
+    "best one yet",
+    "so inspiring",
+]
+TAILS = [
+    "!",
+    "!!",
+    "...",
+    "so much",
+    "for real",
+    "again",
+    "today",
+    "tbh",
+    "fr",
+    "omg",
+    "as always",
+    "honestly",
+    "haha",
+    "x",
+    "<3",
+]
+QUESTIONS = [
+    "where did you get it?",
+    "what camera?",
+    "how long did it take?",
+    "is it new?",
+    "when is the next one?",
+    "what lens?",
+    "who made this?",
+    "can I come?",
+    "link?",
+    "how??",
+    "where is this place?",
+    "what's the song?",
+    "recipe?",
+    "is this edited?",
+    "when are you back?",
+    "how do you do it?",
+]
+EMOJIS = [
+    "😍",
+    "❤️",
+    "🔥",
+    "😂",
+    "👏",
+    "🙌",
+    "💕",
+    "✨",
+    "😭",
+    "🥰",
+    "💯",
+    "👌",
+    "❤️❤️",
+    "😍😍😍",
+    "🔥🔥",
+    "🙏",
+    "😊",
+    "💖",
+    "🤩",
+    "👀",
+]
+SHORT = [
+    "❤️",
+    "🔥",
+    "😍",
+    "🔥🔥🔥",
+    "love it",
+    "nice",
+    "wow",
+    "omg",
+    "yes",
+    "cute",
+    "😂😂",
+    "👏👏",
+    "so good",
+    "beautiful",
+    "amazing",
+    "perfect",
+    "🙌",
+    "goals",
+    "same",
+    "❤️❤️❤️",
+]
+BOT = [
+    "nice pic",
+    "🔥🔥🔥",
+    "great post",
+    "nice",
+    "love it",
+    "awesome",
+    "😍😍",
+    "cool",
+    "👍",
+    "wow",
+    "amazing",
+    "nice 👍",
+    "great pic",
+    "beautiful",
+    "❤️",
+    "👏👏👏",
+    "super",
+    "nice post",
+    "good job",
+    "perfect",
+    "great",
+    "🔥",
+    "lovely",
+    "so nice",
+]
+GIVEAWAY = [
+    "done",
+    "entered",
+    "done!",
+    "🤞",
+    "🤞🤞",
+    "pick me",
+    "yes please",
+    "fingers crossed",
+    "would love this",
+    "me!",
+    "hope I win",
+    "shared",
+    "done ✅",
+]
+NAME_WORDS = [
+    "anna",
+    "leo",
+    "maria",
+    "alex",
+    "sam",
+    "luca",
+    "nina",
+    "max",
+    "eva",
+    "tom",
+    "julia",
+    "noah",
+    "mia",
+    "ben",
+    "sara",
+    "dan",
+    "lena",
+    "omar",
+    "yuki",
+    "ivan",
+    "zoe",
+    "kai",
+    "ella",
+    "finn",
+    "ava",
+    "jay",
+    "lily",
+    "marco",
+    "chloe",
+    "theo",
+    "travel",
+    "food",
+    "photo",
+    "art",
+    "daily",
+    "life",
+    "style",
+    "fit",
+    "coffee",
+    "sun",
+    "moon",
+    "wild",
+    "urban",
+    "green",
+    "blue",
+    "happy",
+    "the",
+    "real",
+    "its",
+    "official",
+    "studio",
+    "vibes",
+    "world",
+    "club",
+    "home",
+    "eats",
+    "snap",
+    "diary",
+]
+SEPARATORS = ["", "_", ".", "", ""]
+
+
+def _pick(rng, vocab: list[str], n: int, p_empty: float = 0.0) -> pa.Array:
+    words = pa.array([*vocab, ""])
+    idx = rng.integers(0, len(vocab), n)
+    idx[rng.random(n) < p_empty] = len(vocab)
+    return words.take(pa.array(idx))
+
+
+def _join(*parts: pa.Array, sep: str = " ") -> pa.Array:
+    joined = pc.binary_join_element_wise(*parts, sep)
+    # Empty slots leave doubled or edge separators; collapse them.
+    if sep:
+        joined = pc.replace_substring_regex(joined, pattern=" {2,}", replacement=" ")
+        joined = pc.utf8_trim(joined, characters=" ")
+    return joined
+
+
+def usernames(rng, n: int, fake_look: np.ndarray | None = None) -> pa.Array:
+    """Usernames: word[sep word][digits]; fake-looking ones are digit-heavy more often."""
+    fake_look = np.zeros(n, bool) if fake_look is None else fake_look
+    second = _pick(rng, NAME_WORDS, n, p_empty=0.5)
+    sep = pc.if_else(pc.equal(second, ""), "", _pick(rng, SEPARATORS, n))
+    digit_p = np.where(fake_look, 0.75, 0.3)
+    n_digits = np.where(fake_look, rng.integers(3, 9, n), rng.integers(1, 5, n))
+    has_digits = rng.random(n) < digit_p
+    digits = rng.integers(0, 10 ** n_digits.astype(np.int64), dtype=np.int64)
+    digit_str = pc.if_else(pa.array(has_digits), pc.cast(pa.array(digits), pa.string()), "")
+    return _join(_pick(rng, NAME_WORDS, n), sep, second, digit_str, sep="")
+
+
+def mentions(rng, n: int) -> pa.Array:
+    return pc.binary_join_element_wise("@", usernames(rng, n), "")
+
+
+def genuine_comments(rng, n: int, short_share: float = 0.3) -> pa.Array:
+    """Varied fan comments: several optional slots, some plain short reactions."""
+    mention = pc.if_else(pa.array(rng.random(n) < 0.08), mentions(rng, n), "")
+    long = _join(
+        _pick(rng, OPENERS, n, 0.65),
+        _pick(rng, PHRASES, n, 0.05),
+        _pick(rng, TAILS, n, 0.7),
+        _pick(rng, QUESTIONS, n, 0.85),
+        _pick(rng, EMOJIS, n, 0.5),
+        mention,
+    )
+    return pc.if_else(pa.array(rng.random(n) < short_share), _pick(rng, SHORT, n), long)
+
+
+def giveaway_comments(rng, n: int) -> pa.Array:
+    """Entries: one to three tagged friends, often with a word."""
+    tags = [mentions(rng, n), pc.if_else(pa.array(rng.random(n) < 0.6), mentions(rng, n), "")]
+    tags.append(pc.if_else(pa.array(rng.random(n) < 0.3), mentions(rng, n), ""))
+    return _join(*tags, _pick(rng, GIVEAWAY, n, 0.4))
+
+
+def bot_comments(rng, n: int) -> pa.Array:
+    return _pick(rng, BOT, n)
+
+
+def pod_comments(rng, member: np.ndarray) -> pa.Array:
+    """Per-member templates (slots fixed by the member id) reused post after post."""
+    m = np.asarray(member, dtype=np.uint64)
+
+    def slot(vocab: list[str], mult: int, p_empty: float) -> pa.Array:
+        h = (m * np.uint64(mult) + np.uint64(0x9E37)) % np.uint64(1_000_003)
+        idx = (h % np.uint64(len(vocab))).astype(np.int64)
+        empty = (h % np.uint64(997)).astype(np.float64) / 997 < p_empty
+        idx[empty] = len(vocab)
+        return pa.array([*vocab, ""]).take(pa.array(idx))
+
+    emoji = slot(EMOJIS, 7919, 0.0)
+    vary = pa.array(rng.random(m.size) < POD_TEMPLATE_VARY)
+    emoji = pc.if_else(vary, _pick(rng, EMOJIS, m.size), emoji)
+    return _join(
+        slot(OPENERS, 104_729, 0.4),
+        slot(PHRASES, 1_299_709, 0.0),
+        slot(TAILS, 15_485_863, 0.5),
+        slot(PHRASES, 32_452_843, 0.3),
+        emoji,
+    )
