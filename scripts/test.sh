@@ -4,4 +4,4 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 ruff check .
 ruff format --check .
-pytest "$@"
+pytest --cov --cov-report=term:skip-covered "$@"
