@@ -47,7 +47,10 @@ HARD_CASE_SHARES = {
     "fake_followers": {"partial": 0.30, "pre_window": 0.20},
     "engagement_pod": {"partial": 0.30, "small_pod": 0.15},
     "bot_engagement": {"partial": 0.30, "bought_followers": 0.20},
-}
+}  # Fraudsters have viral posts and loyal commenters too: without them in the fraud classes, an
+# ordinary creator with neither would read as fraud. Independent of the fraud hard case.
+FRAUD_VIRAL_SHARE, FRAUD_COMMUNITY_SHARE = 0.10, 0.10
+
 
 # --- optional tables: present for a share of creators, drawn independently of the label (BRIEF) --
 SHARE_WITH_ENGAGEMENTS = 0.50
@@ -63,22 +66,29 @@ SIZE_TIERS = (
     (0.50, 28_000.0, 0.75, 10_000.0, 100_000.0),
     (0.13, 180_000.0, 0.70, 100_000.0, 1_000_000.0),
 )
-# REAL: following median ~420 (5-95 %: 100-965).
-FOLLOWING_MEDIAN, FOLLOWING_SIGMA = 420.0, 0.70
+# Accounts followed: REAL small accounts follow about as many as follow them (following/followers
+# median ~1.1 up to 1K followers); larger ones plateau at 600-1,000 (InstaFake + Kaggle genuine).
+# Driven by the ORGANIC audience, so bought followers lower following/followers.
+FOLLOWING_RECIPROCAL, FOLLOWING_PLATEAU, FOLLOWING_SIGMA = 1.1, 800.0, 0.55
 # REAL: media_count median ~44; we add older posts on top of the recent posts given.
 OLDER_MEDIA_MEDIAN, OLDER_MEDIA_SIGMA = 60.0, 1.1
 # Organic follower drift, log-growth per day: ~+7 %/quarter typical, some shrink (ASSUMED).
 GROWTH_PER_DAY_MEAN, GROWTH_PER_DAY_SD = 0.0008, 0.0012
 
 # --- posting (REAL: median gap ~11 d for small accounts; BRIEF: creator median 1-12 d) ----------
-POSTS_MIN, POSTS_MAX = 12, 60
+POSTS_MIN, POSTS_MAX = 20, 60  # REAL: median at the 60-post window
+# REAL: 5 % of accounts show <= 1 post and 4 % none; the model must see such creators in every
+# class, or it reads their missing posting features as a fraud signal. Drawn independently of label.
+FEW_POSTS_SHARE, FEW_POSTS_MIN, FEW_POSTS_MAX = 0.10, 1, 8
+NO_VISIBLE_POSTS_SHARE = 0.04  # posts not visible at all (private, or all deleted)
 # Median gap in days by size tier (nano, small, micro, macro), creator sd and clip.
 GAP_MEDIAN_BY_TIER = (9.0, 5.0, 3.0, 2.0)
 GAP_CREATOR_SIGMA, GAP_MIN_DAYS, GAP_MAX_DAYS = 0.6, 0.8, 30.0
-GAP_POST_SIGMA = 0.9  # REAL gaps are very irregular (5-95 % of medians 1.2-65 d)
+GAP_POST_SIGMA = 1.2  # REAL gaps are very irregular (gap CV median ~1.4, 5-95 % 0.8-3.1)
 # Daytime posting in the creator's timezone (REAL: uploads peak in the evening).
 PREF_HOUR_MEAN, PREF_HOUR_SD = 17.5, 3.0
-HOUR_SD_MIN, HOUR_SD_MAX = 1.5, 4.0
+# REAL hour-of-day entropy: median 0.75 of the maximum but p10 0.63 (habitual posters exist).
+HOUR_SD_MIN, HOUR_SD_MAX = 1.0, 7.0
 DAY_START_HOUR, DAY_END_HOUR = 6.5, 23.8
 TZ_OFFSETS_H = np.array([-8, -7, -6, -5, -4, -3, 0, 1, 2, 3, 5.5, 7, 8, 9])
 TZ_WEIGHTS = np.array([6, 3, 6, 10, 3, 4, 8, 14, 8, 6, 10, 5, 4, 3], dtype=float)
@@ -96,14 +106,24 @@ COMMENTS_DISABLED_CREATORS, COMMENTS_DISABLED_POST_SHARE = 0.11, 0.25
 # ER = exp(-0.598) F^-0.217, median 0.16 at ~350 followers). Below ER_BLEND_LO the REAL fit,
 # above ER_BLEND_HI the formula, log-linear in log F between.
 ER_FLOOR, ER_SCALE, ER_PIVOT, ER_EXPONENT = 0.0145, 0.028, 2_500.0, -0.84
-ER_SMALL_LOG_A, ER_SMALL_SLOPE = -0.598, -0.217
+# Fitted on each REAL account's most recent 24 posts (what the features use): flat at ~0.19.
+# Over all posts the fit is lower and steeper (-0.598, -0.217): old posts earned their likes from
+# a smaller audience, so a creator's whole history understates today's engagement.
+ER_SMALL_LOG_A, ER_SMALL_SLOPE = -1.638, -0.002
 ER_BLEND_LO, ER_BLEND_HI = 700.0, 3_000.0
-ER_CREATOR_SIGMA = 0.45  # BRIEF 0.6-0.7, but the REAL 5-95 % spread of likes/followers fits ~0.45
-POST_SIGMA_MIN, POST_SIGMA_MAX = 0.30, 0.45  # BRIEF per-post variation
+# Creator-level spread (BRIEF 0.6-0.7). REAL genuine accounts reach further from the typical rate
+# on both sides (log ratio to the tier curve: 5-95 % -1.2..+0.9) than 0.45 gave; a model trained on
+# too narrow a genuine class flags real genuine accounts as fraud.
+ER_CREATOR_SIGMA = 0.6
+# Per-post variation: REAL active accounts' likes are steadier than the BRIEF's 0.3-0.45 (likes CV
+# ~0.33 for accounts with 30+ posts), and uniform likes alone must not look bought.
+POST_SIGMA_MIN, POST_SIGMA_MAX = 0.15, 0.40
 FLOP_PROB, FLOP_MIN, FLOP_MAX = 0.04, 0.15, 0.5  # occasional flops (ASSUMED)
 # Comments/likes per creator (REAL: median ~0.025, 5-95 % 0.005-0.077).
 COMMENT_RATIO_MEDIAN, COMMENT_RATIO_SIGMA = 0.025, 0.70
-COMMENT_POST_SIGMA = 0.4  # extra per-post dispersion of comments (negative-binomial like)
+# Extra per-post dispersion of comments: REAL comments are lumpy (per-post CV median ~1.5, a
+# quarter of small accounts have a median post with no comment at all).
+COMMENT_POST_SIGMA = 1.0
 
 # Arrival after posting: about half within the first hour (README), long tail over days.
 # (fast share, fast exponential mean s, slow lognormal median s, slow sigma)

@@ -113,7 +113,7 @@ def generate(n_creators: int, seed: int) -> Dataset:
     n_posts = np.bincount(ps.creator, minlength=cr.n)
     older = rng["ids"].lognormal(np.log(C.OLDER_MEDIA_MEDIAN), C.OLDER_MEDIA_SIGMA, cr.n)
     media_count = n_posts + np.round(older).astype(np.int64)
-    return Dataset(
+    ds = Dataset(
         creators=_creators_frame(rng["ids"], cr, creator_ids, media_count),
         posts=_posts_frame(ps, creator_ids, post_ids),
         engagements=_events_frame(cols, texts, ps, post_ids, int(salts[2])),
@@ -133,6 +133,19 @@ def generate(n_creators: int, seed: int) -> Dataset:
         ),
         labels=_labels_frame(cr, creator_ids),
     )
+    return _hide_posts(ds, rng["ids"].random(cr.n) < C.NO_VISIBLE_POSTS_SHARE)
+
+
+def _hide_posts(ds: Dataset, hidden: np.ndarray) -> Dataset:
+    """Drop the posts and engagements of the ``hidden`` creators: some creators show no posts."""
+    hidden_ids = ds.creators["creator_id"][hidden]
+    keep_posts = ~ds.posts["creator_id"].isin(hidden_ids)
+    kept_post_ids = ds.posts.loc[keep_posts, "post_id"]
+    ds.posts = ds.posts[keep_posts].reset_index(drop=True)
+    ds.engagements = ds.engagements[ds.engagements["post_id"].isin(kept_post_ids)].reset_index(
+        drop=True
+    )
+    return ds
 
 
 def generate_to_dir(

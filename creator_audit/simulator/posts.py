@@ -100,7 +100,11 @@ def _local_hours(rng, cr: Creators, creator) -> np.ndarray:
 
 
 def timeline(rng: np.random.Generator, cr: Creators, pods: Pods) -> Posts:
-    n_posts = rng.integers(C.POSTS_MIN, C.POSTS_MAX + 1, cr.n)
+    n_posts = np.where(
+        rng.random(cr.n) < C.FEW_POSTS_SHARE,
+        rng.integers(C.FEW_POSTS_MIN, C.FEW_POSTS_MAX + 1, cr.n),
+        rng.integers(C.POSTS_MIN, C.POSTS_MAX + 1, cr.n),
+    )
     creator, rank = ragged(n_posts)
     gap_median = trunc_lognormal(
         rng,
@@ -136,15 +140,15 @@ def timeline(rng: np.random.Generator, cr: Creators, pods: Pods) -> Posts:
         at=at,
         newest_rank=newest_rank,
         boosted=boosted,
-        viral=_pick_posts(rng, cr, creator, HARD["viral"], C.VIRAL_POSTS_MAX),
+        viral=_pick_posts(rng, creator, cr.viral_creator, C.VIRAL_POSTS_MAX),
         giveaway=_pick_giveaway(rng, cr, creator, at),
         **_post_traits(rng, cr, creator),
     )
 
 
-def _pick_posts(rng, cr, creator, case, max_posts) -> np.ndarray:
-    """1..max_posts random posts of each creator with hard case ``case``."""
-    k = np.where(cr.hard == case, rng.integers(1, max_posts + 1, cr.n), 0)
+def _pick_posts(rng, creator, chosen_creators, max_posts) -> np.ndarray:
+    """1..max_posts random posts of each creator in the boolean mask ``chosen_creators``."""
+    k = np.where(chosen_creators, rng.integers(1, max_posts + 1, chosen_creators.size), 0)
     out = np.zeros(creator.size, dtype=bool)
     out[choose_in_groups(creator, k, rng)] = True
     return out

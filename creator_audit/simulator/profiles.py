@@ -27,6 +27,8 @@ class Creators:
     tier: np.ndarray
     followers: np.ndarray  # displayed at the snapshot (int64)
     following: np.ndarray
+    following_noise: np.ndarray  # creator's lognormal factor on the typical following count
+    viral_creator: np.ndarray  # has 1-2 viral posts (genuine hard case, or a fraudster's hit)
     growth: np.ndarray
     er_mult: np.ndarray
     comment_ratio: np.ndarray
@@ -174,13 +176,19 @@ def _purchase_timing(rng, hard, history_days, has_purchase) -> dict[str, np.ndar
     }
 
 
-def _community_sizes(rng, hard, followers) -> np.ndarray:
+def _with_fraud_share(rng, hard, label, case: str) -> np.ndarray:
+    """The genuine hard case ``case``, plus a share of fraud creators that show it too."""
+    share = {"viral": C.FRAUD_VIRAL_SHARE, "community": C.FRAUD_COMMUNITY_SHARE}[case]
+    fraud_too = (label != GENUINE) & (rng.random(hard.size) < share)
+    return (hard == HARD[case]) | fraud_too
+
+
+def _community_sizes(rng, has_community, followers) -> np.ndarray:
     """A few dozen fans for most, fewer for nano creators (a share of their typical likes)."""
-    typical = (
-        expected_er(followers) * followers * uniform(rng, C.COMMUNITY_SHARE_OF_LIKES, hard.size)
-    )
+    share_of_likes = uniform(rng, C.COMMUNITY_SHARE_OF_LIKES, followers.size)
+    typical = expected_er(followers) * followers * share_of_likes
     fans = np.clip(np.round(typical), C.COMMUNITY_SIZE_MIN, C.COMMUNITY_SIZE_MAX).astype(np.int64)
-    return np.where(hard == HARD["community"], fans, 0)
+    return np.where(has_community, fans, 0)
 
 
 def draw_creators(rng: np.random.Generator, n: int) -> Creators:
@@ -196,9 +204,8 @@ def draw_creators(rng: np.random.Generator, n: int) -> Creators:
         hard=hard,
         tier=tier,
         followers=followers,
-        following=np.round(rng.lognormal(np.log(C.FOLLOWING_MEDIAN), C.FOLLOWING_SIGMA, n)).astype(
-            np.int64
-        ),
+        following=np.zeros(n, dtype=np.int64),  # set by settle_followers from the organic audience
+        following_noise=rng.lognormal(0.0, C.FOLLOWING_SIGMA, n),
         growth=rng.normal(C.GROWTH_PER_DAY_MEAN, C.GROWTH_PER_DAY_SD, n),
         er_mult=rng.lognormal(0.0, C.ER_CREATOR_SIGMA, n),
         comment_ratio=rng.lognormal(np.log(C.COMMENT_RATIO_MEDIAN), C.COMMENT_RATIO_SIGMA, n),
@@ -216,7 +223,8 @@ def draw_creators(rng: np.random.Generator, n: int) -> Creators:
         giveaway_at=np.full(n, np.nan),
         giveaway_days=rng.uniform(C.GIVEAWAY_DAYS_MIN, C.GIVEAWAY_DAYS_MAX, n),
         giveaway_retain=rng.uniform(C.GIVEAWAY_RETAIN_MIN, C.GIVEAWAY_RETAIN_MAX, n),
-        fans=_community_sizes(rng, hard, followers),
+        fans=_community_sizes(rng, _with_fraud_share(rng, hard, label, "community"), followers),
+        viral_creator=_with_fraud_share(rng, hard, label, "viral"),
         pod=np.full(n, -1, dtype=np.int64),
         **fraud,
     )
@@ -282,6 +290,10 @@ def settle_followers(cr: Creators) -> None:
     cr.organic = np.maximum(organic, 10.0)
     cr.purchase = purchase
     cr.giveaway = cr.giveaway_share * organic
+    # Soft minimum of "follow back" (~1.1 x organic audience) and a plateau for larger accounts.
+    follow_back = C.FOLLOWING_RECIPROCAL * cr.organic
+    level = follow_back / (1.0 + (follow_back / C.FOLLOWING_PLATEAU) ** 3) ** (1.0 / 3.0)
+    cr.following = np.round(level * cr.following_noise).astype(np.int64)
 
 
 def followers_at(cr: Creators, idx: np.ndarray, t: np.ndarray, real_only: bool = False):
