@@ -20,6 +20,10 @@ from features import _groups as g
 
 DAY = 86_400.0
 MATURE_AGE = DAY  # likes keep arriving for about a day; younger posts undercount them
+# Features describe a creator's current behaviour from its most recent posts, so they do not depend
+# on how much history an export happens to include (a few weeks or ten years of posts). Engagement
+# events on older posts are left out with them.
+RECENT_POSTS = 24
 
 
 @dataclass(frozen=True)
@@ -93,8 +97,9 @@ def prepare_posts(creators: pd.DataFrame, posts: pd.DataFrame) -> Posts:
     creator = lookup(posts["creator_id"], creators["creator_id"])
     posted = epoch_seconds(posts["posted_at"])
     keep = np.flatnonzero((creator >= 0) & ~np.isnan(posted))
-    # Creator-major post order: a creator's posts are contiguous in every post-sorted array.
-    keep = keep[np.argsort(creator[keep], kind="stable")]
+    # Creator-major, oldest first: a creator's posts are contiguous and in time order.
+    keep = keep[np.lexsort((posted[keep], creator[keep]))]
+    keep = keep[_newest_per_group(creator[keep], RECENT_POSTS)]
     creator, posted = creator[keep], posted[keep]
     n = len(index)
     snapshot = _snapshots(creators, creator, posted, n)
@@ -111,6 +116,12 @@ def prepare_posts(creators: pd.DataFrame, posts: pd.DataFrame) -> Posts:
         comments_disabled=trait(posts, "comments_disabled", keep),
         in_ratios=mature | ~has_mature[creator],
     )
+
+
+def _newest_per_group(sorted_codes: np.ndarray, k: int) -> np.ndarray:
+    """Mask of the last ``k`` rows of each run of equal codes (rows sorted oldest first)."""
+    group_end = np.searchsorted(sorted_codes, sorted_codes, side="right")
+    return group_end - np.arange(sorted_codes.size) <= k
 
 
 def _snapshots(creators: pd.DataFrame, creator: np.ndarray, posted: np.ndarray, n: int):

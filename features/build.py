@@ -14,10 +14,10 @@ import pandas as pd
 
 from creator_audit.dataset.types import Dataset
 from features._tables import prepare_events, prepare_posts
-from features.audience import AUDIENCE_COLUMNS, audience_from
+from features.audience import AUDIENCE_COLUMNS, GROWTH_COLUMNS, SAMPLE_COLUMNS, audience_from
 from features.engagement import ENGAGEMENT_COLUMNS, engagement_from
 from features.engagers import ENGAGER_COLUMNS, actor_codes, engager_from
-from features.timing import TIMING_COLUMNS, timing_from
+from features.timing import EVENT_TIMING_COLUMNS, TIMING_COLUMNS, timing_from
 
 FEATURE_FAMILIES: dict[str, tuple[str, ...]] = {
     "engagement": ENGAGEMENT_COLUMNS,
@@ -26,6 +26,12 @@ FEATURE_FAMILIES: dict[str, tuple[str, ...]] = {
     "audience": AUDIENCE_COLUMNS,
 }
 FEATURE_COLUMNS: tuple[str, ...] = tuple(c for cols in FEATURE_FAMILIES.values() for c in cols)
+# The features each optional table feeds: with the table absent they are NaN (CONTRACT.md §1).
+OPTIONAL_TABLE_FEATURES: dict[str, tuple[str, ...]] = {
+    "engagements": EVENT_TIMING_COLUMNS + ENGAGER_COLUMNS,
+    "follower_counts": GROWTH_COLUMNS,
+    "follower_samples": SAMPLE_COLUMNS,
+}
 
 
 # Below this many engagement events a second thread costs more than it saves (API-sized inputs).

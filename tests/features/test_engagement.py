@@ -105,3 +105,26 @@ def test_reference_curve_matches_published_figures():
     assert rate[4] == pytest.approx(0.0155, abs=0.002)
     assert np.isnan(rate[5])
     assert isinstance(rate, np.ndarray) and not isinstance(rate, pd.Series)
+
+
+def test_only_the_most_recent_posts_count():
+    from features._tables import RECENT_POSTS
+
+    # RECENT_POSTS recent posts with 20 likes, and five older ones with 5,000 likes each:
+    # the old ones are outside the window and must not move any ratio.
+    rows = [
+        {"creator_id": "a", "post_id": f"p{i}", "posted_at": T0 - i * DAY, "likes": 20}
+        for i in range(RECENT_POSTS)
+    ] + [
+        {
+            "creator_id": "a",
+            "post_id": f"old{i}",
+            "posted_at": T0 - (RECENT_POSTS + i) * DAY,
+            "likes": 5_000,
+        }
+        for i in range(5)
+    ]
+    out = engagement_features(creators({"creator_id": "a"}), posts(*rows))
+    assert out.loc["a", "post_count"] == RECENT_POSTS
+    assert out.loc["a", "likes_max_to_median"] == 1.0
+    assert out.loc["a", "likes_per_follower_mean"] == pytest.approx(20 / 1_000)
