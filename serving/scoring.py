@@ -1,0 +1,129 @@
+"""Scores (CONTRACT.md §3) from a model and a feature table: the one scoring path.
+
+Batch scoring and the HTTP API both call :func:`score_features`, so the same creator gets the same
+probabilities, label, fraud_score and reasons from either.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from training.model import CreatorFraudModel
+
+GENUINE = "genuine"
+DEFAULT_REASONS = 5
+
+
+@dataclass(frozen=True)
+class Reason:
+    feature: str
+    value: float | None
+    contribution: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"feature": self.feature, "value": self.value, "contribution": self.contribution}
+
+
+@dataclass(frozen=True)
+class Score:
+    creator_id: str
+    label: str
+    probabilities: dict[str, float]
+    fraud_score: int
+    reasons: list[Reason]
+    model_version: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "creator_id": self.creator_id,
+            "label": self.label,
+            "probabilities": self.probabilities,
+            "fraud_score": self.fraud_score,
+            "reasons": [r.as_dict() for r in self.reasons],
+            "model_version": self.model_version,
+        }
+
+
+def fraud_score(p_genuine: np.ndarray) -> np.ndarray:
+    """round(100 × (1 − p_genuine)) as integers 0–100 (half away from zero, not banker's)."""
+    return np.floor(100.0 * (1.0 - p_genuine) + 0.5).clip(0, 100).astype(np.int64)
+
+
+def fraud_log_odds_contributions(model: CreatorFraudModel, features: pd.DataFrame) -> np.ndarray:
+    """Per-feature contributions to log(P(fraud) / P(genuine)), shape (rows, features).
+
+    The fraud side is a log-sum-exp over the three fraud classes; each class's contributions are
+    weighted by its share of the fraud probability (the first-order expansion), and the genuine
+    logit's contributions count against. Positive means "pushed towards fraud".
+    """
+    contrib = model.contributions(features)[:, :, :-1]  # drop the bias slot
+    proba = model.predict_proba(features)
+    g = model.labels.index(GENUINE)
+    fraud_mass = np.clip(1.0 - proba[:, g], 1e-12, None)
+    weights = proba / fraud_mass[:, None]
+    weights[:, g] = 0.0
+    return np.einsum("nk,nkf->nf", weights, contrib) - contrib[:, g, :]
+
+
+def score_features(
+    model: CreatorFraudModel, features: pd.DataFrame, n_reasons: int = DEFAULT_REASONS
+) -> list[Score]:
+    """Score every row of a feature table indexed by creator_id."""
+    if len(features) == 0:
+        return []
+    proba = model.predict_proba(features)
+    scores = fraud_score(proba[:, model.labels.index(GENUINE)])
+    contrib = fraud_log_odds_contributions(model, features) if n_reasons > 0 else None
+    values = model.matrix(features)
+    version = str(model.metadata.get("model_version", "unregistered"))
+    out = []
+    for i, creator_id in enumerate(features.index):
+        reasons = (
+            _top_reasons(model.feature_names, values[i], contrib[i], n_reasons)
+            if (contrib is not None)
+            else []
+        )
+        out.append(
+            Score(
+                creator_id=str(creator_id),
+                label=model.labels[int(proba[i].argmax())],
+                probabilities={lab: float(proba[i, j]) for j, lab in enumerate(model.labels)},
+                fraud_score=int(scores[i]),
+                reasons=reasons,
+                model_version=version,
+            )
+        )
+    return out
+
+
+def _top_reasons(names: list[str], values: np.ndarray, contrib: np.ndarray, n: int) -> list[Reason]:
+    order = np.argsort(-np.abs(contrib), kind="stable")[:n]
+    return [
+        Reason(
+            feature=names[j],
+            value=None if math.isnan(values[j]) else float(values[j]),
+            contribution=round(float(contrib[j]), 4),
+        )
+        for j in order
+        if contrib[j] != 0.0
+    ]
+
+
+def scores_to_frame(scores: list[Score], labels: list[str]) -> pd.DataFrame:
+    """Flatten for batch files: ``p_<label>`` columns and ``reasons`` as a JSON string."""
+    return pd.DataFrame(
+        {
+            "creator_id": [s.creator_id for s in scores],
+            "label": [s.label for s in scores],
+            **{f"p_{lab}": [s.probabilities[lab] for s in scores] for lab in labels},
+            "fraud_score": np.array([s.fraud_score for s in scores], dtype=np.int64),
+            "reasons": [json.dumps([r.as_dict() for r in s.reasons]) for s in scores],
+            "model_version": [s.model_version for s in scores],
+        }
+    )

@@ -1,0 +1,38 @@
+"""One small, real training workspace shared by the pipeline and behaviour tests.
+
+Three real trainings on a generated dataset against the default embedded MLflow store (SQLite in
+the working directory): a first model, the same again (same seed), and a deliberately weak one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from creator_audit.simulator import generate_to_dir
+from training.train import train
+
+TRAIN_CREATORS, HOLDOUT_CREATORS = 3000, 800
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+@pytest.fixture(scope="session")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
+    root = tmp_path_factory.mktemp("pipeline")
+    data, holdout = root / "data", root / "holdout"
+    generate_to_dir(data, TRAIN_CREATORS, seed=3)
+    generate_to_dir(holdout, HOLDOUT_CREATORS, seed=4)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(root)
+        mp.delenv("MLFLOW_TRACKING_URI", raising=False)
+        first = train(data, seed=0, log=_quiet)
+        second = train(data, seed=0, log=_quiet)
+        weak = train(data, seed=0, log=_quiet, params={"num_iterations": 2})
+        yield SimpleNamespace(
+            root=Path(root), data=data, holdout=holdout, first=first, second=second, weak=weak
+        )

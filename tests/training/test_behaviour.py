@@ -1,0 +1,128 @@
+"""Behavioural tests of the trained model: perturb a creator's raw tables, score again.
+
+Every perturbation goes through the real feature path (build_features on edited tables), as a
+user's data would. The model is an unconstrained multiclass GBM, so direction is a strong
+tendency, not a law: a perturbation may move a little probability between two fraud classes. The
+tests therefore bound how often and how far a probability moves the wrong way, on the creators the
+model currently sees as genuine (where injected fraud must raise suspicion).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from creator_audit.dataset import Dataset, read_dataset
+from features import build_features
+
+BOUGHT = 5_000  # followers bought overnight
+VISIBLE_UNDER = 50_000  # creators for whom 5,000 followers is a visible step (>= 10 %)
+POD_MEMBERS = 40
+MAX_WRONG_WAY_SHARE = 0.03  # at most 3 % of creators may move the wrong way ...
+MAX_WRONG_WAY = 0.10  # ... and none by more than 0.10
+
+
+@pytest.fixture(scope="module")
+def holdout(workspace) -> Dataset:
+    return read_dataset(workspace.holdout)
+
+
+@pytest.fixture(scope="module")
+def model(workspace):
+    return workspace.first.model
+
+
+def _proba(model, ds: Dataset) -> pd.DataFrame:
+    features = build_features(ds)
+    return pd.DataFrame(model.predict_proba(features), index=features.index, columns=model.labels)
+
+
+def _with_overnight_purchase(ds: Dataset) -> Dataset:
+    """Every creator with a follower history gains BOUGHT followers overnight, mid-history."""
+    counts = ds.follower_counts.copy()
+    start = counts.groupby("creator_id")["at"].transform("min")
+    end = counts.groupby("creator_id")["at"].transform("max")
+    after = counts["at"] >= start + (end - start) / 2
+    counts.loc[after, "followers"] += BOUGHT
+    creators = ds.creators.copy()
+    has_history = creators["creator_id"].isin(counts["creator_id"])
+    creators.loc[has_history, "followers"] += BOUGHT
+    return Dataset(creators, ds.posts, ds.engagements, counts, ds.follower_samples, ds.labels)
+
+
+def _with_pod(ds: Dataset) -> Dataset:
+    """POD_MEMBERS accounts like and comment on every post with events, 2-12 minutes after it."""
+    engaged = ds.posts[ds.posts["post_id"].isin(ds.engagements["post_id"])]
+    rng = np.random.default_rng(0)
+    rows = []
+    for member in range(POD_MEMBERS):
+        delay = pd.to_timedelta(rng.uniform(120, 720, len(engaged)), unit="s")
+        for kind, text in (("like", None), ("comment", f"amazing content, keep shining {member}!")):
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "post_id": engaged["post_id"].to_numpy(),
+                        "actor_id": f"pod-member-{member}",
+                        "kind": kind,
+                        "at": (engaged["posted_at"] + delay).to_numpy(),
+                        "text": text,
+                    }
+                )
+            )
+    pod = pd.concat(rows, ignore_index=True).astype(ds.engagements.dtypes.to_dict())
+    engagements = pd.concat([ds.engagements, pod], ignore_index=True)
+    return Dataset(ds.creators, ds.posts, engagements, ds.follower_counts, ds.follower_samples)
+
+
+def _looks_genuine(proba: pd.DataFrame) -> pd.Index:
+    return proba.index[proba["genuine"] > 0.5]
+
+
+def _assert_rises(before: pd.Series, after: pd.Series, ids: pd.Index) -> None:
+    change = after[ids] - before[ids]
+    assert len(ids) > 50
+    assert change.mean() > 0.1
+    assert (change < -1e-9).mean() <= MAX_WRONG_WAY_SHARE
+    assert change.min() > -MAX_WRONG_WAY
+
+
+def test_an_overnight_follower_purchase_raises_p_fake_followers(model, holdout) -> None:
+    before = _proba(model, holdout)
+    after = _proba(model, _with_overnight_purchase(holdout))
+    creators = holdout.creators.set_index("creator_id")
+    visible = creators.index[
+        creators.index.isin(holdout.follower_counts["creator_id"])
+        & (creators["followers"] < VISIBLE_UNDER)
+    ]
+    ids = visible.intersection(_looks_genuine(before))
+    _assert_rises(before["fake_followers"], after["fake_followers"], ids)
+
+
+def test_recurring_fast_commenters_raise_p_engagement_pod(model, holdout) -> None:
+    before = _proba(model, holdout)
+    after = _proba(model, _with_pod(holdout))
+    engaged = pd.Index(
+        holdout.posts.loc[
+            holdout.posts["post_id"].isin(holdout.engagements["post_id"]), "creator_id"
+        ].unique()
+    )
+    ids = engaged.intersection(_looks_genuine(before))
+    _assert_rises(before["engagement_pod"], after["engagement_pod"], ids)
+
+
+def test_removing_engagement_events_keeps_clearly_genuine_creators_genuine(model, holdout) -> None:
+    proba = _proba(model, holdout)
+    without = _proba(
+        model,
+        Dataset(
+            holdout.creators, holdout.posts, None, holdout.follower_counts, holdout.follower_samples
+        ),
+    )
+    engaged = holdout.posts.loc[
+        holdout.posts["post_id"].isin(holdout.engagements["post_id"]), "creator_id"
+    ].unique()
+    clearly_genuine = proba.loc[engaged].index[proba.loc[engaged, "genuine"] > 0.9]
+    assert len(clearly_genuine) > 20
+    flipped = without.loc[clearly_genuine].idxmax(axis=1) != "genuine"
+    assert not flipped.any(), list(clearly_genuine[flipped])

@@ -1,0 +1,29 @@
+"""Missing-table augmentation: teach the model to judge creators from what exports usually hold.
+
+Most real exports carry profile counts and posts only (no engagement events, follower history or
+follower sample). The simulator leaves tables out for some creators, but too few creators lack
+all of them for LightGBM to learn good routes for that pattern. So every training creator with
+optional data also appears once more with that data honestly removed: its optional-table features
+set to NaN, exactly what ``build_features`` gives when the tables are absent. Nothing is invented;
+validation and test data are never augmented.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from features.build import OPTIONAL_TABLE_FEATURES
+
+OPTIONAL_FEATURES = tuple(c for cols in OPTIONAL_TABLE_FEATURES.values() for c in cols)
+
+
+def with_posts_only_copies(
+    features: pd.DataFrame, y: np.ndarray
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """``features`` plus a posts-only copy of every row that has any optional-table feature."""
+    optional = [c for c in OPTIONAL_FEATURES if c in features.columns]
+    has_optional = features[optional].notna().any(axis=1).to_numpy()
+    copies = features[has_optional].copy()
+    copies[optional] = np.nan
+    return pd.concat([features, copies]), np.concatenate([y, y[has_optional]])

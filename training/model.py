@@ -1,0 +1,111 @@
+"""The creator fraud model as one self-contained object: booster, calibration, feature list, labels.
+
+Training produces it; MLflow stores it (a pyfunc wrapping this bundle) and ``models/`` holds it as a
+joblib file, so batch scoring and the API load exactly the same thing either way.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import joblib
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+from scipy.special import softmax
+
+from creator_audit.atomic import atomic_path
+from training.calibration import VectorScaling
+
+BUNDLE_FORMAT = 1
+
+
+@dataclass
+class CreatorFraudModel:
+    """A trained, calibrated multiclass model over a fixed feature list."""
+
+    booster_text: str
+    feature_names: list[str]
+    labels: list[str]
+    calibration: VectorScaling
+    metadata: dict[str, Any] = field(default_factory=dict)
+    # One thread per prediction by default: an API answers requests in parallel, and LightGBM's
+    # threads on small inputs only add contention (MEASURED.md). Batch jobs may raise it.
+    predict_threads: int = field(default=1, compare=False)
+    _booster: lgb.Booster | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def booster(self) -> lgb.Booster:
+        if self._booster is None:
+            self._booster = lgb.Booster(model_str=self.booster_text)
+        return self._booster
+
+    def matrix(self, features: pd.DataFrame) -> np.ndarray:
+        """The feature matrix in training order; a missing feature column is an error."""
+        missing = [c for c in self.feature_names if c not in features.columns]
+        if missing:
+            raise ValueError(f"feature table lacks columns the model needs: {', '.join(missing)}")
+        return features[self.feature_names].to_numpy(dtype=np.float64, na_value=np.nan)
+
+    def logits(self, features: pd.DataFrame) -> np.ndarray:
+        raw = self.booster.predict(
+            self.matrix(features), raw_score=True, num_threads=self.predict_threads
+        )
+        return self.calibration.apply(np.asarray(raw).reshape(len(features), len(self.labels)))
+
+    def predict_proba(self, features: pd.DataFrame) -> np.ndarray:
+        """Calibrated probabilities, one column per label in ``self.labels`` order."""
+        return softmax(self.logits(features), axis=1)
+
+    def contributions(self, features: pd.DataFrame) -> np.ndarray:
+        """Per-feature contributions to each calibrated logit: shape (rows, labels, features + 1).
+
+        The last slot is the bias. Rows sum exactly to :meth:`logits` because vector scaling is
+        linear in LightGBM's raw score.
+        """
+        n, k, f = len(features), len(self.labels), len(self.feature_names)
+        raw = np.asarray(
+            self.booster.predict(
+                self.matrix(features), pred_contrib=True, num_threads=self.predict_threads
+            )
+        )
+        contrib = raw.reshape(n, k, f + 1) * self.calibration.scale[None, :, None]
+        contrib[:, :, -1] += self.calibration.bias[None, :]
+        return contrib
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the bundle atomically with joblib (no live booster inside, just its text)."""
+        path = Path(path)
+        payload = {
+            "format": BUNDLE_FORMAT,
+            "booster_text": self.booster_text,
+            "feature_names": list(self.feature_names),
+            "labels": list(self.labels),
+            "calibration": {
+                "scale": self.calibration.scale.tolist(),
+                "bias": self.calibration.bias.tolist(),
+            },
+            "metadata": dict(self.metadata),
+        }
+        with atomic_path(path) as tmp:
+            joblib.dump(payload, tmp, compress=3)
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> CreatorFraudModel:
+        payload = joblib.load(path)
+        if not isinstance(payload, dict) or payload.get("format") != BUNDLE_FORMAT:
+            raise ValueError(f"{path}: not a creator-audit model bundle (format {BUNDLE_FORMAT})")
+        calibration = VectorScaling(
+            np.asarray(payload["calibration"]["scale"]), np.asarray(payload["calibration"]["bias"])
+        )
+        return cls(
+            booster_text=payload["booster_text"],
+            feature_names=list(payload["feature_names"]),
+            labels=list(payload["labels"]),
+            calibration=calibration,
+            metadata=dict(payload["metadata"]),
+        )

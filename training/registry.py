@@ -1,0 +1,101 @@
+"""Load models by URI or bundle path, register versions, and move ``champion`` only forward.
+
+A registered version is never overwritten or deleted. A new version takes ``champion`` only if its
+macro-F1 on the same test data is at least the current champion's; otherwise it gets ``challenger``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import mlflow
+from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
+
+from training.model import CreatorFraudModel
+from training.tracking import CHALLENGER, CHAMPION
+
+DEFAULT_MODEL_URI = "models:/creator-fraud@champion"
+
+
+def load_model(uri: str) -> CreatorFraudModel:
+    """A bundle file (path) or any MLflow model URI logged by this project."""
+    path = Path(uri)
+    if path.suffix == ".joblib" or path.is_file():
+        if not path.is_file():
+            raise FileNotFoundError(f"model bundle {uri} does not exist")
+        return CreatorFraudModel.load(path)
+    try:
+        pyfunc = mlflow.pyfunc.load_model(uri)
+    except MlflowException as err:
+        raise LookupError(f"cannot load model {uri}: {err.message}") from None
+    model = getattr(pyfunc.unwrap_python_model(), "model", None)
+    if not isinstance(model, CreatorFraudModel):
+        raise LookupError(f"{uri} is not a creator-audit model")
+    model.metadata.update(_registry_identity(uri))
+    model.metadata["uri"] = uri
+    return model
+
+
+def _registry_identity(uri: str) -> dict[str, str]:
+    """name, version and alias for ``models:/name@alias`` and ``models:/name/version`` URIs."""
+    if not uri.startswith("models:/"):
+        return {}
+    ref = uri.removeprefix("models:/")
+    client = MlflowClient()
+    if "@" in ref:
+        name, alias = ref.split("@", 1)
+        version = client.get_model_version_by_alias(name, alias).version
+        return {"model_name": name, "model_version": str(version), "alias": alias}
+    name, _, version = ref.partition("/")
+    return {"model_name": name, "model_version": version} if version.isdigit() else {}
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    version: str
+    alias: str
+    candidate_f1: float
+    champion_version: str | None
+    champion_f1: float | None
+
+    @property
+    def message(self) -> str:
+        if self.champion_version is None:
+            return f"version {self.version} is the first: alias {CHAMPION}"
+        verdict = "takes" if self.alias == CHAMPION else "does not take"
+        return (
+            f"version {self.version} {verdict} {CHAMPION}: macro-F1 {self.candidate_f1:.4f} vs "
+            f"champion v{self.champion_version} {self.champion_f1:.4f} on the same test data"
+            + ("" if self.alias == CHAMPION else f"; alias {CHALLENGER}")
+        )
+
+
+def register_and_gate(
+    name: str,
+    model_uri: str,
+    run_id: str,
+    candidate_f1: float,
+    score_champion: Callable[[CreatorFraudModel], float],
+) -> GateDecision:
+    """Register ``model_uri`` as a new version of ``name`` and set its alias by the gate."""
+    client = MlflowClient()
+    version = mlflow.register_model(model_uri, name).version
+    client.set_model_version_tag(name, version, "run_id", run_id)
+    champion = _current_champion(client, name)
+    if champion is None:
+        client.set_registered_model_alias(name, CHAMPION, version)
+        return GateDecision(str(version), CHAMPION, candidate_f1, None, None)
+    champion_f1 = score_champion(load_model(f"models:/{name}/{champion}"))
+    alias = CHAMPION if candidate_f1 >= champion_f1 else CHALLENGER
+    client.set_registered_model_alias(name, alias, version)
+    return GateDecision(str(version), alias, candidate_f1, str(champion), champion_f1)
+
+
+def _current_champion(client: MlflowClient, name: str) -> str | None:
+    try:
+        return str(client.get_model_version_by_alias(name, CHAMPION).version)
+    except MlflowException:
+        return None

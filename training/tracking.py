@@ -1,0 +1,42 @@
+"""MLflow configuration: an embedded SQLite store and local artifacts unless told otherwise.
+
+``MLFLOW_TRACKING_URI`` overrides the store (a server, Databricks, another database). Nothing is
+configured at import time; commands call :func:`configure_tracking` once.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import mlflow
+
+DEFAULT_DB = "mlflow.db"
+DEFAULT_ARTIFACTS = "mlartifacts"
+CREATOR_EXPERIMENT = "creator-fraud"
+CREATOR_MODEL_NAME = "creator-fraud"
+CHAMPION = "champion"
+CHALLENGER = "challenger"
+
+
+def configure_tracking(workdir: str | os.PathLike[str] | None = None) -> str:
+    """Point MLflow at ``MLFLOW_TRACKING_URI`` or at ``sqlite:///<workdir>/mlflow.db``."""
+    uri = os.environ.get("MLFLOW_TRACKING_URI")
+    if not uri:
+        base = Path(workdir or Path.cwd()).resolve()
+        uri = f"sqlite:///{base / DEFAULT_DB}"
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(os.environ.get("MLFLOW_REGISTRY_URI", uri))
+    return uri
+
+
+def ensure_experiment(name: str, workdir: str | os.PathLike[str] | None = None) -> str:
+    """Create the experiment on first use; local stores keep artifacts under ./mlartifacts."""
+    existing = mlflow.get_experiment_by_name(name)
+    if existing is not None:
+        return existing.experiment_id
+    location = None
+    if mlflow.get_tracking_uri().startswith("sqlite:"):
+        base = Path(workdir or Path.cwd()).resolve()
+        location = (base / DEFAULT_ARTIFACTS / name).as_uri()
+    return mlflow.create_experiment(name, artifact_location=location)

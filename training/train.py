@@ -1,0 +1,278 @@
+"""``creator-audit train``: features → split → LightGBM → calibrate → evaluate → MLflow → registry.
+
+One run logs parameters, metrics (ours and the baselines'), the evaluation report with its plots,
+feature importance, the feature list, the data fingerprint and the model with its signature; then
+the model is registered and the gate decides whether it becomes ``champion``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import mlflow
+import numpy as np
+import pandas as pd
+from mlflow.models import infer_signature
+
+import creator_audit
+from creator_audit.dataset import Dataset, read_dataset
+from creator_audit.schema import LABELS
+from features import build_features
+from training.augment import with_posts_only_copies
+from training.baselines import logistic_baseline, rules_predict
+from training.evaluate import Evaluation, evaluate_predictions, labelled_ids
+from training.fingerprint import dataset_fingerprint
+from training.fit import FittedBooster, fit_booster
+from training.metrics import classification_metrics, flat_metrics, label_codes
+from training.model import CreatorFraudModel
+from training.pyfunc import BUNDLE_ARTIFACT, CreatorFraudPyfunc
+from training.registry import GateDecision, register_and_gate
+from training.report import write_report
+from training.slices import creator_slices
+from training.split import Split, split_creators
+from training.tracking import (
+    CHAMPION,
+    CREATOR_EXPERIMENT,
+    CREATOR_MODEL_NAME,
+    configure_tracking,
+    ensure_experiment,
+)
+
+Log = Callable[[str], None]
+
+
+@dataclass
+class Prepared:
+    """The labelled feature table and its split: everything a fit needs."""
+
+    features: pd.DataFrame
+    y: np.ndarray
+    slices: pd.DataFrame
+    split: Split
+
+    def part(self, ids: pd.Index) -> tuple[pd.DataFrame, np.ndarray]:
+        rows = self.features.index.get_indexer(ids)
+        return self.features.iloc[rows], self.y[rows]
+
+
+@dataclass
+class TrainResult:
+    run_id: str
+    model: CreatorFraudModel
+    test: Evaluation
+    baselines: dict[str, dict[str, Any]]
+    decision: GateDecision
+    bundle_path: Path
+
+
+def prepare(ds: Dataset, seed: int) -> Prepared:
+    truth = labelled_ids(ds)
+    features = build_features(ds).loc[truth.index]
+    y = label_codes(truth.to_numpy(), LABELS)
+    return Prepared(features, y, creator_slices(ds).loc[truth.index], split_creators(truth, seed))
+
+
+def train(
+    data_dir: str | Path,
+    seed: int = 0,
+    models_dir: str | Path = "models",
+    log: Log = print,
+    params: dict[str, Any] | None = None,
+) -> TrainResult:
+    """Train, evaluate, log, register and gate. ``params`` override LightGBM's defaults."""
+    configure_tracking()
+    experiment_id = ensure_experiment(CREATOR_EXPERIMENT)
+    log(f"reading {data_dir}")
+    ds = read_dataset(data_dir)
+    log("building features")
+    prepared = prepare(ds, seed)
+    x_train, y_train = with_posts_only_copies(*prepared.part(prepared.split.train))
+    # Validation gets the same posts-only copies, so early stopping and calibration judge the
+    # model on both regimes; the test split stays exactly as the data came.
+    x_val, y_val = with_posts_only_copies(*prepared.part(prepared.split.validation))
+    x_test, y_test = prepared.part(prepared.split.test)
+    log(
+        f"split: {len(prepared.split.train)} train (+{len(y_train) - len(prepared.split.train)}"
+        f" posts-only copies), {len(prepared.split.validation)} validation (+copies), "
+        f"{len(y_test)} test"
+    )
+    with mlflow.start_run(experiment_id=experiment_id) as run:
+        run_id = run.info.run_id
+        _log_inputs(ds, prepared, data_dir, seed)
+        log("training LightGBM (early stopping on validation)")
+        fitted = fit_booster(
+            x_train.to_numpy(np.float64),
+            y_train,
+            x_val.to_numpy(np.float64),
+            y_val,
+            list(prepared.features.columns),
+            len(LABELS),
+            seed,
+            log=log,
+            params=params,
+        )
+        model = _bundle(fitted, list(prepared.features.columns), seed, run_id, ds)
+        test_slices = prepared.slices.loc[prepared.split.test]
+        test_eval = evaluate_predictions(
+            list(LABELS), y_test, model.predict_proba(x_test), test_slices
+        )
+        log(f"test macro-F1 {test_eval.metrics['macro_f1']:.4f}")
+        baselines = _baselines(x_train, y_train, x_test, y_test, seed)
+        _log_results(fitted, model, test_eval, baselines)
+        model_uri = _log_model(model, x_test)
+        decision = register_and_gate(
+            CREATOR_MODEL_NAME,
+            model_uri,
+            run_id,
+            test_eval.metrics["macro_f1"],
+            lambda champion: _champion_f1(champion, x_test, y_test),
+        )
+        mlflow.set_tags({"model_version": decision.version, "alias": decision.alias})
+    log(decision.message)
+    model.metadata.update(model_version=decision.version, alias=decision.alias)
+    bundle_path = _export_bundle(model, decision, Path(models_dir))
+    log(f"bundle: {bundle_path}")
+    return TrainResult(run_id, model, test_eval, baselines, decision, bundle_path)
+
+
+def _bundle(
+    fitted: FittedBooster, feature_names: list[str], seed: int, run_id: str, ds: Dataset
+) -> CreatorFraudModel:
+    import lightgbm
+    import sklearn
+
+    return CreatorFraudModel(
+        booster_text=fitted.booster.model_to_string(),
+        feature_names=feature_names,
+        labels=list(LABELS),
+        calibration=fitted.calibration,
+        metadata={
+            "model_name": CREATOR_MODEL_NAME,
+            "run_id": run_id,
+            "seed": seed,
+            "best_iteration": fitted.best_iteration,
+            "project_version": creator_audit.__version__,
+            "lightgbm_version": lightgbm.__version__,
+            "sklearn_version": sklearn.__version__,
+            "data_sha256": dataset_fingerprint(ds)["sha256"],
+        },
+    )
+
+
+def _baselines(
+    x_train: pd.DataFrame, y_train: np.ndarray, x_test: pd.DataFrame, y_test: np.ndarray, seed: int
+) -> dict[str, dict[str, Any]]:
+    rules = classification_metrics(y_test, rules_predict(x_test, list(LABELS)), list(LABELS))
+    logistic = logistic_baseline(seed).fit(x_train.to_numpy(np.float64), y_train)
+    proba = logistic.predict_proba(x_test.to_numpy(np.float64))
+    return {
+        "rules": rules,
+        "logistic": classification_metrics(y_test, proba, list(LABELS)),
+    }
+
+
+def _champion_f1(champion: CreatorFraudModel, x_test: pd.DataFrame, y_test: np.ndarray) -> float:
+    """The champion's macro-F1 on this run's test creators; -inf if it needs absent features."""
+    missing = [c for c in champion.feature_names if c not in x_test.columns]
+    if missing:
+        return float("-inf")
+    proba = champion.predict_proba(x_test)
+    return classification_metrics(y_test, proba, champion.labels)["macro_f1"]
+
+
+def _log_inputs(ds: Dataset, prepared: Prepared, data_dir: str | Path, seed: int) -> None:
+    fingerprint = dataset_fingerprint(ds)
+    mlflow.log_params(
+        {
+            "seed": seed,
+            "data_dir": str(data_dir),
+            "data_sha256": fingerprint["sha256"],
+            "n_features": prepared.features.shape[1],
+            "n_train": len(prepared.split.train),
+            "augmentation": "posts-only copy of each training creator with optional tables",
+            "n_validation": len(prepared.split.validation),
+            "n_test": len(prepared.split.test),
+            "project_version": creator_audit.__version__,
+        }
+    )
+    mlflow.log_dict(fingerprint, "data/fingerprint.json")
+    mlflow.log_dict({"features": list(prepared.features.columns)}, "model_input/features.json")
+
+
+def _log_results(
+    fitted: FittedBooster,
+    model: CreatorFraudModel,
+    test_eval: Evaluation,
+    baselines: dict[str, dict[str, Any]],
+) -> None:
+    mlflow.log_params({f"lgbm_{k}": v for k, v in fitted.params.items()})
+    mlflow.log_params({"best_iteration": fitted.best_iteration, "calibrated": fitted.calibrated})
+    metrics = {
+        "validation_ece_raw": fitted.validation_ece_raw,
+        "validation_ece_calibrated": fitted.validation_ece_calibrated,
+        **flat_metrics(test_eval.metrics, "test_"),
+    }
+    for name, baseline in baselines.items():
+        metrics.update(flat_metrics(baseline, f"{name}_"))
+    mlflow.log_metrics(metrics)
+    mlflow.log_dict(
+        {
+            name: {k: m[k] for k in ("macro_f1", "accuracy", "roc_auc_ovr", "per_class")}
+            for name, m in baselines.items()
+        },
+        "baselines/metrics.json",
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        write_report(test_eval, tmp, "held-out test split")
+        mlflow.log_artifacts(tmp, "evaluation")
+        importance = feature_importance(model)
+        importance.to_csv(Path(tmp) / "feature_importance.csv")
+        mlflow.log_artifact(str(Path(tmp) / "feature_importance.csv"), "model_input")
+
+
+def feature_importance(model: CreatorFraudModel) -> pd.DataFrame:
+    booster = model.booster
+    return pd.DataFrame(
+        {
+            "gain": booster.feature_importance("gain"),
+            "split": booster.feature_importance("split"),
+        },
+        index=pd.Index(model.feature_names, name="feature"),
+    ).sort_values("gain", ascending=False)
+
+
+def _log_model(model: CreatorFraudModel, x_example: pd.DataFrame) -> str:
+    example = x_example.head(3).reset_index(drop=True)
+    output = pd.DataFrame(
+        model.predict_proba(example), columns=[f"p_{label}" for label in model.labels]
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        bundle = model.save(Path(tmp) / "model.joblib")
+        info = mlflow.pyfunc.log_model(
+            name="model",
+            python_model=CreatorFraudPyfunc(),
+            artifacts={BUNDLE_ARTIFACT: str(bundle)},
+            signature=infer_signature(example, output),
+            input_example=example,
+            pip_requirements=_requirements(),
+        )
+    return info.model_uri
+
+
+def _requirements() -> list[str]:
+    from importlib.metadata import version
+
+    names = ("lightgbm", "pandas", "numpy", "scipy", "scikit-learn", "joblib", "mlflow")
+    return [f"{name}=={version(name)}" for name in names]
+
+
+def _export_bundle(model: CreatorFraudModel, decision: GateDecision, models_dir: Path) -> Path:
+    """Every version gets its own file; the champion file moves only with the champion alias."""
+    path = model.save(models_dir / f"{CREATOR_MODEL_NAME}-v{decision.version}.joblib")
+    if decision.alias == CHAMPION:
+        model.save(models_dir / f"{CREATOR_MODEL_NAME}-{CHAMPION}.joblib")
+    return path
