@@ -21,6 +21,8 @@ app = typer.Typer(
 )
 
 EXIT_BAD_INPUT = 2
+DEFAULT_MODEL = "models:/creator-fraud@champion"
+MODEL_HELP = "MLflow model URI, or the path of a bundle exported under models/."
 
 
 def _fail(message: str) -> NoReturn:
@@ -63,6 +65,76 @@ def features(
     table = build_features(dataset).reset_index()
     write_table(table, out)
     typer.echo(f"wrote {len(table)} creators x {table.shape[1] - 1} features to {out}")
+
+
+@app.command()
+def train(
+    data: Annotated[Path, typer.Option("--data", help="Labelled dataset directory.")],
+    seed: Annotated[int, typer.Option("--seed", help="Split and model seed.")] = 0,
+    models_dir: Annotated[Path, typer.Option("--models-dir", help="Where bundles go.")] = Path(
+        "models"
+    ),
+) -> None:
+    """Train, evaluate on a held-out split, log to MLflow, register; gate the champion alias."""
+    from creator_audit.dataset.errors import DatasetError
+    from training.train import train as run_training
+
+    try:
+        result = run_training(data, seed=seed, models_dir=models_dir, log=typer.echo)
+    except (DatasetError, ValueError) as err:
+        _fail(str(err))
+    m = result.test.metrics
+    typer.echo(
+        f"run {result.run_id}: test macro-F1 {m['macro_f1']:.4f}, ROC-AUC {m['roc_auc_ovr']:.4f}; "
+        + ", ".join(f"{k} macro-F1 {v['macro_f1']:.4f}" for k, v in result.baselines.items())
+    )
+
+
+@app.command()
+def evaluate(
+    data: Annotated[Path, typer.Option("--data", help="Labelled dataset directory.")],
+    model: Annotated[str, typer.Option("--model", help=MODEL_HELP)] = DEFAULT_MODEL,
+    compare: Annotated[
+        str | None, typer.Option("--compare", help="A second model to set side by side.")
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="Report directory.")] = Path("evaluation"),
+) -> None:
+    """Offline evaluation: metrics.json and a report with plots; logged to MLflow."""
+    from creator_audit.dataset.errors import DatasetError
+    from training.offline import evaluate_offline
+
+    try:
+        summary = evaluate_offline(data, model, out, compare_uri=compare, log=typer.echo)
+    except (DatasetError, ValueError, LookupError, FileNotFoundError) as err:
+        _fail(str(err))
+    typer.echo(summary)
+
+
+@app.command()
+def score(
+    data: Annotated[Path, typer.Option("--data", help="Dataset directory (labels not needed).")],
+    out: Annotated[Path, typer.Option("--out", help="Output file, .parquet or .csv.")],
+    model: Annotated[str, typer.Option("--model", help=MODEL_HELP)] = DEFAULT_MODEL,
+) -> None:
+    """Batch scores for every creator, with every field of CONTRACT.md §3."""
+    from creator_audit.dataset import read_dataset, write_table
+    from creator_audit.dataset.errors import DatasetError
+    from serving.batch import score_dataset
+    from training.registry import load_model
+    from training.tracking import configure_tracking
+
+    _check_table_extension(out)
+    configure_tracking()
+    try:
+        dataset = read_dataset(data)
+        loaded = load_model(model)
+    except (DatasetError, LookupError, FileNotFoundError, ValueError) as err:
+        _fail(str(err))
+    loaded.predict_threads = 0  # batch: let LightGBM use every core
+    table = score_dataset(loaded, dataset)
+    write_table(table, out)
+    flagged = (table["label"] != "genuine").mean() if len(table) else 0.0
+    typer.echo(f"scored {len(table)} creators ({flagged:.1%} flagged) into {out}")
 
 
 def _check_table_extension(path: Path) -> None:

@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# The main job on embedded defaults: generate a labelled dataset and build its model input table.
-# Outputs go under ./work (git-ignored). Override the size with CREATORS=..., the seed with SEED=...
+# The main job on embedded defaults: generate labelled data, build features, train (tracked in an
+# SQLite MLflow store in this directory), evaluate on data from another seed, and batch-score it.
+# Outputs go under ./work, bundles under ./models, MLflow state in ./mlflow.db and ./mlartifacts
+# (all git-ignored). Override the size with CREATORS=..., the seed with SEED=...
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
-CREATORS="${CREATORS:-3000}"
+CREATORS="${CREATORS:-8000}"
 SEED="${SEED:-7}"
 WORK="${WORK:-work}"
 creator-audit generate --out "$WORK/data" --creators "$CREATORS" --seed "$SEED"
+creator-audit generate --out "$WORK/holdout" --creators "$((CREATORS / 2))" --seed "$((SEED + 1))"
 creator-audit features --data "$WORK/data" --out "$WORK/features.parquet"
-echo "main job done: dataset in $WORK/data, features in $WORK/features.parquet"
+creator-audit train --data "$WORK/data" --seed "$SEED"
+creator-audit evaluate --data "$WORK/holdout" --out "$WORK/evaluation"
+creator-audit score --data "$WORK/holdout" --out "$WORK/scores.parquet"
+echo "main job done: report in $WORK/evaluation/report.md, scores in $WORK/scores.parquet"

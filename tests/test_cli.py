@@ -110,3 +110,12 @@ def test_missing_dataset_directory_is_a_clear_error(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "nope" in result.output
+
+
+def test_train_on_a_missing_dataset_is_a_clear_error(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    result = runner.invoke(app, ["train", "--data", str(tmp_path / "nope")])
+    assert result.exit_code == 2
+    assert "nope" in result.output
+    assert not (tmp_path / "models").exists()
