@@ -20,6 +20,8 @@ JUMP_MIN_RISE = 0.05  # relative rise below which there is no jump to follow up 
 JUMP_CONTEXT = 45 * DAY  # posts this close before / after a jump show whether engagement followed
 GROWTH_PERIOD = 30 * DAY
 MASS_FOLLOWING = 1_500
+FEW_FOLLOWERS = 30  # accounts that almost nobody follows back
+RED_FLAGS_MIN = 2
 DIGIT_HEAVY_COUNT = 3
 DIGIT_HEAVY_SHARE = 0.3
 
@@ -40,6 +42,7 @@ SAMPLE_COLUMNS: tuple[str, ...] = (
     "sample_private_share",
     "sample_empty_bio_share",
     "sample_log_followers_median",
+    "sample_red_flag_share",
 )
 AUDIENCE_COLUMNS: tuple[str, ...] = PROFILE_COLUMNS + GROWTH_COLUMNS + SAMPLE_COLUMNS
 
@@ -210,6 +213,7 @@ def _sample(creators: pd.DataFrame, samples: pd.DataFrame | None) -> dict:
     following = samples["following"].to_numpy(dtype=np.float64)[rows]
     media = samples["media_count"].to_numpy(dtype=np.float64)[rows]
     size = g.count(code, n)
+    red_flags = _red_flags(samples, rows, followers, following, media)
     return {
         "sample_size": np.where(size > 0, size, np.nan),
         "sample_no_pic_share": g.share(code, _is(trait(samples, "has_profile_pic", rows), 0), n),
@@ -219,7 +223,28 @@ def _sample(creators: pd.DataFrame, samples: pd.DataFrame | None) -> dict:
         "sample_private_share": g.share(code, _is(trait(samples, "is_private", rows), 1), n),
         "sample_empty_bio_share": g.share(code, _is(trait(samples, "bio_length", rows), 0), n),
         "sample_log_followers_median": g.median(code, np.log1p(followers), n),
+        "sample_red_flag_share": g.share(code, red_flags, n),
     }
+
+
+def _red_flags(samples, rows, followers, following, media) -> np.ndarray:
+    """1.0 where an account shows at least RED_FLAGS_MIN fake-account traits at once, NaN when
+    none of its traits is known. One trait alone is common among real accounts (a private
+    account without a picture); bought accounts pile them up (InstaFake, Purba et al. 2020).
+    """
+    flags = np.column_stack(
+        [
+            _is(trait(samples, "has_profile_pic", rows), 0),
+            media == 0,
+            following > MASS_FOLLOWING,
+            _digit_heavy(samples, rows),
+            _is(trait(samples, "bio_length", rows), 0),
+            followers < FEW_FOLLOWERS,
+        ]
+    ).astype(np.float64)
+    known = (~np.isnan(flags)).sum(axis=1)
+    raised = np.nansum(flags, axis=1)
+    return np.where(known > 0, raised >= RED_FLAGS_MIN, np.nan)
 
 
 def _is(values: np.ndarray, target: float) -> np.ndarray:

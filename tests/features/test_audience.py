@@ -126,6 +126,8 @@ def test_follower_sample_shares(tables):
     assert a["sample_empty_bio_share"] == pytest.approx(1 / 3)
     median = (np.log1p(50) + np.log1p(100)) / 2
     assert a["sample_log_followers_median"] == pytest.approx(median)
+    # s1 shows all six red flags, s3 two (no posts, mass following), s4 one (jo99), s2 none.
+    assert a["sample_red_flag_share"] == pytest.approx(2 / 4)
     assert out.loc["b", list(SAMPLE_COLUMNS)].isna().all()
 
 
