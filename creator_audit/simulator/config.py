@@ -59,9 +59,9 @@ SHARE_WITH_FOLLOWER_SAMPLES = 0.70
 
 # --- creator size: displayed followers, lognormal mixture truncated to each tier (BRIEF) --------
 # (share, median, sigma, low, high). Nano is needed because REAL genuine accounts are mostly
-# 100-1K followers (median ~350, 5-95 % 97-886).
+# 100-1K followers (median ~350, 5-95 % 97-886), and 5 % have fewer than 100 (down to 2).
 SIZE_TIERS = (
-    (0.12, 350.0, 0.65, 80.0, 1_000.0),
+    (0.12, 350.0, 0.80, 5.0, 1_000.0),
     (0.25, 3_200.0, 0.75, 1_000.0, 10_000.0),
     (0.50, 28_000.0, 0.75, 10_000.0, 100_000.0),
     (0.13, 180_000.0, 0.70, 100_000.0, 1_000_000.0),
@@ -81,6 +81,7 @@ POSTS_MIN, POSTS_MAX = 20, 60  # REAL: median at the 60-post window
 # class, or it reads their missing posting features as a fraud signal. Drawn independently of label.
 FEW_POSTS_SHARE, FEW_POSTS_MIN, FEW_POSTS_MAX = 0.10, 1, 8
 NO_VISIBLE_POSTS_SHARE = 0.04  # posts not visible at all (private, or all deleted)
+NEVER_POSTED_SHARE = 0.5  # of those, media_count 0 (REAL: all 14 post-less accounts have 0)
 # Median gap in days by size tier (nano, small, micro, macro), creator sd and clip.
 GAP_MEDIAN_BY_TIER = (9.0, 5.0, 3.0, 2.0)
 GAP_CREATOR_SIGMA, GAP_MIN_DAYS, GAP_MAX_DAYS = 0.6, 0.8, 30.0

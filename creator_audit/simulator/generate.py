@@ -133,11 +133,17 @@ def generate(n_creators: int, seed: int) -> Dataset:
         ),
         labels=_labels_frame(cr, creator_ids),
     )
-    return _hide_posts(ds, rng["ids"].random(cr.n) < C.NO_VISIBLE_POSTS_SHARE)
+    hidden = rng["ids"].random(cr.n) < C.NO_VISIBLE_POSTS_SHARE
+    never_posted = hidden & (rng["ids"].random(cr.n) < C.NEVER_POSTED_SHARE)
+    return _hide_posts(ds, hidden, never_posted)
 
 
-def _hide_posts(ds: Dataset, hidden: np.ndarray) -> Dataset:
-    """Drop the posts and engagements of the ``hidden`` creators: some creators show no posts."""
+def _hide_posts(ds: Dataset, hidden: np.ndarray, never_posted: np.ndarray) -> Dataset:
+    """Drop the posts and engagements of the ``hidden`` creators: some creators show no posts.
+
+    The ``never_posted`` ones have posted nothing at all (media_count 0); the others are private.
+    """
+    ds.creators.loc[never_posted, "media_count"] = 0
     hidden_ids = ds.creators["creator_id"][hidden]
     keep_posts = ~ds.posts["creator_id"].isin(hidden_ids)
     kept_post_ids = ds.posts.loc[keep_posts, "post_id"]
