@@ -137,6 +137,27 @@ def score(
     typer.echo(f"scored {len(table)} creators ({flagged:.1%} flagged) into {out}")
 
 
+@app.command("check-genuine")
+def check_genuine(
+    model: Annotated[str, typer.Option("--model", help=MODEL_HELP)] = DEFAULT_MODEL,
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="InstaFake genuine JSON (default: the shared data folder)."),
+    ] = None,
+) -> None:
+    """Score real accounts known to be genuine; print the share flagged as fraud."""
+    from training.realcheck import check_real_genuine
+    from training.registry import load_model
+    from training.tracking import configure_tracking
+
+    configure_tracking()
+    try:
+        result = check_real_genuine(load_model(model), data)
+    except (LookupError, FileNotFoundError, ValueError) as err:
+        _fail(str(err))
+    typer.echo(result.message)
+
+
 def _check_table_extension(path: Path) -> None:
     if path.suffix not in (".parquet", ".csv"):
         _fail(f"{path}: output must end in .parquet or .csv")

@@ -30,6 +30,7 @@ from training.fit import FittedBooster, fit_booster
 from training.metrics import classification_metrics, flat_metrics, label_codes
 from training.model import CreatorFraudModel
 from training.pyfunc import BUNDLE_ARTIFACT, CreatorFraudPyfunc
+from training.realcheck import check_real_genuine, real_genuine_file
 from training.registry import GateDecision, register_and_gate
 from training.report import write_report
 from training.slices import creator_slices
@@ -123,6 +124,7 @@ def train(
         log(f"test macro-F1 {test_eval.metrics['macro_f1']:.4f}")
         baselines = _baselines(x_train, y_train, x_test, y_test, seed)
         _log_results(fitted, model, test_eval, baselines)
+        _log_real_genuine_check(model, log)
         model_uri = _log_model(model, x_test)
         decision = register_and_gate(
             CREATOR_MODEL_NAME,
@@ -232,6 +234,16 @@ def _log_results(
         importance = feature_importance(model)
         importance.to_csv(Path(tmp) / "feature_importance.csv")
         mlflow.log_artifact(str(Path(tmp) / "feature_importance.csv"), "model_input")
+
+
+def _log_real_genuine_check(model: CreatorFraudModel, log: Log) -> None:
+    """The share of real genuine accounts flagged, when the shared real data is present."""
+    if not real_genuine_file().exists():
+        log(f"real genuine accounts not found at {real_genuine_file()}: check skipped")
+        return
+    check = check_real_genuine(model)
+    log(check.message)
+    mlflow.log_metric("real_genuine_flagged_share", check.flagged_share)
 
 
 def feature_importance(model: CreatorFraudModel) -> pd.DataFrame:

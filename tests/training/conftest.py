@@ -15,6 +15,7 @@ from creator_audit.simulator import generate_to_dir
 from training.train import train
 
 TRAIN_CREATORS, HOLDOUT_CREATORS = 3000, 800
+SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
 
 def _quiet(_: str) -> None:
@@ -30,6 +31,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(root)
         mp.delenv("MLFLOW_TRACKING_URI", raising=False)
+        mp.setenv("CREATOR_AUDIT_SHARED_DATA", str(SHARED_DATA))
         first = train(data, seed=0, log=_quiet)
         second = train(data, seed=0, log=_quiet)
         weak = train(data, seed=0, log=_quiet, params={"num_iterations": 2})

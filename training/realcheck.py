@@ -1,0 +1,46 @@
+"""How many real, known-genuine accounts a model flags as fraud.
+
+The InstaFake non-automated accounts (``../shared/data``) are real Instagram accounts labelled
+genuine, with profile counts and posts only. A model that flags many of them is wrong, whatever
+its score on synthetic data, so every training run reports this figure when the data is present.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from creator_audit.dataset.instafake import (
+    GENUINE_FILE,
+    default_shared_data_dir,
+    load_instafake_genuine,
+)
+from serving.batch import score_dataset
+from training.model import CreatorFraudModel
+
+
+@dataclass(frozen=True)
+class RealGenuineCheck:
+    n: int
+    flagged_share: float
+    predicted: dict[str, int]
+
+    @property
+    def message(self) -> str:
+        return (
+            f"{self.flagged_share:.1%} of {self.n} real genuine accounts flagged as fraud "
+            f"(predicted: {self.predicted})"
+        )
+
+
+def real_genuine_file() -> Path:
+    return default_shared_data_dir() / GENUINE_FILE
+
+
+def check_real_genuine(model: CreatorFraudModel, path: Path | None = None) -> RealGenuineCheck:
+    """Score every real genuine account; the flagged share is those not predicted genuine."""
+    scores = score_dataset(model, load_instafake_genuine(path or real_genuine_file()), n_reasons=0)
+    predicted = Counter(scores["label"])
+    flagged = len(scores) - predicted.get("genuine", 0)
+    return RealGenuineCheck(len(scores), flagged / max(len(scores), 1), dict(predicted))
