@@ -168,6 +168,16 @@ def plot_reliability(evaluation: Evaluation, path: Path, bins: int = 10) -> None
     _save(fig, path)
 
 
+def plot_feature_importance(importance: pd.Series, path: Path, top: int = 25) -> None:
+    """Horizontal bars of the ``top`` features by total gain."""
+    shown = importance.sort_values(ascending=False).head(top)[::-1]
+    fig, ax = plt.subplots(figsize=(7, 0.28 * len(shown) + 1))
+    ax.barh(shown.index, shown.to_numpy())
+    ax.set_xlabel("total gain")
+    ax.tick_params(axis="y", labelsize=8)
+    _save(fig, path)
+
+
 def _save(fig: Any, path: Path) -> None:
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")

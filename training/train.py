@@ -32,7 +32,7 @@ from training.model import CreatorFraudModel
 from training.pyfunc import BUNDLE_ARTIFACT, CreatorFraudPyfunc
 from training.realcheck import check_real_genuine, real_genuine_file
 from training.registry import GateDecision, register_and_gate
-from training.report import write_report
+from training.report import plot_feature_importance, write_report
 from training.slices import creator_slices
 from training.split import Split, split_creators
 from training.tracking import (
@@ -233,7 +233,9 @@ def _log_results(
         mlflow.log_artifacts(tmp, "evaluation")
         importance = feature_importance(model)
         importance.to_csv(Path(tmp) / "feature_importance.csv")
-        mlflow.log_artifact(str(Path(tmp) / "feature_importance.csv"), "model_input")
+        plot_feature_importance(importance["gain"], Path(tmp) / "feature_importance.png")
+        for name in ("feature_importance.csv", "feature_importance.png"):
+            mlflow.log_artifact(str(Path(tmp) / name), "model_input")
 
 
 def _log_real_genuine_check(model: CreatorFraudModel, log: Log) -> None:

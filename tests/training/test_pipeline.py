@@ -72,6 +72,8 @@ def test_run_logs_metrics_baselines_and_artifacts(in_workspace) -> None:
     assert {"evaluation", "data", "model_input", "baselines"} <= paths
     evaluation = {a.path for a in client.list_artifacts(run.info.run_id, "evaluation")}
     assert {"evaluation/metrics.json", "evaluation/confusion.png"} <= evaluation
+    model_input = {a.path for a in client.list_artifacts(run.info.run_id, "model_input")}
+    assert {"model_input/features.json", "model_input/feature_importance.png"} <= model_input
 
 
 def test_registry_model_and_exported_bundle_agree(in_workspace) -> None:
