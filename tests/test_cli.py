@@ -119,3 +119,15 @@ def test_train_on_a_missing_dataset_is_a_clear_error(tmp_path: Path, monkeypatch
     assert result.exit_code == 2
     assert "nope" in result.output
     assert not (tmp_path / "models").exists()
+
+
+def test_train_refuses_too_few_labelled_creators(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    data = tmp_path / "tiny"
+    assert runner.invoke(app, ["generate", "--out", str(data), "--creators", "30"]).exit_code == 0
+    result = runner.invoke(app, ["train", "--data", str(data)])
+    assert result.exit_code == 2
+    assert "at least 10 labelled creators" in result.output
+    assert not (tmp_path / "models").exists()
+    assert not (tmp_path / "mlflow.db").exists()

@@ -39,7 +39,9 @@ class Evaluation:
 def labelled_ids(ds: Dataset) -> pd.Series:
     """The labels table as a Series indexed by creator_id, in creators order."""
     if ds.labels is None or len(ds.labels) == 0:
-        raise ValueError("the dataset has no labels table: evaluation needs labelled creators")
+        raise ValueError(
+            "the dataset has no labels table: training and evaluation need labelled creators"
+        )
     labels = ds.labels.set_index("creator_id")["label"]
     order = ds.creators["creator_id"]
     return labels.reindex(order[order.isin(labels.index)])

@@ -60,9 +60,16 @@ class GateDecision:
     candidate_f1: float
     champion_version: str | None
     champion_f1: float | None
+    baseline_f1: float | None = None
 
     @property
     def message(self) -> str:
+        if self.baseline_f1 is not None and self.candidate_f1 <= self.baseline_f1:
+            return (
+                f"version {self.version} does not take {CHAMPION}: macro-F1 "
+                f"{self.candidate_f1:.4f} does not beat the best baseline "
+                f"({self.baseline_f1:.4f}); alias {CHALLENGER}"
+            )
         if self.champion_version is None:
             return f"version {self.version} is the first: alias {CHAMPION}"
         verdict = "takes" if self.alias == CHAMPION else "does not take"
@@ -79,11 +86,19 @@ def register_and_gate(
     run_id: str,
     candidate_f1: float,
     score_champion: Callable[[CreatorFraudModel], float],
+    baseline_f1: float = float("-inf"),
 ) -> GateDecision:
-    """Register ``model_uri`` as a new version of ``name`` and set its alias by the gate."""
+    """Register ``model_uri`` as a new version of ``name`` and set its alias by the gate.
+
+    A version that does not beat ``baseline_f1`` (the best baseline on the same test data) never
+    takes champion, not even as the first version.
+    """
     client = MlflowClient()
     version = mlflow.register_model(model_uri, name).version
     client.set_model_version_tag(name, version, "run_id", run_id)
+    if candidate_f1 <= baseline_f1:
+        client.set_registered_model_alias(name, CHALLENGER, version)
+        return GateDecision(str(version), CHALLENGER, candidate_f1, None, None, baseline_f1)
     champion = _current_champion(client, name)
     if champion is None:
         client.set_registered_model_alias(name, CHAMPION, version)

@@ -11,6 +11,9 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
+# Fewer creators per label leave one or two per label in validation and test: no measurement.
+MIN_PER_LABEL = 10
+
 
 @dataclass(frozen=True)
 class Split:
@@ -26,9 +29,12 @@ def split_creators(
     if not 0 < validation_share < 1 or not 0 < test_share < 1 or validation_share + test_share >= 1:
         raise ValueError("validation_share and test_share must be in (0, 1) and sum below 1")
     counts = labels.value_counts()
-    if (counts < 3).any():
-        rare = ", ".join(f"{k} ({v})" for k, v in counts[counts < 3].items())
-        raise ValueError(f"every label needs at least 3 creators to split; too few: {rare}")
+    if (counts < MIN_PER_LABEL).any():
+        rare = ", ".join(f"{k} ({v})" for k, v in counts[counts < MIN_PER_LABEL].items())
+        raise ValueError(
+            f"every label needs at least {MIN_PER_LABEL} labelled creators to train and test on; "
+            f"too few: {rare}"
+        )
     ids = np.asarray(labels.index)
     rest, test = train_test_split(
         ids, test_size=test_share, stratify=labels.to_numpy(), random_state=seed

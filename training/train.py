@@ -85,12 +85,12 @@ def train(
     params: dict[str, Any] | None = None,
 ) -> TrainResult:
     """Train, evaluate, log, register and gate. ``params`` override LightGBM's defaults."""
-    configure_tracking()
-    experiment_id = ensure_experiment(CREATOR_EXPERIMENT)
     log(f"reading {data_dir}")
     ds = read_dataset(data_dir)
     log("building features")
-    prepared = prepare(ds, seed)
+    prepared = prepare(ds, seed)  # bad data fails here, before anything is written
+    configure_tracking()
+    experiment_id = ensure_experiment(CREATOR_EXPERIMENT)
     x_train, y_train = with_posts_only_copies(*prepared.part(prepared.split.train))
     # Validation gets the same posts-only copies, so early stopping and calibration judge the
     # model on both regimes; the test split stays exactly as the data came.
@@ -132,6 +132,7 @@ def train(
             run_id,
             test_eval.metrics["macro_f1"],
             lambda champion: _champion_f1(champion, x_test, y_test),
+            baseline_f1=max(b["macro_f1"] for b in baselines.values()),
         )
         mlflow.set_tags({"model_version": decision.version, "alias": decision.alias})
     log(decision.message)

@@ -14,7 +14,7 @@ from creator_audit.cli import app
 from creator_audit.schema import LABELS
 from tests.training.conftest import SHARED_DATA
 from training.model import CreatorFraudModel
-from training.registry import load_model
+from training.registry import load_model, register_and_gate
 from training.tracking import CHALLENGER, CHAMPION, CREATOR_MODEL_NAME
 
 # Measured on this workspace (3,000 creators, 1,800 for training): macro-F1 0.851, AUC 0.968.
@@ -52,13 +52,34 @@ def test_gate_moves_champion_only_forward_and_keeps_every_version(in_workspace) 
     ws = in_workspace
     assert ws.first.decision.alias == CHAMPION
     assert ws.second.decision.alias == CHAMPION  # as good on the same test data
-    assert ws.weak.decision.alias == CHALLENGER
-    assert ws.weak.decision.champion_f1 > ws.weak.decision.candidate_f1
+    assert ws.weak.decision.alias == CHALLENGER  # below the best baseline: never champion
+    assert ws.weak.decision.candidate_f1 <= ws.weak.decision.baseline_f1
+    assert "does not beat the best baseline" in ws.weak.decision.message
     client = MlflowClient()
     champion = client.get_model_version_by_alias(CREATOR_MODEL_NAME, CHAMPION)
     assert str(champion.version) == ws.second.decision.version
     versions = {v.version for v in client.search_model_versions(f"name='{CREATOR_MODEL_NAME}'")}
     assert {"1", "2", "3"} <= {str(v) for v in versions}
+
+
+def test_a_version_worse_than_the_champion_gets_challenger(in_workspace) -> None:
+    client = MlflowClient()
+    before = client.get_model_version_by_alias(CREATOR_MODEL_NAME, CHAMPION).version
+    source = client.get_model_version(CREATOR_MODEL_NAME, in_workspace.first.decision.version)
+    decision = register_and_gate(
+        CREATOR_MODEL_NAME,
+        source.source,
+        in_workspace.first.run_id,
+        candidate_f1=0.80,
+        score_champion=lambda champion: 0.85,  # the champion does better on the same data
+        baseline_f1=0.40,
+    )
+    assert decision.alias == CHALLENGER
+    assert "does not take champion" in decision.message
+    assert client.get_model_version_by_alias(CREATOR_MODEL_NAME, CHAMPION).version == before
+    assert str(client.get_model_version_by_alias(CREATOR_MODEL_NAME, CHALLENGER).version) == (
+        decision.version
+    )
 
 
 def test_run_logs_metrics_baselines_and_artifacts(in_workspace) -> None:
