@@ -156,7 +156,7 @@ def timed(label: str, fn, *fn_args):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--creators", type=int, default=3_500)
+    parser.add_argument("--creators", type=int, default=3_800)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data", help="dataset directory to read instead of generating one")
     parser.add_argument("--repeat", type=int, default=3, help="whole-build runs; best is kept")
