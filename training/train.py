@@ -103,7 +103,8 @@ def train(
     )
     with mlflow.start_run(experiment_id=experiment_id) as run:
         run_id = run.info.run_id
-        _log_inputs(ds, prepared, data_dir, seed)
+        fingerprint = dataset_fingerprint(ds)
+        _log_inputs(fingerprint, prepared, data_dir, seed)
         log("training LightGBM (early stopping on validation)")
         fitted = fit_booster(
             x_train.to_numpy(np.float64),
@@ -116,7 +117,9 @@ def train(
             log=log,
             params=params,
         )
-        model = _bundle(fitted, list(prepared.features.columns), seed, run_id, ds)
+        model = _bundle(
+            fitted, list(prepared.features.columns), seed, run_id, fingerprint["sha256"]
+        )
         test_slices = prepared.slices.loc[prepared.split.test]
         test_eval = evaluate_predictions(
             list(LABELS), y_test, model.predict_proba(x_test), test_slices
@@ -143,7 +146,7 @@ def train(
 
 
 def _bundle(
-    fitted: FittedBooster, feature_names: list[str], seed: int, run_id: str, ds: Dataset
+    fitted: FittedBooster, feature_names: list[str], seed: int, run_id: str, data_sha256: str
 ) -> CreatorFraudModel:
     import lightgbm
     import sklearn
@@ -161,7 +164,7 @@ def _bundle(
             "project_version": creator_audit.__version__,
             "lightgbm_version": lightgbm.__version__,
             "sklearn_version": sklearn.__version__,
-            "data_sha256": dataset_fingerprint(ds)["sha256"],
+            "data_sha256": data_sha256,
         },
     )
 
@@ -187,8 +190,9 @@ def _champion_f1(champion: CreatorFraudModel, x_test: pd.DataFrame, y_test: np.n
     return classification_metrics(y_test, proba, champion.labels)["macro_f1"]
 
 
-def _log_inputs(ds: Dataset, prepared: Prepared, data_dir: str | Path, seed: int) -> None:
-    fingerprint = dataset_fingerprint(ds)
+def _log_inputs(
+    fingerprint: dict[str, Any], prepared: Prepared, data_dir: str | Path, seed: int
+) -> None:
     mlflow.log_params(
         {
             "seed": seed,
