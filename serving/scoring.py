@@ -55,15 +55,17 @@ def fraud_score(p_genuine: np.ndarray) -> np.ndarray:
     return np.floor(100.0 * (1.0 - p_genuine) + 0.5).clip(0, 100).astype(np.int64)
 
 
-def fraud_log_odds_contributions(model: CreatorFraudModel, features: pd.DataFrame) -> np.ndarray:
+def fraud_log_odds_contributions(
+    model: CreatorFraudModel, x: np.ndarray, proba: np.ndarray
+) -> np.ndarray:
     """Per-feature contributions to log(P(fraud) / P(genuine)), shape (rows, features).
 
-    The fraud side is a log-sum-exp over the three fraud classes; each class's contributions are
-    weighted by its share of the fraud probability (the first-order expansion), and the genuine
-    logit's contributions count against. Positive means "pushed towards fraud".
+    ``x`` is ``model.matrix(features)`` and ``proba`` the model's probabilities for it. The fraud
+    side is a log-sum-exp over the three fraud classes; each class's contributions are weighted by
+    its share of the fraud probability (the first-order expansion), and the genuine logit's
+    contributions count against. Positive means "pushed towards fraud".
     """
-    contrib = model.contributions(features)[:, :, :-1]  # drop the bias slot
-    proba = model.predict_proba(features)
+    contrib = model.contributions(x)[:, :, :-1]  # drop the bias slot
     g = model.labels.index(GENUINE)
     fraud_mass = np.clip(1.0 - proba[:, g], 1e-12, None)
     weights = proba / fraud_mass[:, None]
@@ -77,10 +79,10 @@ def score_features(
     """Score every row of a feature table indexed by creator_id."""
     if len(features) == 0:
         return []
-    proba = model.predict_proba(features)
-    scores = fraud_score(proba[:, model.labels.index(GENUINE)])
-    contrib = fraud_log_odds_contributions(model, features) if n_reasons > 0 else None
     values = model.matrix(features)
+    proba = model.predict_proba(values)
+    scores = fraud_score(proba[:, model.labels.index(GENUINE)])
+    contrib = fraud_log_odds_contributions(model, values, proba) if n_reasons > 0 else None
     version = str(model.metadata.get("model_version", "unregistered"))
     out = []
     for i, creator_id in enumerate(features.index):

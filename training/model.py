@@ -43,24 +43,30 @@ class CreatorFraudModel:
             self._booster = lgb.Booster(model_str=self.booster_text)
         return self._booster
 
-    def matrix(self, features: pd.DataFrame) -> np.ndarray:
-        """The feature matrix in training order; a missing feature column is an error."""
+    def matrix(self, features: pd.DataFrame | np.ndarray) -> np.ndarray:
+        """The feature matrix in training order; a missing feature column is an error.
+
+        A matrix already built by this method is returned as it is, so callers that need the
+        values and several predictions build it once.
+        """
+        if isinstance(features, np.ndarray):
+            return features
         missing = [c for c in self.feature_names if c not in features.columns]
         if missing:
             raise ValueError(f"feature table lacks columns the model needs: {', '.join(missing)}")
         return features[self.feature_names].to_numpy(dtype=np.float64, na_value=np.nan)
 
-    def logits(self, features: pd.DataFrame) -> np.ndarray:
+    def logits(self, features: pd.DataFrame | np.ndarray) -> np.ndarray:
         raw = self.booster.predict(
             self.matrix(features), raw_score=True, num_threads=self.predict_threads
         )
         return self.calibration.apply(np.asarray(raw).reshape(len(features), len(self.labels)))
 
-    def predict_proba(self, features: pd.DataFrame) -> np.ndarray:
+    def predict_proba(self, features: pd.DataFrame | np.ndarray) -> np.ndarray:
         """Calibrated probabilities, one column per label in ``self.labels`` order."""
         return softmax(self.logits(features), axis=1)
 
-    def contributions(self, features: pd.DataFrame) -> np.ndarray:
+    def contributions(self, features: pd.DataFrame | np.ndarray) -> np.ndarray:
         """Per-feature contributions to each calibrated logit: shape (rows, labels, features + 1).
 
         The last slot is the bias. Rows sum exactly to :meth:`logits` because vector scaling is
