@@ -5,11 +5,11 @@
 # (all git-ignored). Override the size with CREATORS=..., the seed with SEED=...
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
-CREATORS="${CREATORS:-8000}"
+CREATORS="${CREATORS:-20000}"
 SEED="${SEED:-7}"
 WORK="${WORK:-work}"
 creator-audit generate --out "$WORK/data" --creators "$CREATORS" --seed "$SEED"
-creator-audit generate --out "$WORK/holdout" --creators "$((CREATORS / 2))" --seed "$((SEED + 1))"
+creator-audit generate --out "$WORK/holdout" --creators "${HOLDOUT:-4000}" --seed "$((SEED + 1))"
 creator-audit features --data "$WORK/data" --out "$WORK/features.parquet"
 creator-audit train --data "$WORK/data" --seed "$SEED"
 creator-audit evaluate --data "$WORK/holdout" --out "$WORK/evaluation"
