@@ -28,19 +28,24 @@ def load_model(uri: str) -> CreatorFraudModel:
             raise FileNotFoundError(f"model bundle {uri} does not exist")
         return CreatorFraudModel.load(path)
     try:
-        pyfunc = mlflow.pyfunc.load_model(uri)
+        identity = registry_identity(uri)
+        # An alias is resolved to its version first, so the version we report is the one loaded
+        # even if the alias moves meanwhile.
+        pinned = f"models:/{identity['model_name']}/{identity['model_version']}" if identity else uri
+        pyfunc = mlflow.pyfunc.load_model(pinned)
     except MlflowException as err:
         raise LookupError(f"cannot load model {uri}: {err.message}") from None
     model = getattr(pyfunc.unwrap_python_model(), "model", None)
     if not isinstance(model, CreatorFraudModel):
         raise LookupError(f"{uri} is not a creator-audit model")
-    model.metadata.update(_registry_identity(uri))
+    model.metadata.update(identity)
     model.metadata["uri"] = uri
     return model
 
 
-def _registry_identity(uri: str) -> dict[str, str]:
-    """name, version and alias for ``models:/name@alias`` and ``models:/name/version`` URIs."""
+def registry_identity(uri: str) -> dict[str, str]:
+    """name, version (and alias) for ``models:/name@alias`` and ``models:/name/version`` URIs;
+    empty for any other URI. Resolving an alias is one registry query, cheap enough to poll."""
     if not uri.startswith("models:/"):
         return {}
     ref = uri.removeprefix("models:/")
