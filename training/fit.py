@@ -38,11 +38,20 @@ def default_params(n_classes: int, seed: int) -> dict[str, Any]:
     }
 
 
-def balanced_weights(y: np.ndarray, n_classes: int) -> np.ndarray:
-    """Weights n / (k * count(class)): every class carries the same total weight."""
+# How far class weights go towards balance: 0 keeps the data's class mix, 1 gives every class the
+# same total weight. Measured on 40K simulated creators (test: 4,000 of another seed): 0 gave
+# macro-F1 0.886 with 3.7% of real genuine accounts flagged, 0.5 gave 0.886 / 4.6%, 1 gave
+# 0.882 / 5.7%, and 1 needed 4x the trees. Balancing pushes every creator with little evidence
+# (no posts, posts only) towards a fraud class, and calibration cannot undo that for them alone.
+CLASS_WEIGHT_POWER = 0.0
+
+
+def balanced_weights(y: np.ndarray, n_classes: int, power: float = 1.0) -> np.ndarray:
+    """Weights (n / (k * count(class))) ** power: with power 1 every class carries the same total
+    weight, with 0 every row weighs 1."""
     counts = np.bincount(y, minlength=n_classes).astype(float)
     per_class = len(y) / (n_classes * np.maximum(counts, 1.0))
-    return per_class[y]
+    return per_class[y] ** power
 
 
 @dataclass
@@ -67,12 +76,14 @@ def fit_booster(
     log: Callable[[str], None] = print,
     params: dict[str, Any] | None = None,
 ) -> FittedBooster:
-    """Train with class-balanced weights, stop early on validation log-loss, calibrate if needed."""
+    """Train with class weights (``class_weight_power`` in ``params``, default
+    ``CLASS_WEIGHT_POWER``), stop early on validation log-loss, calibrate if it helps."""
     params = {**default_params(n_classes, seed), **(params or {})}
+    power = float(params.pop("class_weight_power", CLASS_WEIGHT_POWER))
     train_set = lgb.Dataset(
         x_train,
         y_train,
-        weight=balanced_weights(y_train, n_classes),
+        weight=balanced_weights(y_train, n_classes, power),
         feature_name=list(feature_names),
         free_raw_data=False,
     )
@@ -95,13 +106,14 @@ def fit_booster(
     ece_raw = expected_calibration_error(softmax(raw, axis=1), y_val)
     ece_cal = expected_calibration_error(softmax(calibration.apply(raw), axis=1), y_val)
     log(f"best iteration {best}; validation ECE {ece_raw:.3f} -> {ece_cal:.3f}")
+    params["class_weight_power"] = power  # logged with the run like every other setting
     return FittedBooster(booster, best, calibration, ece_raw, ece_cal, improved, params)
 
 
 def _calibrate(raw: np.ndarray, y: np.ndarray) -> tuple[VectorScaling, bool]:
     """Vector scaling fitted on validation, kept only if it lowers the validation log-loss.
 
-    Always tried: class-balanced weights shift every probability towards the rare classes, and
+    Always tried: class weights shift every probability towards the rare classes, and
     top-label ECE does not see that prior shift (a genuine creator at p_genuine 0.4 instead of 0.6
     is mislabelled, yet the top-label confidence can look calibrated).
     """

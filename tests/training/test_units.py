@@ -84,6 +84,14 @@ def test_balanced_weights_equalise_class_mass() -> None:
     assert w[y == 0].sum() == pytest.approx(w[y == 1].sum())
 
 
+def test_class_weight_power_moves_between_data_mix_and_balance() -> None:
+    y = np.array([0, 0, 0, 1])
+    assert np.array_equal(balanced_weights(y, 2, power=0.0), np.ones(4))
+    half = balanced_weights(y, 2, power=0.5)
+    share_of_rare = half[y == 1].sum() / half.sum()
+    assert 0.25 < share_of_rare < 0.5  # between the data's 1/4 and balance's 1/2
+
+
 def test_threshold_table_by_hand() -> None:
     is_fraud = np.array([True, True, False, False])
     scores = np.array([95, 45, 55, 5])
