@@ -5,7 +5,7 @@
 # (all git-ignored). Override the size with CREATORS=..., the seed with SEED=...
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
-CREATORS="${CREATORS:-20000}"
+CREATORS="${CREATORS:-40000}"
 SEED="${SEED:-7}"
 WORK="${WORK:-work}"
 creator-audit generate --out "$WORK/data" --creators "$CREATORS" --seed "$SEED"
