@@ -31,7 +31,9 @@ def load_model(uri: str) -> CreatorFraudModel:
         identity = registry_identity(uri)
         # An alias is resolved to its version first, so the version we report is the one loaded
         # even if the alias moves meanwhile.
-        pinned = f"models:/{identity['model_name']}/{identity['model_version']}" if identity else uri
+        pinned = (
+            f"models:/{identity['model_name']}/{identity['model_version']}" if identity else uri
+        )
         pyfunc = mlflow.pyfunc.load_model(pinned)
     except MlflowException as err:
         raise LookupError(f"cannot load model {uri}: {err.message}") from None
