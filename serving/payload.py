@@ -1,0 +1,235 @@
+"""Request bodies → the typed ``Dataset`` that files also become.
+
+A payload goes through ``dataset_from_frames``, the same validation as a dataset on disk, so the
+API refuses exactly what ``creator-audit score`` refuses, with the same messages, and the features
+are computed from identical tables. Errors come back as FastAPI-style ``{"loc", "msg", "type"}``
+entries whose ``loc`` names the field (``["body", "posts", 3, "posted_at"]``).
+
+Batches are validated as one dataset (fast when all is well); only when that fails is each item
+validated alone, to find the bad ones and word their errors with the ids the client sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ValidationError
+
+from creator_audit.dataset import Dataset
+from creator_audit.dataset.errors import DatasetError, Problem
+from creator_audit.dataset.validate import dataset_from_frames
+from creator_audit.schema import TABLES
+from serving.schemas import ScoreRequest
+from serving.settings import ServiceSettings
+
+# Request field → dataset table; the creator is one object, the rest are lists.
+LIST_TABLES = ("posts", "engagements", "follower_counts", "follower_samples")
+# Per-creator tables whose rows carry the creator's id (optional in the request).
+OWNED_TABLES = ("posts", "follower_counts", "follower_samples")
+SEPARATOR = "\x1f"  # joins an item index to a post id when a batch is validated as one dataset
+
+
+class PayloadError(Exception):
+    """A request that cannot be scored: HTTP status and FastAPI-style error entries."""
+
+    def __init__(self, status: int, errors: list[dict[str, Any]]) -> None:
+        super().__init__(errors[0]["msg"] if errors else "bad request")
+        self.status = status
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A request that passed the schema, and where its errors point (``loc`` prefix)."""
+
+    request: ScoreRequest
+    loc: tuple[str | int, ...] = ("body",)
+
+    @property
+    def creator_id(self) -> str:
+        return self.request.creator.creator_id
+
+
+def parse_item(raw: Any, index: int, settings: ServiceSettings) -> Parsed:
+    """Type-check one batch item (a ``ScoreRequest``), then its list limits."""
+    loc = ("body", "items", index)
+    try:
+        request = ScoreRequest.model_validate(raw)
+    except ValidationError as err:
+        raise PayloadError(422, validation_errors(err, prefix=loc)) from None
+    check_limits(request, settings, prefix=loc)
+    return Parsed(request, loc)
+
+
+def validation_errors(err: ValidationError, prefix: Sequence[str | int]) -> list[dict[str, Any]]:
+    return [{"loc": [*prefix, *e["loc"]], "msg": e["msg"], "type": e["type"]} for e in err.errors()]
+
+
+def check_limits(
+    request: ScoreRequest, settings: ServiceSettings, prefix: Sequence[str | int] = ("body",)
+) -> None:
+    """422 naming the limit for every list longer than the service allows."""
+    limits = {
+        "posts": settings.max_posts,
+        "engagements": settings.max_engagements,
+        "follower_counts": settings.max_follower_counts,
+        "follower_samples": settings.max_follower_samples,
+    }
+    errors = []
+    for field, limit in limits.items():
+        rows = getattr(request, field)
+        if rows is not None and len(rows) > limit:
+            errors.append(
+                {
+                    "loc": [*prefix, field],
+                    "msg": f"{len(rows)} {field} is more than the limit of {limit} per creator",
+                    "type": "too_long",
+                }
+            )
+    if errors:
+        raise PayloadError(422, errors)
+
+
+@dataclass
+class Validated:
+    """The items that passed as one dataset: their positions in the input and their creator keys
+    in the dataset; the others' errors by position."""
+
+    dataset: Dataset | None
+    positions: list[int]
+    keys: list[str]
+    errors: dict[int, PayloadError]
+
+
+def validate_items(items: Sequence[Parsed]) -> Validated:
+    """Validate items as dataset tables; every bad item gets its own ``PayloadError``.
+
+    One item keeps its own ids. Several are keyed by position (so two may describe the same
+    creator, or reuse post ids) and validated as one dataset; only if that fails is each item
+    validated alone, so its errors name the ids it sent.
+    """
+    if len(items) == 1:
+        only = items[0]
+        try:
+            dataset = _combine([_frames(only.request, only.creator_id, None)])
+        except DatasetError as err:
+            return Validated(None, [], [], {0: _payload_error(err, only.loc)})
+        return Validated(dataset, [0], [only.creator_id], {})
+    try:
+        return _keyed(items, list(range(len(items))), {})
+    except DatasetError:
+        pass
+    errors: dict[int, PayloadError] = {}
+    for position, item in enumerate(items):
+        try:
+            _combine([_frames(item.request, item.creator_id, None)])
+        except DatasetError as err:
+            errors[position] = _payload_error(err, item.loc)
+    good = [i for i in range(len(items)) if i not in errors]
+    return _keyed(items, good, errors)
+
+
+def _keyed(
+    items: Sequence[Parsed], positions: list[int], errors: dict[int, PayloadError]
+) -> Validated:
+    if not positions:
+        return Validated(None, [], [], errors)
+    keys = [str(i) for i in positions]
+    parts = [_frames(items[i].request, key, key) for i, key in zip(positions, keys, strict=True)]
+    return Validated(_combine(parts), positions, keys, errors)
+
+
+def _payload_error(err: DatasetError, prefix: Sequence[str | int]) -> PayloadError:
+    return PayloadError(422, [_problem_entry(p, list(prefix)) for p in err.problems])
+
+
+def _combine(parts: list[dict[str, pd.DataFrame]]) -> Dataset:
+    raw: dict[str, pd.DataFrame | None] = {}
+    for name in ("creators", *LIST_TABLES):
+        frames = [p[name] for p in parts if name in p]
+        raw[name] = (
+            None
+            if not frames
+            else frames[0]
+            if len(frames) == 1
+            else pd.concat(frames, ignore_index=True)
+        )
+    return dataset_from_frames(raw)
+
+
+def _frames(request: ScoreRequest, creator_key: str, post_prefix: str | None) -> dict:
+    """Raw (untyped) tables of one request, with ``creator_key`` as its creator id."""
+    creator = request.creator.model_dump(exclude_none=True)
+    creator["creator_id"] = creator_key
+    out = {"creators": pd.DataFrame([creator])}
+    for name in LIST_TABLES:
+        rows = getattr(request, name)
+        if rows is None:
+            continue
+        columns = _columns(rows, name)
+        if name in OWNED_TABLES:
+            columns["creator_id"] = _owner_keys(
+                columns.get("creator_id"), len(rows), request.creator.creator_id, creator_key
+            )
+        if post_prefix is not None and "post_id" in columns:
+            columns["post_id"] = [f"{post_prefix}{SEPARATOR}{p}" for p in columns["post_id"]]
+        out[name] = pd.DataFrame(columns, index=pd.RangeIndex(len(rows)))
+    return out
+
+
+def _owner_keys(sent: list[Any] | None, n: int, creator_id: str, key: str) -> list[str]:
+    """Each row's creator key: rows that name no creator or this one belong to it; a row naming
+    another creator keeps a key no other item can have, so validation refuses it even in a batch.
+    """
+    if sent is None:
+        return [key] * n
+    if key == creator_id:
+        return [key if c is None else c for c in sent]
+    return [key if c is None or c == creator_id else f"{key}{SEPARATOR}{c}" for c in sent]
+
+
+def _columns(rows: Sequence[BaseModel], table: str) -> dict[str, Any]:
+    """Column arrays of the fields any row sets (an all-missing optional column is left out).
+
+    Values already passed the strict schema, so counts become int64 and flags float64 arrays
+    directly: the shared validation then takes its fast paths instead of re-reading Python objects.
+    """
+    columns: dict[str, Any] = {}
+    for col in TABLES[table].columns:
+        values = [getattr(row, col.name, None) for row in rows]
+        if rows and all(v is None for v in values):
+            continue  # an empty list still gets every column, so it is an empty table
+        columns[col.name] = _typed(values, col.kind)
+    return columns
+
+
+INT64_LIMIT = 2**63
+
+
+def _typed(values: list[Any], kind: str) -> Any:
+    """An int64 / float64 array where the values allow it exactly; else the list as it came
+    (numbers too large for int64, mixed ISO and unix timestamps), for the validation to judge."""
+    if kind == "bool":
+        return np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
+    if kind in ("count", "int", "timestamp") and all(
+        type(v) is int and -INT64_LIMIT <= v < INT64_LIMIT for v in values
+    ):
+        return np.fromiter(values, dtype=np.int64, count=len(values))
+    return values
+
+
+def _problem_entry(problem: Problem, prefix: list[str | int]) -> dict[str, Any]:
+    """A dataset problem as an error entry: ``creators`` row 1 is the ``creator`` object."""
+    if problem.file == "creators":
+        loc: list[str | int] = [*prefix, "creator"]
+    else:
+        loc = [*prefix, problem.file]
+        if problem.row is not None:
+            loc.append(problem.row - 1)
+    if problem.column is not None:
+        loc.append(problem.column)
+    return {"loc": loc, "msg": problem.message, "type": "value_error"}

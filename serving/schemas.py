@@ -1,0 +1,147 @@
+"""Typed request and response bodies of the HTTP API (CONTRACT.md §3–4).
+
+Fields mirror the dataset tables of §1. Types are strict (a count is a JSON integer ≥ 0, a flag a
+JSON boolean) so a wrong type gets a 422 naming the field instead of a guess; unknown fields are
+refused so a misspelt optional table is not silently ignored. List lengths are checked against the
+service's limits in ``serving.payload`` (they are settings, so not fixed in the schema).
+
+Timestamps are ISO-8601 strings with an offset or integer unix seconds; parsing them is left to the
+dataset validation shared with files, so both answer the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, WithJsonSchema
+
+Count = Annotated[StrictInt, Field(ge=0)]
+Timestamp = Annotated[
+    StrictStr | StrictInt,
+    Field(description="ISO-8601 with an offset, or integer unix seconds.", examples=[1767225600]),
+]
+Id = Annotated[StrictStr, Field(min_length=1, max_length=256)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ProfileTraits(_Strict):
+    username: StrictStr | None = None
+    bio_length: Count | None = None
+    has_profile_pic: StrictBool | None = None
+    is_private: StrictBool | None = None
+    has_external_url: StrictBool | None = None
+
+
+class CreatorIn(ProfileTraits):
+    creator_id: Id
+    followers: Count
+    following: Count
+    media_count: Count
+    snapshot_at: Timestamp | None = None
+    is_verified: StrictBool | None = None
+
+
+class PostIn(_Strict):
+    post_id: Id
+    posted_at: Timestamp
+    likes: Count
+    comments: Count
+    creator_id: Id | None = Field(None, description="Optional; must be the creator's id if given.")
+    comments_disabled: StrictBool | None = None
+    hashtags: Count | None = None
+    has_location: StrictBool | None = None
+
+
+class EngagementIn(_Strict):
+    post_id: Id
+    actor_id: Id
+    kind: Literal["like", "comment"]
+    at: Timestamp
+    text: StrictStr | None = None
+
+
+class FollowerCountIn(_Strict):
+    at: Timestamp
+    followers: Count
+    creator_id: Id | None = None
+
+
+class FollowerSampleIn(ProfileTraits):
+    account_id: Id
+    followers: Count
+    following: Count
+    media_count: Count
+    creator_id: Id | None = None
+
+
+class ScoreRequest(_Strict):
+    """One creator and what is known about them; only ``creator`` and ``posts`` are required."""
+
+    creator: CreatorIn
+    posts: list[PostIn]
+    engagements: list[EngagementIn] | None = None
+    follower_counts: list[FollowerCountIn] | None = None
+    follower_samples: list[FollowerSampleIn] | None = None
+
+
+class BatchRequest(_Strict):
+    """Items are validated one by one, so a bad item gets its own error and the rest are scored."""
+
+    items: Annotated[
+        list[dict[str, Any]],
+        WithJsonSchema({"type": "array", "items": {"$ref": "#/components/schemas/ScoreRequest"}}),
+    ]
+
+
+class ReasonOut(BaseModel):
+    feature: str
+    value: float | None = Field(description="The feature's value; null when it is missing.")
+    contribution: float = Field(description="Signed push towards fraud (log-odds).")
+
+
+class ScoreOut(BaseModel):
+    creator_id: str
+    label: str
+    probabilities: dict[str, float]
+    fraud_score: int = Field(ge=0, le=100, description="round(100 × (1 − p_genuine))")
+    reasons: list[ReasonOut]
+    model_version: str
+
+
+class ErrorDetail(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ItemError(BaseModel):
+    """A batch item that could not be scored, in place of its score."""
+
+    index: int
+    creator_id: str | None = None
+    status: int
+    error: list[ErrorDetail]
+
+
+class BatchResponse(BaseModel):
+    scores: list[ScoreOut | ItemError]
+
+
+class ModelInfo(BaseModel):
+    name: str | None
+    version: str
+    alias: str | None
+    run_id: str | None
+    uri: str
+    labels: list[str]
+    features: list[str]
+    loaded_at: float = Field(description="Unix time the service loaded this model.")
+
+
+class ReloadOut(BaseModel):
+    swapped: bool
+    version: str
+    message: str

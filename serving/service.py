@@ -1,0 +1,38 @@
+"""Score validated requests: payload → dataset → the one feature path → the one scoring path."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from features import build_features
+from serving.payload import Parsed, PayloadError, validate_items
+from serving.schemas import ScoreRequest
+from serving.scoring import Score, score_features
+from training.model import CreatorFraudModel
+
+
+def score_parsed(
+    model: CreatorFraudModel, items: Sequence[Parsed], n_reasons: int
+) -> list[Score | PayloadError]:
+    """One answer per item, in order: its score, or the error that keeps it from being scored."""
+    valid = validate_items(items)
+    answers: list[Score | PayloadError | None] = [valid.errors.get(i) for i in range(len(items))]
+    if valid.dataset is not None:
+        features = build_features(valid.dataset).loc[valid.keys]
+        scores = score_features(model, features, n_reasons=n_reasons)
+        for position, score in zip(valid.positions, scores, strict=True):
+            answers[position] = replace(score, creator_id=items[position].creator_id)
+    assert all(a is not None for a in answers)
+    return answers  # type: ignore[return-value]
+
+
+def score_requests(
+    model: CreatorFraudModel, requests: Sequence[ScoreRequest], n_reasons: int
+) -> list[Score]:
+    """Score well-formed requests in order; the first bad one raises its ``PayloadError``."""
+    answers = score_parsed(model, [Parsed(r) for r in requests], n_reasons)
+    for answer in answers:
+        if isinstance(answer, PayloadError):
+            raise answer
+    return answers  # type: ignore[return-value]

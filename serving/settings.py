@@ -1,0 +1,45 @@
+"""Service settings, from the environment (prefix ``CREATOR_AUDIT_``) or a ``.env`` file.
+
+Limits are part of the API: a request beyond one gets 413 (body size) or 422 (item counts) with a
+message naming the limit, never a slow or failed answer.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from training.registry import DEFAULT_MODEL_URI
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CREATOR_AUDIT_", env_file=".env", extra="ignore")
+
+    model_uri: str = Field(DEFAULT_MODEL_URI, description="MLflow model URI or bundle path.")
+    # Comma-separated keys; empty turns key checks off (CONTRACT.md §4).
+    api_keys: Annotated[tuple[SecretStr, ...], NoDecode] = ()
+    admin_key: SecretStr | None = None
+    # Seconds between checks of the registry alias for a new champion; 0 turns polling off.
+    poll_seconds: float = Field(30.0, ge=0)
+    reasons: int = Field(5, ge=0, le=50, description="Reasons returned per score.")
+
+    max_body_bytes: int = Field(8 * 1024 * 1024, gt=0)
+    max_posts: int = Field(1_000, gt=0)
+    max_engagements: int = Field(100_000, gt=0)
+    max_follower_counts: int = Field(5_000, gt=0)
+    max_follower_samples: int = Field(5_000, gt=0)
+    max_batch_items: int = Field(1_000, gt=0)
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(k.strip() for k in value.split(",") if k.strip())
+        return value
+
+    @field_validator("admin_key", mode="before")
+    @classmethod
+    def _blank_admin_key(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
