@@ -158,6 +158,37 @@ def check_genuine(
     typer.echo(result.message)
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
+    model: Annotated[
+        str | None, typer.Option("--model", help=MODEL_HELP + " Default: the settings'.")
+    ] = None,
+    access_log: Annotated[bool, typer.Option(help="Log one line per request.")] = True,
+) -> None:
+    """The real-time scoring API (CONTRACT.md §4); settings from CREATOR_AUDIT_* variables."""
+    import os
+
+    import uvicorn
+
+    from serving.tcp import NoDelayH11Protocol
+
+    if model is not None:
+        os.environ["CREATOR_AUDIT_MODEL_URI"] = model  # workers read settings from the environment
+    uvicorn.run(
+        "serving.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=access_log,
+        http=NoDelayH11Protocol,
+        log_level="info",
+    )
+
+
 def _check_table_extension(path: Path) -> None:
     if path.suffix not in (".parquet", ".csv"):
         _fail(f"{path}: output must end in .parquet or .csv")

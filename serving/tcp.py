@@ -1,0 +1,21 @@
+"""uvicorn's HTTP protocol with Nagle's algorithm off on every connection.
+
+With more than one worker, uvicorn leaves accepted sockets with Nagle's delay on, which adds about
+40 ms to every request on a reused connection (uvicorn issue #3149; ``../shared/MEASURED.md``).
+Setting TCP_NODELAY ourselves makes the latency independent of the worker count.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+
+class NoDelayH11Protocol(H11Protocol):
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().connection_made(transport)
