@@ -1,0 +1,265 @@
+"""Shared fixtures of the serving tests: a small generated dataset, two small real models (A and B)
+saved as bundles, a request builder (dataset creator → POST /v1/score body) and an app factory.
+
+The models are trained without MLflow: ``fit_booster`` on ``build_features`` of the generated
+dataset with a stratified split, a few dozen rounds each, so the whole session costs seconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+from sklearn.model_selection import train_test_split
+
+from creator_audit.dataset import Dataset
+from creator_audit.schema import LABELS, TABLES
+from creator_audit.simulator import generate
+from features import build_features
+from serving.app import create_app
+from serving.schemas import CreatorIn, EngagementIn, FollowerCountIn, FollowerSampleIn, PostIn
+from serving.settings import ServiceSettings
+from training.fit import fit_booster
+from training.metrics import label_codes
+from training.model import CreatorFraudModel
+
+N_CREATORS, DATA_SEED = 1_200, 7
+N_SAMPLE = 20  # creators sent through the API in the comparison tests
+MAX_SAMPLE_ENGAGEMENTS = 4_000  # keeps request bodies (and the tests) small
+
+# Request field → (dataset table, the schema model that says which fields a request may carry).
+REQUEST_TABLES = {
+    "posts": ("posts", PostIn),
+    "engagements": ("engagements", EngagementIn),
+    "follower_counts": ("follower_counts", FollowerCountIn),
+    "follower_samples": ("follower_samples", FollowerSampleIn),
+}
+
+
+# --- data and models -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def dataset() -> Dataset:
+    return generate(N_CREATORS, seed=DATA_SEED)
+
+
+@pytest.fixture(scope="session")
+def feature_table(dataset: Dataset) -> pd.DataFrame:
+    return build_features(dataset)
+
+
+def _train(
+    features: pd.DataFrame, y: np.ndarray, seed: int, params: dict[str, Any], version: str
+) -> CreatorFraudModel:
+    train, val = train_test_split(np.arange(len(y)), test_size=0.3, stratify=y, random_state=seed)
+    x = features.to_numpy(np.float64)
+    fitted = fit_booster(
+        x[train],
+        y[train],
+        x[val],
+        y[val],
+        list(features.columns),
+        len(LABELS),
+        seed,
+        log=lambda _: None,
+        params=params,
+    )
+    return CreatorFraudModel(
+        booster_text=fitted.booster.model_to_string(),
+        feature_names=list(features.columns),
+        labels=list(LABELS),
+        calibration=fitted.calibration,
+        metadata={"model_version": version, "model_name": "creator-fraud-test"},
+    )
+
+
+@pytest.fixture(scope="session")
+def models(dataset: Dataset, feature_table: pd.DataFrame) -> SimpleNamespace:
+    truth = dataset.labels.set_index("creator_id")["label"]
+    y = label_codes(truth.loc[feature_table.index].to_numpy(), LABELS)
+    a = _train(feature_table, y, seed=0, params={"num_iterations": 30}, version="A")
+    b = _train(
+        feature_table, y, seed=1, params={"num_iterations": 20, "num_leaves": 7}, version="B"
+    )
+    pa = a.predict_proba(feature_table.iloc[:50])
+    pb = b.predict_proba(feature_table.iloc[:50])
+    assert not np.allclose(pa, pb), "models A and B must answer differently"
+    return SimpleNamespace(a=a, b=b)
+
+
+@pytest.fixture(scope="session")
+def bundles(models: SimpleNamespace, tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
+    root = tmp_path_factory.mktemp("bundles")
+    return SimpleNamespace(
+        a=models.a.save(root / "model-a.joblib"), b=models.b.save(root / "model-b.joblib")
+    )
+
+
+# --- requests --------------------------------------------------------------------------------
+
+
+def subset(ds: Dataset, creator_ids: list[str]) -> Dataset:
+    """The rows of ``ds`` that belong to ``creator_ids`` (creators in the given order)."""
+    creators = ds.creators.set_index("creator_id", drop=False).loc[creator_ids]
+    posts = ds.posts[ds.posts["creator_id"].isin(creator_ids)].reset_index(drop=True)
+
+    def owned(frame: pd.DataFrame | None, key: str, values: Any) -> pd.DataFrame | None:
+        return None if frame is None else frame[frame[key].isin(values)].reset_index(drop=True)
+
+    return Dataset(
+        creators=creators.reset_index(drop=True),
+        posts=posts,
+        engagements=owned(ds.engagements, "post_id", posts["post_id"]),
+        follower_counts=owned(ds.follower_counts, "creator_id", creator_ids),
+        follower_samples=owned(ds.follower_samples, "creator_id", creator_ids),
+        labels=owned(ds.labels, "creator_id", creator_ids),
+    )
+
+
+def _json_value(value: Any, kind: str, iso: bool) -> Any:
+    """A dataset cell as JSON: None for missing, bools as booleans, timestamps as int or ISO."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if kind == "timestamp":
+        ts = pd.Timestamp(value)
+        return ts.isoformat() if iso else int(ts.value // 1_000_000_000)
+    if kind == "bool":
+        return bool(value)
+    if kind in ("count", "int"):
+        return int(value)
+    return str(value)
+
+
+def _rows(frame: pd.DataFrame, table: str, allowed: set[str], iso: bool) -> list[dict[str, Any]]:
+    columns = [c for c in frame.columns if c in allowed]
+    kinds = {c: TABLES[table].column(c).kind for c in columns}
+    out = []
+    for record in frame[columns].to_dict("records"):
+        row = {c: _json_value(v, kinds[c], iso) for c, v in record.items()}
+        out.append({c: v for c, v in row.items() if v is not None})
+    return out
+
+
+def request_body(ds: Dataset, creator_id: str, iso: bool = False) -> dict[str, Any]:
+    """The POST /v1/score body (CONTRACT.md §4) describing one creator of ``ds``.
+
+    Timestamps are unix seconds, or ISO-8601 strings with an offset when ``iso``. An optional table
+    the creator has no rows in is left out (its features are the same as for an empty table);
+    ``posts`` is always sent, empty for a creator without posts.
+    """
+    creators = ds.creators[ds.creators["creator_id"] == creator_id]
+    assert len(creators) == 1, creator_id
+    (creator,) = _rows(creators, "creators", set(CreatorIn.model_fields), iso)
+    body: dict[str, Any] = {"creator": creator}
+    posts = ds.posts[ds.posts["creator_id"] == creator_id]
+    for field, (table, model) in REQUEST_TABLES.items():
+        frame = getattr(ds, table)
+        if frame is None:
+            continue
+        if table == "engagements":
+            frame = frame[frame["post_id"].isin(posts["post_id"])]
+        elif table == "posts":
+            frame = posts
+        else:
+            frame = frame[frame["creator_id"] == creator_id]
+        rows = _rows(frame, table, set(model.model_fields), iso)
+        if rows or field == "posts":
+            body[field] = rows
+    return body
+
+
+def _pick_sample(ds: Dataset) -> list[str]:
+    """``N_SAMPLE`` creators: every label, with and without each optional table, one without posts,
+    none with more than ``MAX_SAMPLE_ENGAGEMENTS`` engagement rows."""
+    posts_per = ds.posts.groupby("creator_id").size()
+    post_owner = ds.posts.set_index("post_id")["creator_id"]
+    events_per = ds.engagements["post_id"].map(post_owner).value_counts()
+    info = pd.DataFrame(index=pd.Index(ds.creators["creator_id"]))
+    info["posts"] = posts_per.reindex(info.index, fill_value=0)
+    info["events"] = events_per.reindex(info.index, fill_value=0)
+    info["counts"] = info.index.isin(ds.follower_counts["creator_id"])
+    info["samples"] = info.index.isin(ds.follower_samples["creator_id"])
+    info["label"] = ds.labels.set_index("creator_id")["label"].reindex(info.index)
+    info = info[info["events"] <= MAX_SAMPLE_ENGAGEMENTS].sort_index()
+    chosen: list[str] = list(info.index[info["posts"] == 0][:1])
+    chosen += list(info.index[(info["posts"] > 0) & (info["events"] == 0)][:2])
+    chosen += list(info.index[(info["events"] > 0) & ~info["counts"]][:1])
+    chosen += list(info.index[(info["events"] > 0) & ~info["samples"]][:1])
+    for label in LABELS:
+        rest = info[(info["label"] == label) & (info["events"] > 0) & ~info.index.isin(chosen)]
+        chosen += list(
+            rest.index[: (N_SAMPLE - len(chosen)) // (len(LABELS) - LABELS.index(label))]
+        )
+    return chosen[:N_SAMPLE]
+
+
+@pytest.fixture(scope="session")
+def sample(dataset: Dataset) -> SimpleNamespace:
+    """A few creators of the dataset, their sub-dataset and their request bodies (timestamps as
+    ints for even positions, as ISO strings for odd ones)."""
+    ids = _pick_sample(dataset)
+    sub = subset(dataset, ids)
+    bodies = {cid: request_body(sub, cid, iso=i % 2 == 1) for i, cid in enumerate(ids)}
+    return SimpleNamespace(ids=ids, dataset=sub, bodies=bodies)
+
+
+@pytest.fixture(scope="session")
+def small_body(sample: SimpleNamespace) -> dict[str, Any]:
+    """A valid body with every table, small enough to mutate and send many times."""
+    complete = [b for b in sample.bodies.values() if all(b.get(f) for f in REQUEST_TABLES)]
+    return min(complete, key=lambda b: len(json.dumps(b)))
+
+
+# --- the app ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No CREATOR_AUDIT_* variable or .env file of the machine leaks into the settings, and the
+    lifespan's MLflow configuration points into a temporary directory."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("CREATOR_AUDIT_") or name.startswith("MLFLOW_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+MakeClient = Callable[..., TestClient]
+
+
+@pytest.fixture
+def make_client(bundles: SimpleNamespace) -> Iterator[MakeClient]:
+    """``make_client(model_uri=None, **settings)``: a started app (lifespan run) under TestClient.
+
+    Server exceptions are not re-raised, so a 5xx shows up as a status code the test can assert.
+    """
+    with contextlib.ExitStack() as stack:
+
+        def make(model_uri: str | Path | None = None, **overrides: Any) -> TestClient:
+            settings = ServiceSettings(
+                model_uri=str(model_uri if model_uri is not None else bundles.a),
+                poll_seconds=0,
+                **overrides,
+            )
+            app = create_app(settings)
+            return stack.enter_context(TestClient(app, raise_server_exceptions=False))
+
+        yield make
+
+
+@pytest.fixture
+def client(make_client: MakeClient) -> TestClient:
+    return make_client()

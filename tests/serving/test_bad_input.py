@@ -1,0 +1,275 @@
+"""Bad input gets 422 (or 413 for an oversized body) with an error naming the field, never a
+score from a guess and never a 5xx; a bad batch item gets its own error, the rest are scored."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.serving.conftest import MakeClient
+
+Body = dict[str, Any]
+
+
+def mutated(body: Body, change: Callable[[Body], Any]) -> Body:
+    out = copy.deepcopy(body)
+    change(out)
+    return out
+
+
+def locs(response: Any) -> list[list[Any]]:
+    detail = response.json()["detail"]
+    assert isinstance(detail, list) and detail, detail
+    for entry in detail:
+        assert set(entry) == {"loc", "msg", "type"} and entry["msg"] and entry["type"], entry
+    return [entry["loc"] for entry in detail]
+
+
+def _set(path: tuple[Any, ...], new: Any) -> Callable[[Body], None]:
+    def change(body: Body) -> None:
+        target = body
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = new
+
+    return change
+
+
+def _drop(path: tuple[Any, ...]) -> Callable[[Body], None]:
+    def change(body: Body) -> None:
+        target = body
+        for key in path[:-1]:
+            target = target[key]
+        del target[path[-1]]
+
+    return change
+
+
+# (change to a valid body, the loc the 422 must name)
+BAD_FIELDS = {
+    "negative count": (_set(("posts", 0, "likes"), -1), ["body", "posts", 0, "likes"]),
+    "negative creator count": (
+        _set(("creator", "followers"), -5),
+        ["body", "creator", "followers"],
+    ),
+    "string for an int": (_set(("posts", 1, "comments"), "12"), ["body", "posts", 1, "comments"]),
+    "float for an int": (_set(("posts", 1, "likes"), 1.5), ["body", "posts", 1, "likes"]),
+    "int for a bool": (
+        _set(("creator", "is_verified"), 1),
+        ["body", "creator", "is_verified"],
+    ),
+    "unparseable timestamp": (
+        _set(("posts", 2, "posted_at"), "last tuesday"),
+        ["body", "posts", 2, "posted_at"],
+    ),
+    "naive timestamp": (
+        _set(("posts", 1, "posted_at"), "2026-03-01T12:00:00"),
+        ["body", "posts", 1, "posted_at"],
+    ),
+    "naive engagement time": (
+        _set(("engagements", 3, "at"), "2026-03-01 12:00:00"),
+        ["body", "engagements", 3, "at"],
+    ),
+    "timestamp out of range": (
+        _set(("follower_counts", 0, "at"), 10**20),
+        ["body", "follower_counts", 0, "at"],
+    ),
+    "count too large for int64": (
+        _set(("posts", 0, "likes"), 2**64),
+        ["body", "posts", 0, "likes"],
+    ),
+    "unknown post id": (
+        _set(("engagements", 1, "post_id"), "no-such-post"),
+        ["body", "engagements", 1, "post_id"],
+    ),
+    "post of another creator": (
+        _set(("posts", 0, "creator_id"), "someone-else"),
+        ["body", "posts", 0, "creator_id"],
+    ),
+    "unknown engagement kind": (
+        _set(("engagements", 0, "kind"), "share"),
+        ["body", "engagements", 0, "kind"],
+    ),
+    "missing required creator field": (
+        _drop(("creator", "followers")),
+        ["body", "creator", "followers"],
+    ),
+    "missing required post field": (
+        _drop(("posts", 1, "posted_at")),
+        ["body", "posts", 1, "posted_at"],
+    ),
+    "missing posts": (_drop(("posts",)), ["body", "posts"]),
+    "unknown field": (_set(("creator", "folowers"), 10), ["body", "creator", "folowers"]),
+    "empty id": (_set(("posts", 0, "post_id"), ""), ["body", "posts", 0, "post_id"]),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_FIELDS), ids=list(BAD_FIELDS))
+def test_bad_field_is_422_naming_it(client: TestClient, small_body: Body, case: str) -> None:
+    change, loc = BAD_FIELDS[case]
+    response = client.post("/v1/score", json=mutated(small_body, change))
+    assert response.status_code == 422, response.text
+    assert loc in locs(response)
+
+
+def test_duplicate_post_id_names_the_repeated_row(client: TestClient, small_body: Body) -> None:
+    body = mutated(small_body, lambda b: b["posts"].append(dict(b["posts"][0])))
+    response = client.post("/v1/score", json=body)
+    assert response.status_code == 422
+    assert ["body", "posts", len(body["posts"]) - 1, "post_id"] in locs(response)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"creator": {',
+        b"{'creator': {}}",
+        b"",
+        pytest.param(b"\x9cE", id="not-utf8"),
+    ],
+)
+def test_invalid_json_is_422(client: TestClient, raw: bytes) -> None:
+    response = client.post("/v1/score", content=raw, headers={"content-type": "application/json"})
+    assert response.status_code == 422, response.text
+    assert locs(response)[0][0] == "body"
+
+
+@pytest.mark.parametrize("payload", [[], "creator", 3, None])
+def test_body_that_is_not_an_object_is_422(client: TestClient, payload: Any) -> None:
+    response = client.post("/v1/score", json=payload)
+    assert response.status_code == 422
+    assert locs(response)[0][0] == "body"
+
+
+@pytest.mark.parametrize(
+    ("field", "setting"),
+    [
+        ("posts", "max_posts"),
+        ("engagements", "max_engagements"),
+        ("follower_counts", "max_follower_counts"),
+        ("follower_samples", "max_follower_samples"),
+    ],
+)
+def test_more_rows_than_the_limit_is_422_naming_the_limit(
+    make_client: MakeClient, small_body: Body, field: str, setting: str
+) -> None:
+    n = len(small_body[field])
+    at_limit = make_client(**{setting: n})
+    assert at_limit.post("/v1/score", json=small_body).status_code == 200
+    over = make_client(**{setting: n - 1})
+    response = over.post("/v1/score", json=small_body)
+    assert response.status_code == 422
+    (entry,) = response.json()["detail"]
+    assert entry["loc"] == ["body", field]
+    assert f"limit of {n - 1}" in entry["msg"]
+
+
+def _raw(body: Body) -> bytes:
+    return json.dumps(body).encode()
+
+
+def test_body_over_the_byte_limit_is_413(make_client: MakeClient, small_body: Body) -> None:
+    raw = _raw(small_body)
+    client = make_client(max_body_bytes=len(raw))
+    headers = {"content-type": "application/json"}
+    assert client.post("/v1/score", content=raw, headers=headers).status_code == 200
+    response = client.post("/v1/score", content=raw + b" ", headers=headers)
+    assert response.status_code == 413
+    (entry,) = response.json()["detail"]
+    assert str(len(raw)) in entry["msg"]
+
+
+def _chunks(raw: bytes, size: int = 4096) -> Iterator[bytes]:
+    for start in range(0, len(raw), size):
+        yield raw[start : start + size]
+
+
+def test_chunked_body_within_the_limit_is_scored(make_client: MakeClient, small_body: Body) -> None:
+    raw = _raw(small_body)
+    client = make_client(max_body_bytes=len(raw))
+    response = client.post(
+        "/v1/score", content=_chunks(raw), headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 200
+
+
+def test_chunked_body_over_the_limit_is_413(make_client: MakeClient, small_body: Body) -> None:
+    raw = _raw(small_body)
+    client = make_client(max_body_bytes=len(raw))
+    response = client.post(
+        "/v1/score", content=_chunks(raw + b" "), headers={"content-type": "application/json"}
+    )
+    assert "content-length" not in {k.lower() for k in response.request.headers}
+    assert response.status_code == 413
+
+
+def test_batch_over_the_item_limit_is_422(make_client: MakeClient, small_body: Body) -> None:
+    client = make_client(max_batch_items=2)
+    assert client.post("/v1/score/batch", json={"items": [small_body] * 2}).status_code == 200
+    response = client.post("/v1/score/batch", json={"items": [small_body] * 3})
+    assert response.status_code == 422
+    (entry,) = response.json()["detail"]
+    assert entry["loc"] == ["body", "items"]
+    assert "limit of 2" in entry["msg"]
+
+
+def test_batch_with_bad_items_scores_the_good_ones(
+    client: TestClient, sample: Any, small_body: Body
+) -> None:
+    other = next(
+        b
+        for b in sample.bodies.values()
+        if b["posts"] and b["creator"]["creator_id"] != small_body["creator"]["creator_id"]
+    )
+    schema_bad = mutated(small_body, _set(("posts", 0, "likes"), -3))
+    data_bad = mutated(other, _set(("posts", 1, "posted_at"), "not a time"))
+    items = [small_body, schema_bad, other, data_bad, small_body]
+    response = client.post("/v1/score/batch", json={"items": items})
+    assert response.status_code == 200, response.text
+    scores = response.json()["scores"]
+    assert len(scores) == len(items)
+    expected_errors = {
+        1: ["body", "items", 1, "posts", 0, "likes"],
+        3: ["body", "items", 3, "posts", 1, "posted_at"],
+    }
+    for index, loc in expected_errors.items():
+        entry = scores[index]
+        assert entry["index"] == index
+        assert entry["status"] == 422
+        assert entry["creator_id"] == items[index]["creator"]["creator_id"]
+        assert loc in [e["loc"] for e in entry["error"]]
+    for index in (0, 2, 4):
+        alone = client.post("/v1/score", json=items[index])
+        assert alone.status_code == 200
+        assert scores[index] == alone.json()
+
+
+def test_batch_of_only_bad_items_is_200_with_errors(client: TestClient, small_body: Body) -> None:
+    bad = mutated(small_body, _drop(("creator",)))
+    response = client.post("/v1/score/batch", json={"items": [bad, {"posts": 3}]})
+    assert response.status_code == 200
+    scores = response.json()["scores"]
+    assert [s["index"] for s in scores] == [0, 1]
+    assert all(s["status"] == 422 for s in scores)
+    assert ["body", "items", 0, "creator"] in [e["loc"] for e in scores[0]["error"]]
+
+
+def test_batch_items_cannot_leak_rows_into_each_other(
+    client: TestClient, sample: Any, small_body: Body
+) -> None:
+    other = next(
+        b
+        for b in sample.bodies.values()
+        if b["posts"] and b["creator"]["creator_id"] != small_body["creator"]["creator_id"]
+    )
+    leaking = mutated(small_body, _set(("posts", 0, "creator_id"), "1"))
+    alone = client.post("/v1/score", json=leaking)
+    assert alone.status_code == 422
+    scores = client.post("/v1/score/batch", json={"items": [leaking, other]}).json()["scores"]
+    assert scores[1] == client.post("/v1/score", json=other).json()
+    assert scores[0].get("status") == 422

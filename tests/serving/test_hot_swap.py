@@ -1,0 +1,184 @@
+"""Replacing the model under load: no request fails, every answer comes whole from model A or
+model B (never a mix), and a broken bundle leaves the old model serving."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from serving.schemas import ScoreRequest
+from serving.service import score_requests
+from tests.serving.conftest import MakeClient
+
+ADMIN = "hot-swap-admin-key"
+N_REQUESTS, SWAP_AFTER, AFTER_SWAP = 200, 50, 40
+N_BODIES = 6
+
+
+def replace_file(source: Path, target: Path) -> None:
+    """Atomic replacement, as a deploy would do it: a full copy beside, then os.replace."""
+    tmp = target.with_name(target.name + ".tmp")
+    shutil.copyfile(source, tmp)
+    os.replace(tmp, target)
+
+
+def reload(client: TestClient, force: bool = False) -> dict[str, Any]:
+    response = client.post(
+        "/v1/admin/reload", params={"force": str(force).lower()}, headers={"X-API-Key": ADMIN}
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@pytest.fixture
+def live(bundles: SimpleNamespace, tmp_path: Path) -> Path:
+    path = tmp_path / "live" / "model.joblib"
+    path.parent.mkdir()
+    shutil.copyfile(bundles.a, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def swap_bodies(sample: SimpleNamespace) -> list[dict[str, Any]]:
+    """Sample bodies cut to a few posts (and their engagements), so 200 requests stay quick."""
+    out = []
+    for body in [b for b in sample.bodies.values() if b["posts"]][:N_BODIES]:
+        cut = dict(body, posts=body["posts"][:12])
+        kept = {p["post_id"] for p in cut["posts"]}
+        events = [e for e in body.get("engagements", ()) if e["post_id"] in kept][:200]
+        cut.pop("engagements", None)
+        if events:
+            cut["engagements"] = events
+        out.append(cut)
+    return out
+
+
+@pytest.fixture(scope="module")
+def answers(models: SimpleNamespace, swap_bodies: list[dict]) -> dict[str, list[dict]]:
+    """What each model answers for each body, computed without the service."""
+    out = {}
+    for version, model in (("A", models.a), ("B", models.b)):
+        requests = [ScoreRequest.model_validate(b) for b in swap_bodies]
+        out[version] = [score_requests(model, [r], n_reasons=5)[0].as_dict() for r in requests]
+    # Different models must give different answers, or "no mixed answers" proves nothing.
+    for a, b in zip(out["A"], out["B"], strict=True):
+        assert a["probabilities"] != b["probabilities"]
+    return out
+
+
+def test_swap_under_load_never_fails_or_mixes_models(
+    make_client: MakeClient,
+    live: Path,
+    bundles: SimpleNamespace,
+    swap_bodies: list[dict],
+    answers: dict[str, list[dict]],
+) -> None:
+    client = make_client(model_uri=live, admin_key=ADMIN)
+    assert client.get("/v1/model").json()["version"] == "A"
+    done_before_swap = threading.Semaphore(0)
+    swapped = threading.Event()
+    results: list[tuple[int, int, Any]] = []
+    lock = threading.Lock()
+
+    def fire(i: int) -> None:
+        if i >= N_REQUESTS - AFTER_SWAP:
+            # The last requests start only once the reload has answered: they must all be B.
+            assert swapped.wait(timeout=60)
+        which = i % len(swap_bodies)
+        response = client.post("/v1/score", json=swap_bodies[which])
+        body = response.json() if response.status_code == 200 else response.text
+        with lock:
+            results.append((i, response.status_code, body))
+        done_before_swap.release()
+
+    def swap() -> dict[str, Any]:
+        for _ in range(SWAP_AFTER):
+            assert done_before_swap.acquire(timeout=60)
+        replace_file(bundles.b, live)
+        try:
+            return reload(client)
+        finally:
+            swapped.set()
+
+    with ThreadPoolExecutor(max_workers=8) as pool, ThreadPoolExecutor(max_workers=1) as admin:
+        reloaded = admin.submit(swap)
+        futures = [pool.submit(fire, i) for i in range(N_REQUESTS)]
+        for future in futures:
+            future.result()
+        outcome = reloaded.result()
+
+    assert outcome["swapped"] is True and outcome["version"] == "B"
+    assert len(results) == N_REQUESTS
+    failed = [(i, status) for i, status, _ in results if status != 200]
+    assert failed == []
+    versions = {"A": 0, "B": 0}
+    for i, _, score in results:
+        version = score["model_version"]
+        assert version in versions
+        versions[version] += 1
+        expected = answers[version][i % len(swap_bodies)]
+        assert score == expected, f"request {i} answered a mix of models"
+        if i >= N_REQUESTS - AFTER_SWAP:
+            assert version == "B"
+    assert versions["A"] >= SWAP_AFTER and versions["B"] >= AFTER_SWAP
+    info = client.get("/v1/model").json()
+    assert info["version"] == "B"
+    assert client.get("/readyz").json()["model_version"] == "B"
+
+
+def test_broken_bundle_leaves_the_old_model_serving(
+    make_client: MakeClient,
+    live: Path,
+    bundles: SimpleNamespace,
+    swap_bodies: list[dict],
+    answers: dict[str, list[dict]],
+) -> None:
+    client = make_client(model_uri=live, admin_key=ADMIN)
+    assert reload(client) == {"swapped": False, "version": "A", "message": "model unchanged"}
+
+    garbage = live.with_name("garbage.bin")
+    garbage.write_bytes(os.urandom(2048))
+    replace_file(garbage, live)
+    for force in (False, True):
+        outcome = reload(client, force=force)
+        assert outcome["swapped"] is False
+        assert outcome["version"] == "A"
+        assert "not loaded" in outcome["message"]
+        assert client.get("/v1/model").json()["version"] == "A"
+        assert client.get("/readyz").status_code == 200
+        response = client.post("/v1/score", json=swap_bodies[0])
+        assert response.status_code == 200
+        assert response.json() == answers["A"][0]
+    metrics = client.get("/metrics").text
+    assert 'creator_audit_model_reloads_total{outcome="failed"} 2.0' in metrics
+    assert 'creator_audit_model_loaded{version="A"} 1.0' in metrics
+
+    # A valid bundle put back afterwards is picked up.
+    replace_file(bundles.b, live)
+    assert reload(client) == {
+        "swapped": True,
+        "version": "B",
+        "message": "serving version B (was A)",
+    }
+    assert client.post("/v1/score", json=swap_bodies[0]).json() == answers["B"][0]
+    metrics = client.get("/metrics").text
+    assert 'creator_audit_model_loaded{version="B"} 1.0' in metrics
+    assert 'version="A"' not in metrics
+
+
+def test_bundle_removed_keeps_the_model_serving(
+    make_client: MakeClient, live: Path, swap_bodies: list[dict], answers: dict[str, list[dict]]
+) -> None:
+    client = make_client(model_uri=live, admin_key=ADMIN)
+    live.unlink()
+    outcome = reload(client)
+    assert outcome["swapped"] is False and outcome["version"] == "A"
+    assert client.post("/v1/score", json=swap_bodies[1]).json() == answers["A"][1]

@@ -1,0 +1,152 @@
+"""The routes of CONTRACT.md §4 answer as documented: liveness, readiness, model info, one score
+with every §3 field, and Prometheus metrics that move when a creator is scored."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+
+from creator_audit.schema import LABELS
+from tests.serving.conftest import MakeClient
+
+SCORE_FIELDS = {"creator_id", "label", "probabilities", "fraud_score", "reasons", "model_version"}
+
+
+def scrape(client: TestClient) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    out = {}
+    for family in text_string_to_metric_families(response.text):
+        for s in family.samples:
+            out[(s.name, frozenset(s.labels.items()))] = s.value
+    return out
+
+
+def value(metrics: dict, name: str, **labels: str) -> float:
+    return metrics.get((name, frozenset(labels.items())), 0.0)
+
+
+def test_healthz_answers(client: TestClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_readyz_is_200_with_a_model(client: TestClient) -> None:
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["model_version"] == "A"
+
+
+@pytest.mark.parametrize("broken", ["missing", "garbage"])
+def test_without_a_loadable_model_readyz_and_scoring_are_503(
+    make_client: MakeClient, tmp_path: Path, small_body: dict[str, Any], broken: str
+) -> None:
+    path = tmp_path / f"{broken}.joblib"
+    if broken == "garbage":
+        path.write_bytes(b"this is not a joblib bundle\x00\x01")
+    client = make_client(model_uri=path)
+    assert client.get("/healthz").status_code == 200
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    assert client.post("/v1/score", json=small_body).status_code == 503
+    assert client.post("/v1/score/batch", json={"items": [small_body]}).status_code == 503
+    assert client.get("/v1/model").status_code == 503
+
+
+def test_model_info_names_version_features_and_labels(
+    client: TestClient, models: SimpleNamespace, bundles: SimpleNamespace
+) -> None:
+    response = client.get("/v1/model")
+    assert response.status_code == 200
+    info = response.json()
+    assert info["version"] == "A"
+    assert info["name"] == "creator-fraud-test"
+    assert info["features"] == models.a.feature_names
+    assert info["labels"] == list(LABELS)
+    assert info["uri"] == str(bundles.a)
+
+
+def test_score_carries_every_contract_field(
+    client: TestClient, small_body: dict[str, Any], feature_table: pd.DataFrame
+) -> None:
+    response = client.post("/v1/score", json=small_body)
+    assert response.status_code == 200, response.text
+    score = response.json()
+    assert set(score) == SCORE_FIELDS
+    creator_id = small_body["creator"]["creator_id"]
+    assert score["creator_id"] == creator_id
+    assert score["model_version"] == "A"
+    probabilities = score["probabilities"]
+    assert list(probabilities) == list(LABELS)
+    assert all(0.0 <= p <= 1.0 for p in probabilities.values())
+    assert math.isclose(sum(probabilities.values()), 1.0, abs_tol=1e-9)
+    assert score["label"] == max(probabilities, key=probabilities.__getitem__)
+    assert isinstance(score["fraud_score"], int)
+    assert score["fraud_score"] == math.floor(100 * (1 - probabilities["genuine"]) + 0.5)
+    reasons = score["reasons"]
+    assert 0 < len(reasons) <= 5
+    for reason in reasons:
+        assert set(reason) == {"feature", "value", "contribution"}
+        assert reason["feature"] in feature_table.columns
+        expected = feature_table.loc[creator_id, reason["feature"]]
+        if pd.isna(expected):
+            assert reason["value"] is None
+        else:
+            assert reason["value"] == pytest.approx(expected, rel=1e-12, abs=1e-12)
+        assert reason["contribution"] != 0.0
+    strengths = [abs(r["contribution"]) for r in reasons]
+    assert strengths == sorted(strengths, reverse=True)
+
+
+@pytest.mark.parametrize("n", [0, 2])
+def test_reasons_setting_caps_the_reasons(
+    make_client: MakeClient, small_body: dict[str, Any], n: int
+) -> None:
+    score = make_client(reasons=n).post("/v1/score", json=small_body).json()
+    assert len(score["reasons"]) == n
+
+
+def test_metrics_count_requests_latency_labels_and_fraud_scores(
+    client: TestClient, small_body: dict[str, Any]
+) -> None:
+    before = scrape(client)
+    response = client.post("/v1/score", json=small_body)
+    assert response.status_code == 200
+    score = response.json()
+    bad = client.post("/v1/score", json={"creator": {}})
+    assert bad.status_code == 422
+    after = scrape(client)
+
+    def delta(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    route = {"route": "/v1/score"}
+    assert delta("creator_audit_requests_total", method="POST", status="200", **route) == 1
+    assert delta("creator_audit_requests_total", method="POST", status="422", **route) == 1
+    assert delta("creator_audit_request_errors_total", status="422", **route) == 1
+    assert delta("creator_audit_request_errors_total", status="200", **route) == 0
+    assert delta("creator_audit_request_seconds_count", **route) == 2
+    assert delta("creator_audit_request_seconds_sum", **route) > 0
+    assert delta("creator_audit_request_seconds_bucket", le="+Inf", **route) == 2
+    assert delta("creator_audit_predicted_label_total", label=score["label"]) == 1
+    for other in set(LABELS) - {score["label"]}:
+        assert delta("creator_audit_predicted_label_total", label=other) == 0
+    assert delta("creator_audit_fraud_score_count") == 1
+    assert delta("creator_audit_fraud_score_sum") == score["fraud_score"]
+    assert value(after, "creator_audit_model_loaded", version="A") == 1
+    # A batch counts every scored item once, under the batch route.
+    client.post("/v1/score/batch", json={"items": [small_body, small_body]})
+    batch = scrape(client)
+    scored = "creator_audit_fraud_score_count"
+    assert value(batch, scored) - value(after, scored) == 2
+    batch_route = {"route": "/v1/score/batch", "method": "POST", "status": "200"}
+    assert value(batch, "creator_audit_requests_total", **batch_route) == 1
