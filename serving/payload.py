@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,7 @@ from creator_audit.dataset import Dataset
 from creator_audit.dataset.errors import DatasetError, Problem
 from creator_audit.dataset.validate import dataset_from_frames
 from creator_audit.schema import TABLES
-from serving.schemas import ScoreRequest
+from serving.schemas import BatchRequest, ScoreRequest
 from serving.settings import ServiceSettings
 
 # Request field → dataset table; the creator is one object, the rest are lists.
@@ -52,6 +53,22 @@ class Parsed:
     @property
     def creator_id(self) -> str:
         return self.request.creator.creator_id
+
+
+def parse_score_request(raw: bytes) -> ScoreRequest:
+    """The body of ``POST /v1/score``, validated straight from JSON bytes (3-4x faster than
+    parsing to Python objects first, as a declared FastAPI body would)."""
+    try:
+        return ScoreRequest.model_validate_json(raw)
+    except ValidationError as err:
+        raise PayloadError(422, validation_errors(err, prefix=("body",))) from None
+
+
+def parse_batch_request(raw: bytes) -> BatchRequest:
+    try:
+        return BatchRequest.model_validate_json(raw)
+    except ValidationError as err:
+        raise PayloadError(422, validation_errors(err, prefix=("body",))) from None
 
 
 def parse_item(raw: Any, index: int, settings: ServiceSettings) -> Parsed:
@@ -198,27 +215,41 @@ def _columns(rows: Sequence[BaseModel], table: str) -> dict[str, Any]:
     Values already passed the strict schema, so counts become int64 and flags float64 arrays
     directly: the shared validation then takes its fast paths instead of re-reading Python objects.
     """
+    cols = [c for c in TABLES[table].columns if c.name in _fields(rows)]
+    if not rows:  # an empty list still gets every column, so it is an empty table
+        return {c.name: _typed([], c.kind) for c in cols}
+    if len(cols) == 1:  # attrgetter of one name gives values, not tuples
+        values: Any = [[getattr(row, cols[0].name) for row in rows]]
+    else:
+        values = zip(*map(attrgetter(*(c.name for c in cols)), rows), strict=True)
     columns: dict[str, Any] = {}
-    for col in TABLES[table].columns:
-        values = [getattr(row, col.name, None) for row in rows]
-        if rows and all(v is None for v in values):
-            continue  # an empty list still gets every column, so it is an empty table
-        columns[col.name] = _typed(values, col.kind)
+    for col, column in zip(cols, values, strict=True):
+        if col.required or any(v is not None for v in column):
+            columns[col.name] = _typed(list(column), col.kind)
     return columns
 
 
-INT64_LIMIT = 2**63
+def _fields(rows: Sequence[BaseModel]) -> set[str]:
+    return set(type(rows[0]).model_fields) if rows else set(_ALL_FIELDS)
+
+
+_ALL_FIELDS = {c.name for t in TABLES.values() for c in t.columns}
 
 
 def _typed(values: list[Any], kind: str) -> Any:
     """An int64 / float64 array where the values allow it exactly; else the list as it came
     (numbers too large for int64, mixed ISO and unix timestamps), for the validation to judge."""
     if kind == "bool":
+        if None not in values:
+            return np.array(values, dtype=np.float64)
         return np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
-    if kind in ("count", "int", "timestamp") and all(
-        type(v) is int and -INT64_LIMIT <= v < INT64_LIMIT for v in values
-    ):
-        return np.fromiter(values, dtype=np.int64, count=len(values))
+    if kind in ("count", "int", "timestamp"):
+        try:
+            array = np.array(values)
+        except OverflowError:  # beyond any integer dtype: let the validation name it
+            return values
+        if array.dtype == np.int64 or (array.size == 0):
+            return array.astype(np.int64)
     return values
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 Count = Annotated[StrictInt, Field(ge=0)]
 Timestamp = Annotated[
@@ -90,10 +90,15 @@ class ScoreRequest(_Strict):
 class BatchRequest(_Strict):
     """Items are validated one by one, so a bad item gets its own error and the rest are scored."""
 
-    items: Annotated[
-        list[dict[str, Any]],
-        WithJsonSchema({"type": "array", "items": {"$ref": "#/components/schemas/ScoreRequest"}}),
-    ]
+    items: list[dict[str, Any]]
+
+
+class BatchRequestDocumented(_Strict):
+    """What the OpenAPI document shows for ``BatchRequest``: every item is a ``ScoreRequest``."""
+
+    model_config = ConfigDict(extra="forbid", title="BatchRequest")
+
+    items: list[ScoreRequest]
 
 
 class ReasonOut(BaseModel):
@@ -115,6 +120,10 @@ class ErrorDetail(BaseModel):
     loc: list[str | int]
     msg: str
     type: str
+
+
+class ValidationErrorOut(BaseModel):
+    detail: list[ErrorDetail]
 
 
 class ItemError(BaseModel):
