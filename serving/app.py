@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import hmac
 import logging
 from collections.abc import AsyncIterator
@@ -19,6 +20,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import APIKeyHeader
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import creator_audit
@@ -26,21 +28,31 @@ from serving.batcher import MicroBatcher
 from serving.holder import LoadedModel, ModelHolder
 from serving.limits import BodyLimitAndMetricsMiddleware
 from serving.metrics import ServiceMetrics
-from serving.payload import Parsed, PayloadError, check_limits, parse_item
+from serving.payload import (
+    Parsed,
+    PayloadError,
+    check_limits,
+    parse_batch_request,
+    parse_item,
+    parse_score_request,
+)
 from serving.schemas import (
     BatchRequest,
+    BatchRequestDocumented,
     BatchResponse,
     ItemError,
     ModelInfo,
     ReloadOut,
     ScoreOut,
     ScoreRequest,
+    ValidationErrorOut,
 )
 from serving.scoring import Score
 from serving.service import score_parsed
 from serving.settings import ServiceSettings
 
 log = logging.getLogger("creator_audit.serving")
+GC_YOUNG_THRESHOLD = 20_000  # allocations between young-generation collections (default 700)
 UNREADABLE_BODY = "There was an error parsing the body"  # FastAPI's 400 for a body it cannot decode
 API_KEY_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API key.")
 
@@ -69,6 +81,7 @@ def create_app(
 
         configure_tracking()
         await _reload(holder, metrics, force=holder.current is None)
+        _tune_garbage_collection()
         poller = asyncio.create_task(_poll(holder, metrics, settings.poll_seconds))
         await batcher.start()
         try:
@@ -93,17 +106,34 @@ def create_app(
     require_key = _api_key_check(settings)
     require_admin = _admin_key_check(settings)
 
-    @app.post("/v1/score", response_model=ScoreOut, dependencies=[Depends(require_key)])
-    async def score(body: ScoreRequest, loaded: CurrentModel) -> dict[str, Any]:
+    @app.post(
+        "/v1/score",
+        response_model=ScoreOut,
+        dependencies=[Depends(require_key)],
+        openapi_extra=_json_body("ScoreRequest"),
+        responses={422: {"model": ValidationErrorOut, "description": "Bad input, by field."}},
+    )
+    async def score(request: Request, loaded: CurrentModel) -> dict[str, Any]:
         """Score one creator (requests that arrive together are scored as one batch)."""
+        body = parse_score_request(await request.body())
         check_limits(body, settings)
         result = await batcher.score(Parsed(body), loaded)
         metrics.observe_scores([result])
         return result.as_dict()
 
-    @app.post("/v1/score/batch", response_model=BatchResponse, dependencies=[Depends(require_key)])
-    def score_batch(body: BatchRequest, loaded: CurrentModel) -> dict[str, Any]:
+    @app.post(
+        "/v1/score/batch",
+        response_model=BatchResponse,
+        dependencies=[Depends(require_key)],
+        openapi_extra=_json_body("BatchRequest"),
+        responses={422: {"model": ValidationErrorOut, "description": "Bad input, by field."}},
+    )
+    async def score_batch(request: Request, loaded: CurrentModel) -> dict[str, Any]:
         """Score many creators; a bad item gets its own error entry, the others are scored."""
+        body = parse_batch_request(await request.body())
+        return await asyncio.to_thread(_score_batch, body, loaded)
+
+    def _score_batch(body: BatchRequest, loaded: LoadedModel) -> dict[str, Any]:
         if len(body.items) > settings.max_batch_items:
             raise PayloadError(
                 422,
@@ -172,7 +202,45 @@ def create_app(
         """Prometheus text format."""
         return Response(metrics.render(), media_type=metrics.content_type)
 
+    _document_bodies(app, {"ScoreRequest": ScoreRequest, "BatchRequest": BatchRequestDocumented})
     return app
+
+
+def _tune_garbage_collection() -> None:
+    """Keep the collector off the ~300K objects of the libraries and the model.
+
+    A full collection scans every tracked object (~200 ms here with MLflow, pandas and LightGBM
+    loaded), and scoring a 2,000-event creator allocates enough to trigger collections every few
+    requests: freezing what exists after start-up and collecting the young generation less often
+    raised throughput 1.8x (``benchmarks/serve_vs_mlflow.py``). Cyclic garbage is still collected.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+
+
+def _json_body(model_name: str) -> dict[str, Any]:
+    """OpenAPI for a body the route parses itself (from bytes, see ``serving.payload``)."""
+    schema = {"$ref": f"#/components/schemas/{model_name}"}
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+def _document_bodies(app: FastAPI, models: dict[str, type[BaseModel]]) -> None:
+    """Put the self-parsed body models into the OpenAPI components, so the document still
+    describes the real API."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            for name, model in models.items():
+                definition = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                components.update(definition.pop("$defs", {}))
+                components[name] = definition
+        return app.openapi_schema or build()
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _entry(index: int, raw: Any, answer: Score | PayloadError | None) -> dict[str, Any]:
