@@ -171,22 +171,14 @@ def serve(
     """The real-time scoring API (CONTRACT.md §4); settings from CREATOR_AUDIT_* variables."""
     import os
 
-    import uvicorn
-
-    from serving.tcp import NoDelayH11Protocol
+    from serving.workers import serve as run_server
 
     if model is not None:
         os.environ["CREATOR_AUDIT_MODEL_URI"] = model  # workers read settings from the environment
-    uvicorn.run(
-        "serving.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        access_log=access_log,
-        http=NoDelayH11Protocol,
-        log_level="info",
-    )
+    try:
+        run_server(host, port, workers, access_log)
+    except ValueError as err:
+        _fail(str(err))
 
 
 def _check_table_extension(path: Path) -> None:
