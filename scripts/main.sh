@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job on embedded defaults: generate labelled data, build features, train (tracked in an
-# SQLite MLflow store in this directory), evaluate on data from another seed, and batch-score it.
-# Outputs go under ./work, bundles under ./models, MLflow state in ./mlflow.db and ./mlartifacts
-# (all git-ignored). Override the size with CREATORS=..., the seed with SEED=...
+# SQLite MLflow store in this directory), evaluate on data from another seed, batch-score it, then
+# serve the champion over HTTP. Outputs go under ./work, bundles under ./models, MLflow state in
+# ./mlflow.db and ./mlartifacts (all git-ignored). Override the size with CREATORS=... and
+# HOLDOUT=..., the seed with SEED=...; PORT=... and WORKERS=... for the API, SERVE=0 to skip it.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 CREATORS="${CREATORS:-40000}"
@@ -15,3 +16,7 @@ creator-audit train --data "$WORK/data" --seed "$SEED"
 creator-audit evaluate --data "$WORK/holdout" --out "$WORK/evaluation"
 creator-audit score --data "$WORK/holdout" --out "$WORK/scores.parquet"
 echo "main job done: report in $WORK/evaluation/report.md, scores in $WORK/scores.parquet"
+if [ "${SERVE:-1}" = 1 ]; then
+  echo "serving the champion on http://127.0.0.1:${PORT:-8000} (Ctrl-C stops; SERVE=0 skips)"
+  exec creator-audit serve --port "${PORT:-8000}" --workers "${WORKERS:-2}"
+fi
