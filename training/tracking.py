@@ -20,13 +20,19 @@ CHALLENGER = "challenger"
 
 
 def configure_tracking(workdir: str | os.PathLike[str] | None = None) -> str:
-    """Point MLflow at ``MLFLOW_TRACKING_URI`` or at ``sqlite:///<workdir>/mlflow.db``."""
+    """Point MLflow at ``MLFLOW_TRACKING_URI`` or at ``sqlite:///<workdir>/mlflow.db``.
+
+    ``MLFLOW_REGISTRY_URI`` counts only beside an explicit ``MLFLOW_TRACKING_URI``: MLflow exports
+    both variables whenever a URI is set, so a child process (a notebook kernel, a worker) would
+    otherwise inherit its parent's registry while tracking runs in its own embedded store.
+    """
     uri = os.environ.get("MLFLOW_TRACKING_URI")
+    registry = os.environ.get("MLFLOW_REGISTRY_URI") if uri else None
     if not uri:
         base = Path(workdir or Path.cwd()).resolve()
         uri = f"sqlite:///{base / DEFAULT_DB}"
     mlflow.set_tracking_uri(uri)
-    mlflow.set_registry_uri(os.environ.get("MLFLOW_REGISTRY_URI", uri))
+    mlflow.set_registry_uri(registry or uri)
     return uri
 
 
