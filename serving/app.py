@@ -79,7 +79,8 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from training.tracking import configure_tracking
 
-        configure_tracking()
+        if settings.model_uri.startswith("models:/"):  # a bundle needs no tracking store
+            configure_tracking()
         await _reload(holder, metrics, force=holder.current is None)
         _tune_garbage_collection()
         poller = asyncio.create_task(_poll(holder, metrics, settings.poll_seconds))
