@@ -65,7 +65,7 @@ def _supervise(host: str, port: int, workers: int, access_log: bool) -> None:
 def _run_worker(host: str, port: int, access_log: bool, reuse_port: bool) -> None:
     import uvicorn
 
-    from serving.tcp import NoDelayH11Protocol
+    from serving.tcp import NoDelayHttpToolsProtocol
 
     config = uvicorn.Config(
         APP,
@@ -73,7 +73,7 @@ def _run_worker(host: str, port: int, access_log: bool, reuse_port: bool) -> Non
         host=host,
         port=port,
         access_log=access_log,
-        http=NoDelayH11Protocol,
+        http=NoDelayHttpToolsProtocol,
         log_level="info",
     )
     server = uvicorn.Server(config)
