@@ -32,12 +32,10 @@ from serving.payload import (
     Parsed,
     PayloadError,
     check_limits,
-    parse_batch_request,
-    parse_item,
+    parse_batch_items,
     parse_score_request,
 )
 from serving.schemas import (
-    BatchRequest,
     BatchRequestDocumented,
     BatchResponse,
     ItemError,
@@ -131,38 +129,15 @@ def create_app(
     )
     async def score_batch(request: Request, loaded: CurrentModel) -> dict[str, Any]:
         """Score many creators; a bad item gets its own error entry, the others are scored."""
-        body = parse_batch_request(await request.body())
-        return await asyncio.to_thread(_score_batch, body, loaded)
+        return await asyncio.to_thread(_score_batch, await request.body(), loaded)
 
-    def _score_batch(body: BatchRequest, loaded: LoadedModel) -> dict[str, Any]:
-        if len(body.items) > settings.max_batch_items:
-            raise PayloadError(
-                422,
-                [
-                    {
-                        "loc": ["body", "items"],
-                        "msg": f"{len(body.items)} items is more than the limit of "
-                        f"{settings.max_batch_items} per batch",
-                        "type": "too_long",
-                    }
-                ],
-            )
-        answers: list[Score | PayloadError | None] = [None] * len(body.items)
-        parsed: list[Parsed] = []
-        for index, raw in enumerate(body.items):
-            try:
-                parsed.append(parse_item(raw, index, settings))
-            except PayloadError as err:
-                answers[index] = err
-        where = [i for i, a in enumerate(answers) if a is None]
-        for index, answer in zip(
-            where,
-            score_parsed(loaded.model, parsed, settings.reasons) if parsed else [],
-            strict=True,
-        ):
-            answers[index] = answer
+    def _score_batch(raw: bytes, loaded: LoadedModel) -> dict[str, Any]:
+        items, creator_ids = parse_batch_items(raw, settings)
+        valid = [item for item in items if isinstance(item, Parsed)]
+        scores = iter(score_parsed(loaded.model, valid, settings.reasons) if valid else [])
+        answers = [item if isinstance(item, PayloadError) else next(scores) for item in items]
         metrics.observe_scores(a for a in answers if isinstance(a, Score))
-        return {"scores": [_entry(i, body.items[i], a) for i, a in enumerate(answers)]}
+        return {"scores": [_entry(i, creator_ids[i], a) for i, a in enumerate(answers)]}
 
     @app.get("/v1/model", response_model=ModelInfo, dependencies=[Depends(require_key)])
     def model_info(loaded: CurrentModel) -> dict[str, Any]:
@@ -244,17 +219,11 @@ def _document_bodies(app: FastAPI, models: dict[str, type[BaseModel]]) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def _entry(index: int, raw: Any, answer: Score | PayloadError | None) -> dict[str, Any]:
+def _entry(index: int, creator_id: str | None, answer: Score | PayloadError) -> dict[str, Any]:
     if isinstance(answer, Score):
         return answer.as_dict()
-    assert isinstance(answer, PayloadError)
-    creator = raw.get("creator") if isinstance(raw, dict) else None
-    creator_id = creator.get("creator_id") if isinstance(creator, dict) else None
     return ItemError(
-        index=index,
-        creator_id=creator_id if isinstance(creator_id, str) else None,
-        status=answer.status,
-        error=answer.errors,
+        index=index, creator_id=creator_id, status=answer.status, error=answer.errors
     ).model_dump()
 
 

@@ -24,7 +24,7 @@ from creator_audit.dataset import Dataset
 from creator_audit.dataset.errors import DatasetError, Problem
 from creator_audit.dataset.validate import dataset_from_frames
 from creator_audit.schema import TABLES
-from serving.schemas import BatchRequest, ScoreRequest
+from serving.schemas import BatchRequest, BatchRequestDocumented, ScoreRequest
 from serving.settings import ServiceSettings
 
 # Request field → dataset table; the creator is one object, the rest are lists.
@@ -64,11 +64,48 @@ def parse_score_request(raw: bytes) -> ScoreRequest:
         raise PayloadError(422, validation_errors(err, prefix=("body",))) from None
 
 
-def parse_batch_request(raw: bytes) -> BatchRequest:
+def parse_batch_items(
+    raw: bytes, settings: ServiceSettings
+) -> tuple[list[Parsed | PayloadError], list[str | None]]:
+    """Each item of a ``POST /v1/score/batch`` body parsed, or its own error; and each item's
+    creator id where it can be read. The whole body is first validated as typed items straight
+    from JSON (fast); only if some item is bad is each one validated alone."""
     try:
-        return BatchRequest.model_validate_json(raw)
-    except ValidationError as err:
-        raise PayloadError(422, validation_errors(err, prefix=("body",))) from None
+        items: list[Any] = BatchRequestDocumented.model_validate_json(raw).items
+    except ValidationError:
+        try:
+            items = BatchRequest.model_validate_json(raw).items
+        except ValidationError as err:  # the envelope itself is wrong
+            raise PayloadError(422, validation_errors(err, prefix=("body",))) from None
+    check_batch_size(len(items), settings)
+    parsed: list[Parsed | PayloadError] = []
+    for index, item in enumerate(items):
+        try:
+            parsed.append(_parse_batch_item(item, index, settings))
+        except PayloadError as err:
+            parsed.append(err)
+    return parsed, [_creator_id(item) for item in items]
+
+
+def check_batch_size(n: int, settings: ServiceSettings) -> None:
+    if n > settings.max_batch_items:
+        message = f"{n} items is more than the limit of {settings.max_batch_items} per batch"
+        raise PayloadError(422, [{"loc": ["body", "items"], "msg": message, "type": "too_long"}])
+
+
+def _parse_batch_item(item: Any, index: int, settings: ServiceSettings) -> Parsed:
+    if isinstance(item, ScoreRequest):  # already validated with the whole body
+        check_limits(item, settings, prefix=("body", "items", index))
+        return Parsed(item, ("body", "items", index))
+    return parse_item(item, index, settings)
+
+
+def _creator_id(item: Any) -> str | None:
+    if isinstance(item, ScoreRequest):
+        return item.creator.creator_id
+    creator = item.get("creator") if isinstance(item, dict) else None
+    creator_id = creator.get("creator_id") if isinstance(creator, dict) else None
+    return creator_id if isinstance(creator_id, str) else None
 
 
 def parse_item(raw: Any, index: int, settings: ServiceSettings) -> Parsed:
