@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import creator_audit
+from serving import workers
 from serving.batcher import MicroBatcher
 from serving.holder import LoadedModel, ModelHolder
 from serving.limits import BodyLimitAndMetricsMiddleware
@@ -83,6 +84,7 @@ def create_app(
         _tune_garbage_collection()
         poller = asyncio.create_task(_poll(holder, metrics, settings.poll_seconds))
         await batcher.start()
+        workers.on_reload_request(lambda: asyncio.create_task(_reload(holder, metrics, False)))
         try:
             yield
         finally:
@@ -158,6 +160,7 @@ def create_app(
     async def reload(force: bool = False) -> dict[str, Any]:
         """Load the model at the configured URI now (if it changed, or always with ``force``)."""
         result = await _reload(holder, metrics, force=force)
+        workers.ask_all_to_reload()  # the other worker processes, if any, check their source too
         return {"swapped": result.swapped, "version": result.version, "message": result.message}
 
     @app.get("/healthz")

@@ -5,20 +5,41 @@ with keep-alive clients one worker ends up holding nearly every connection (meas
 on one worker, 2 s on the other, for the same load). Here each worker opens its own socket with
 SO_REUSEPORT, and the kernel spreads new connections across them. A worker that dies is started
 again; SIGINT / SIGTERM stop them all.
+
+An admin reload reaches one worker; it asks the supervisor (SIGUSR1), which passes the signal to
+every worker, and each checks its model's source, so all of them serve the new model at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import multiprocessing
+import os
 import signal
 import socket
 import time
+from collections.abc import Callable
 from typing import Any
 
 log = logging.getLogger("creator_audit.serving")
 APP = "serving.app:create_app"
 RESTART_PAUSE_S = 1.0
+SUPERVISOR_ENV = "CREATOR_AUDIT_SUPERVISOR_PID"  # set for workers started by the supervisor
+RELOAD_SIGNAL = signal.SIGUSR1
+
+
+def ask_all_to_reload() -> None:
+    """From a worker: have every worker check its model's source (no-op without a supervisor)."""
+    supervisor = os.environ.get(SUPERVISOR_ENV)
+    if supervisor:
+        os.kill(int(supervisor), RELOAD_SIGNAL)
+
+
+def on_reload_request(reload: Callable[[], Any]) -> None:
+    """In a worker's event loop: run ``reload`` when the supervisor passes a reload request on."""
+    if os.environ.get(SUPERVISOR_ENV):
+        asyncio.get_running_loop().add_signal_handler(RELOAD_SIGNAL, reload)
 
 
 def serve(host: str, port: int, workers: int, access_log: bool) -> None:
@@ -44,9 +65,17 @@ def _supervise(host: str, port: int, workers: int, access_log: bool) -> None:
         nonlocal stopping
         stopping = True
 
+    def pass_reload_on(signum: int, _frame: Any) -> None:
+        for process in running:
+            if process.is_alive() and process.pid is not None:
+                os.kill(process.pid, RELOAD_SIGNAL)
+
+    os.environ[SUPERVISOR_ENV] = str(os.getpid())  # inherited by the spawned workers
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    running = [start() for _ in range(workers)]
+    signal.signal(RELOAD_SIGNAL, pass_reload_on)
+    running: list[Any] = []
+    running.extend(start() for _ in range(workers))
     while not stopping:
         time.sleep(0.5)
         for i, process in enumerate(running):
@@ -64,6 +93,10 @@ def _supervise(host: str, port: int, workers: int, access_log: bool) -> None:
 
 def _run_worker(host: str, port: int, access_log: bool, reuse_port: bool) -> None:
     import uvicorn
+
+    # A reload request that arrives before the app is up must not kill the worker (the signal's
+    # default action); the app installs its handler in the lifespan.
+    signal.signal(RELOAD_SIGNAL, signal.SIG_IGN)
 
     from serving.tcp import NoDelayHttpToolsProtocol
 

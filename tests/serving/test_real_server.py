@@ -2,7 +2,7 @@
 
 TestClient runs the app in-process; this checks what only a real server shows: the command
 starts, both workers answer over TCP with the same model, limits and keys hold, a model swap via
-the admin route reaches the worker that answers it, and SIGTERM stops everything.
+the admin route reaches every worker (polling is off), and SIGTERM stops everything.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def server(bundles: SimpleNamespace, tmp_path: Path) -> Iterator[SimpleNamespace
         **os.environ,
         "CREATOR_AUDIT_API_KEYS": API_KEY,
         "CREATOR_AUDIT_ADMIN_KEY": ADMIN_KEY,
-        "CREATOR_AUDIT_POLL_SECONDS": "1",
+        "CREATOR_AUDIT_POLL_SECONDS": "0",  # only the admin reload can swap the model
         "CREATOR_AUDIT_MAX_BODY_BYTES": "400000",
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
@@ -121,8 +121,8 @@ def test_real_server_scores_refuses_and_swaps(
 
     os.replace(_copy(bundles.b, server.model.parent), server.model)
     status, reload = _call(port, "/v1/admin/reload", raw=b"", key=ADMIN_KEY)
-    assert status == 200 and reload["version"] == "B"  # swapped now, or by the poll just before
-    # The worker that did not get the admin call follows at its next poll (1 s here).
+    assert status == 200 and reload["swapped"] and reload["version"] == "B"
+    # The worker that did not get the admin call is asked through the supervisor.
     deadline = time.time() + 30
     while time.time() < deadline:
         versions = {_call(port, "/v1/score", body)[1]["model_version"] for _ in range(12)}
