@@ -82,6 +82,10 @@ POSTS_MIN, POSTS_MAX = 20, 60  # REAL: median at the 60-post window
 FEW_POSTS_SHARE, FEW_POSTS_MIN, FEW_POSTS_MAX = 0.10, 1, 8
 NO_VISIBLE_POSTS_SHARE = 0.04  # posts not visible at all (private, or all deleted)
 NEVER_POSTED_SHARE = 0.5  # of those, media_count 0 (REAL: all 14 post-less accounts have 0)
+# REAL accounts showing 1-2 posts draw more comments per like (median 0.067, n=12) than the rest
+# (0.012): a first post is commented on by friends. Any label; without it a genuine newcomer's
+# comments read as a pod's.
+FEW_POSTS_COMMENTS_AT_MOST, FEW_POSTS_COMMENT_FACTOR = 2, 2.5
 # Median gap in days by size tier (nano, small, micro, macro), creator sd and clip.
 GAP_MEDIAN_BY_TIER = (9.0, 5.0, 3.0, 2.0)
 GAP_CREATOR_SIGMA, GAP_MIN_DAYS, GAP_MAX_DAYS = 0.6, 0.8, 30.0

@@ -50,6 +50,8 @@ def eventual_counts(rng, cr: Creators, pods: Pods, posts: Posts, base: np.ndarra
     """Eventual (at infinite age) likes and comments per component."""
     c, n = posts.creator, posts.n
     ratio = cr.comment_ratio[c]
+    few = np.bincount(c, minlength=cr.n) <= C.FEW_POSTS_COMMENTS_AT_MOST
+    ratio = np.where(few[c], ratio * C.FEW_POSTS_COMMENT_FACTOR, ratio)
     ratio = np.where(cr.fans[c] > 0, ratio * C.COMMUNITY_ORGANIC_COMMENT_FACTOR, ratio)
     likes, comments = {}, {}
     likes["organic"] = rng.poisson(base)
