@@ -34,7 +34,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
         mp.setenv("CREATOR_AUDIT_SHARED_DATA", str(SHARED_DATA))
         first = train(data, seed=0, log=_quiet)
         second = train(data, seed=0, log=_quiet)
-        weak = train(data, seed=0, log=_quiet, params={"num_iterations": 2})
+        weak = train(data, seed=0, log=_quiet, params={"num_iterations": 1, "num_leaves": 2})
         yield SimpleNamespace(
             root=Path(root), data=data, holdout=holdout, first=first, second=second, weak=weak
         )
