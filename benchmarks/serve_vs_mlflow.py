@@ -128,12 +128,13 @@ def _payloads(workdir: Path) -> tuple[list[bytes], list[bytes]]:
     """Request bodies of creators with every table: ours raw, MLflow's as a feature row."""
     from creator_audit.simulator import generate
     from features import build_features
+    from serving.payload import request_body
 
     ds = generate(1_500, seed=99)
     with_all = set(ds.engagements.merge(ds.posts[["post_id", "creator_id"]]).creator_id)
     with_all &= set(ds.follower_counts.creator_id) & set(ds.follower_samples.creator_id)
     chosen = [c for c in ds.creators.creator_id if c in with_all][:PAYLOADS]
-    bodies = [json.dumps(_creator_body(ds, c)).encode() for c in chosen]
+    bodies = [json.dumps(request_body(_subset(ds, [c]), c)).encode() for c in chosen]
     features = build_features(_subset(ds, chosen))
     rows = [
         json.dumps(
@@ -166,44 +167,6 @@ def _events(ds, posts: pd.DataFrame) -> pd.DataFrame:
     events = ds.engagements[ds.engagements.post_id.isin(posts.post_id)]
     events = events.merge(posts[["post_id", "creator_id"]])
     return events.groupby("creator_id").head(MAX_EVENTS).drop(columns="creator_id")
-
-
-def _creator_body(ds, creator_id: str) -> dict:
-    """One creator as the JSON body of POST /v1/score (CONTRACT.md §4), typed by the schema."""
-    from creator_audit.schema import TABLES
-
-    one = _subset(ds, [creator_id])
-
-    def records(name: str, drop: tuple[str, ...] = ()) -> list[dict]:
-        frame = getattr(one, name).drop(columns=list(drop))
-        kinds = {c.name: c.kind for c in TABLES[name].columns}
-        return [
-            {k: _json_value(v, kinds.get(k, "str")) for k, v in row.items() if not _missing(v)}
-            for row in frame.to_dict("records")
-        ]
-
-    (creator,) = records("creators")
-    return {
-        "creator": creator,
-        "posts": records("posts", ("creator_id",)),
-        "engagements": records("engagements"),
-        "follower_counts": records("follower_counts", ("creator_id",)),
-        "follower_samples": records("follower_samples", ("creator_id",)),
-    }
-
-
-def _missing(v) -> bool:
-    return v is None or v is pd.NaT or (isinstance(v, float) and np.isnan(v))
-
-
-def _json_value(v, kind: str):
-    if kind == "timestamp":
-        return int(pd.Timestamp(v).timestamp())
-    if kind == "bool":
-        return bool(v)
-    if kind in ("int", "count"):
-        return int(v)
-    return str(v)
 
 
 def _jsonable(row: np.ndarray) -> list:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -22,11 +21,11 @@ from fastapi.testclient import TestClient
 from sklearn.model_selection import train_test_split
 
 from creator_audit.dataset import Dataset
-from creator_audit.schema import LABELS, TABLES
+from creator_audit.schema import LABELS
 from creator_audit.simulator import generate
 from features import build_features
 from serving.app import create_app
-from serving.schemas import CreatorIn, EngagementIn, FollowerCountIn, FollowerSampleIn, PostIn
+from serving.payload import REQUEST_TABLES, request_body
 from serving.settings import ServiceSettings
 from training.fit import fit_booster
 from training.metrics import label_codes
@@ -35,15 +34,6 @@ from training.model import CreatorFraudModel
 N_CREATORS, DATA_SEED = 1_200, 7
 N_SAMPLE = 20  # creators sent through the API in the comparison tests
 MAX_SAMPLE_ENGAGEMENTS = 4_000  # keeps request bodies (and the tests) small
-
-# Request field → (dataset table, the schema model that says which fields a request may carry).
-REQUEST_TABLES = {
-    "posts": ("posts", PostIn),
-    "engagements": ("engagements", EngagementIn),
-    "follower_counts": ("follower_counts", FollowerCountIn),
-    "follower_samples": ("follower_samples", FollowerSampleIn),
-}
-
 
 # --- data and models -------------------------------------------------------------------------
 
@@ -124,60 +114,6 @@ def subset(ds: Dataset, creator_ids: list[str]) -> Dataset:
         follower_samples=owned(ds.follower_samples, "creator_id", creator_ids),
         labels=owned(ds.labels, "creator_id", creator_ids),
     )
-
-
-def _json_value(value: Any, kind: str, iso: bool) -> Any:
-    """A dataset cell as JSON: None for missing, bools as booleans, timestamps as int or ISO."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if kind == "timestamp":
-        ts = pd.Timestamp(value)
-        return ts.isoformat() if iso else int(ts.value // 1_000_000_000)
-    if kind == "bool":
-        return bool(value)
-    if kind in ("count", "int"):
-        return int(value)
-    return str(value)
-
-
-def _rows(frame: pd.DataFrame, table: str, allowed: set[str], iso: bool) -> list[dict[str, Any]]:
-    columns = [c for c in frame.columns if c in allowed]
-    kinds = {c: TABLES[table].column(c).kind for c in columns}
-    out = []
-    for record in frame[columns].to_dict("records"):
-        row = {c: _json_value(v, kinds[c], iso) for c, v in record.items()}
-        out.append({c: v for c, v in row.items() if v is not None})
-    return out
-
-
-def request_body(ds: Dataset, creator_id: str, iso: bool = False) -> dict[str, Any]:
-    """The POST /v1/score body (CONTRACT.md §4) describing one creator of ``ds``.
-
-    Timestamps are unix seconds, or ISO-8601 strings with an offset when ``iso``. An optional table
-    the creator has no rows in is left out (its features are the same as for an empty table);
-    ``posts`` is always sent, empty for a creator without posts.
-    """
-    creators = ds.creators[ds.creators["creator_id"] == creator_id]
-    assert len(creators) == 1, creator_id
-    (creator,) = _rows(creators, "creators", set(CreatorIn.model_fields), iso)
-    body: dict[str, Any] = {"creator": creator}
-    posts = ds.posts[ds.posts["creator_id"] == creator_id]
-    for field, (table, model) in REQUEST_TABLES.items():
-        frame = getattr(ds, table)
-        if frame is None:
-            continue
-        if table == "engagements":
-            frame = frame[frame["post_id"].isin(posts["post_id"])]
-        elif table == "posts":
-            frame = posts
-        else:
-            frame = frame[frame["creator_id"] == creator_id]
-        rows = _rows(frame, table, set(model.model_fields), iso)
-        if rows or field == "posts":
-            body[field] = rows
-    return body
 
 
 def _pick_sample(ds: Dataset) -> list[str]:
