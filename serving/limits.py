@@ -27,18 +27,17 @@ class BodyLimitAndMetricsMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = {"code": 500, "sent": False}
+        status = 500  # what a request that never answers counts as
 
         async def send_and_record(message: dict[str, Any]) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
-                status["code"], status["sent"] = message["status"], True
+                status = message["status"]
             await send(message)
 
         try:
-            if self._declared_length(scope) > self.max_body_bytes:
-                await self._too_large(send_and_record)
-                return
-            body = await self._read_body(receive)
+            too_large = self._declared_length(scope) > self.max_body_bytes
+            body = None if too_large else await self._read_body(receive)
             if body is None:
                 await self._too_large(send_and_record)
                 return
@@ -47,7 +46,7 @@ class BodyLimitAndMetricsMiddleware:
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
             self.metrics.observe_request(
-                template, scope["method"], status["code"], time.perf_counter() - started
+                template, scope["method"], status, time.perf_counter() - started
             )
 
     def _declared_length(self, scope: Scope) -> int:
