@@ -99,7 +99,7 @@ def create_app(
         summary="Scores creators for fake followers, engagement pods and bought engagement.",
         lifespan=lifespan,
     )
-    app.state.settings, app.state.holder, app.state.metrics = settings, holder, metrics
+    app.state.holder = holder  # read by the serving_model dependency
     app.add_middleware(
         BodyLimitAndMetricsMiddleware, max_body_bytes=settings.max_body_bytes, metrics=metrics
     )
@@ -111,8 +111,7 @@ def create_app(
         "/v1/score",
         response_model=ScoreOut,
         dependencies=[Depends(require_key)],
-        openapi_extra=_json_body("ScoreRequest"),
-        responses={422: {"model": ValidationErrorOut, "description": "Bad input, by field."}},
+        **_parsed_body("ScoreRequest"),
     )
     async def score(request: Request, loaded: CurrentModel) -> dict[str, Any]:
         """Score one creator (requests that arrive together are scored as one batch)."""
@@ -126,8 +125,7 @@ def create_app(
         "/v1/score/batch",
         response_model=BatchResponse,
         dependencies=[Depends(require_key)],
-        openapi_extra=_json_body("BatchRequest"),
-        responses={422: {"model": ValidationErrorOut, "description": "Bad input, by field."}},
+        **_parsed_body("BatchRequest"),
     )
     async def score_batch(request: Request, loaded: CurrentModel) -> dict[str, Any]:
         """Score many creators; a bad item gets its own error entry, the others are scored."""
@@ -198,10 +196,15 @@ def _tune_garbage_collection() -> None:
     gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
 
 
-def _json_body(model_name: str) -> dict[str, Any]:
-    """OpenAPI for a body the route parses itself (from bytes, see ``serving.payload``)."""
+def _parsed_body(model_name: str) -> dict[str, Any]:
+    """Route arguments documenting a body the route parses itself (from bytes, see
+    ``serving.payload``): the request schema and the 422 answer."""
     schema = {"$ref": f"#/components/schemas/{model_name}"}
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+    body = {"required": True, "content": {"application/json": {"schema": schema}}}
+    return {
+        "openapi_extra": {"requestBody": body},
+        "responses": {422: {"model": ValidationErrorOut, "description": "Bad input, by field."}},
+    }
 
 
 def _document_bodies(app: FastAPI, models: dict[str, type[BaseModel]]) -> None:
@@ -234,13 +237,7 @@ async def _reload(holder: ModelHolder, metrics: ServiceMetrics, force: bool):
     result = await asyncio.to_thread(holder.reload, force)
     if result.swapped:
         metrics.set_model(result.version)
-    metrics.reloads.labels(
-        "swapped"
-        if result.swapped
-        else "unchanged"
-        if result.message == "model unchanged"
-        else "failed"
-    ).inc()
+    metrics.reloads.labels(result.outcome).inc()
     return result
 
 

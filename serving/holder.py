@@ -37,9 +37,13 @@ class LoadedModel:
 
 @dataclass(frozen=True)
 class ReloadResult:
-    swapped: bool
+    outcome: str  # "swapped", "unchanged" or "failed"
     version: str
     message: str
+
+    @property
+    def swapped(self) -> bool:
+        return self.outcome == "swapped"
 
 
 class ModelHolder:
@@ -66,7 +70,7 @@ class ModelHolder:
             try:
                 stamp = source_stamp(self.uri)
                 if old is not None and not force and stamp == old.source_stamp:
-                    return ReloadResult(False, old.version, "model unchanged")
+                    return ReloadResult("unchanged", old.version, "model unchanged")
                 model = self._loader(self.uri)
                 model.predict_threads = 1
                 self._smoke_test(model)
@@ -74,14 +78,14 @@ class ModelHolder:
                 kept = old.version if old else "none"
                 message = f"new model from {self.uri} not loaded ({err}); serving version {kept}"
                 log.warning(message)
-                return ReloadResult(False, kept, message)
+                return ReloadResult("failed", kept, message)
             self._current = LoadedModel(model, self.uri, stamp, time.time())
             new_version = self._current.version
             message = f"serving version {new_version}" + (
                 f" (was {old.version})" if old is not None else ""
             )
             log.info(message)
-            return ReloadResult(True, new_version, message)
+            return ReloadResult("swapped", new_version, message)
 
 
 def source_stamp(uri: str) -> str:
