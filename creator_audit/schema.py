@@ -132,6 +132,17 @@ LABELS_TABLE = Table(
     unique=("creator_id",),
 )
 
+# Input of the account model (``creator-audit accounts score``, ``POST /v1/accounts/score``): the
+# follower_samples fields, with creator_id optional. Not a dataset table.
+ACCOUNTS = Table(
+    "accounts",
+    (
+        Column("account_id", "str"),
+        Column("creator_id", "str", required=False),
+        *FOLLOWER_SAMPLES.columns[2:],
+    ),
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (CREATORS, POSTS, ENGAGEMENTS, FOLLOWER_COUNTS, FOLLOWER_SAMPLES, LABELS_TABLE)

@@ -11,6 +11,7 @@ from typing import Any
 import mlflow.pyfunc
 import pandas as pd
 
+from training.account_model import AccountModel
 from training.model import CreatorFraudModel
 
 BUNDLE_ARTIFACT = "bundle"
@@ -31,3 +32,19 @@ class CreatorFraudPyfunc(mlflow.pyfunc.PythonModel):
         assert self.model is not None
         proba = self.model.predict_proba(model_input)
         return pd.DataFrame(proba, columns=[f"p_{label}" for label in self.model.labels])
+
+
+class AccountPyfunc(mlflow.pyfunc.PythonModel):
+    """The account model's MLflow face: account fields in, ``p_fake`` and ``audience_type`` out."""
+
+    def __init__(self) -> None:
+        self.model: AccountModel | None = None
+
+    def load_context(self, context: Any) -> None:
+        self.model = AccountModel.load(context.artifacts[BUNDLE_ARTIFACT])
+
+    def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
+        if self.model is None:
+            self.load_context(context)
+        assert self.model is not None
+        return self.model.score(model_input).reset_index(drop=True)

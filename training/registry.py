@@ -9,24 +9,51 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import mlflow
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
+from training.account_model import AccountModel
 from training.model import CreatorFraudModel
 from training.tracking import CHALLENGER, CHAMPION
 
 DEFAULT_MODEL_URI = "models:/creator-fraud@champion"
+DEFAULT_ACCOUNT_MODEL_URI = "models:/account-authenticity@champion"
+M = TypeVar("M", CreatorFraudModel, AccountModel)
 
 
 def load_model(uri: str) -> CreatorFraudModel:
-    """A bundle file (path) or any MLflow model URI logged by this project."""
+    """A creator model: a bundle file (path) or any MLflow model URI logged by this project."""
+    return load_any(uri, CreatorFraudModel)
+
+
+def load_account_model(uri: str) -> AccountModel:
+    """An account model: a bundle file (path) or an MLflow URI of ``account-authenticity``."""
+    return load_any(uri, AccountModel)
+
+
+def champion_account_model() -> AccountModel | None:
+    """The registered account model's champion, or None when there is none. An embedded store
+    that does not exist yet is not created just to find that out."""
+    store = mlflow.get_registry_uri()
+    if store.startswith("sqlite:///") and not Path(store.removeprefix("sqlite:///")).exists():
+        return None
+    try:
+        registry_identity(DEFAULT_ACCOUNT_MODEL_URI)
+    except MlflowException:  # no such model, or no champion alias
+        return None
+    return load_account_model(DEFAULT_ACCOUNT_MODEL_URI)
+
+
+def load_any(uri: str, model_type: type[M]) -> M:
+    """Load ``uri`` as ``model_type``: from its joblib bundle, or unwrapped from its pyfunc."""
     path = Path(uri)
     if path.suffix == ".joblib" or path.is_file():
         if not path.is_file():
             raise FileNotFoundError(f"model bundle {uri} does not exist")
-        return CreatorFraudModel.load(path)
+        return model_type.load(path)
     try:
         identity = registry_identity(uri)
         # An alias is resolved to its version first, so the version we report is the one loaded
@@ -38,8 +65,8 @@ def load_model(uri: str) -> CreatorFraudModel:
     except MlflowException as err:
         raise LookupError(f"cannot load model {uri}: {err.message}") from None
     model = getattr(pyfunc.unwrap_python_model(), "model", None)
-    if not isinstance(model, CreatorFraudModel):
-        raise LookupError(f"{uri} is not a creator-audit model")
+    if not isinstance(model, model_type):
+        raise LookupError(f"{uri} is not a creator-audit {model_type.__name__}")
     model.metadata.update(identity)
     model.metadata["uri"] = uri
     return model
@@ -68,12 +95,13 @@ class GateDecision:
     champion_version: str | None
     champion_f1: float | None
     baseline_f1: float | None = None
+    metric: str = "macro-F1"
 
     @property
     def message(self) -> str:
         if self.baseline_f1 is not None and self.candidate_f1 <= self.baseline_f1:
             return (
-                f"version {self.version} does not take {CHAMPION}: macro-F1 "
+                f"version {self.version} does not take {CHAMPION}: {self.metric} "
                 f"{self.candidate_f1:.4f} does not beat the best baseline "
                 f"({self.baseline_f1:.4f}); alias {CHALLENGER}"
             )
@@ -81,7 +109,8 @@ class GateDecision:
             return f"version {self.version} is the first: alias {CHAMPION}"
         verdict = "takes" if self.alias == CHAMPION else "does not take"
         return (
-            f"version {self.version} {verdict} {CHAMPION}: macro-F1 {self.candidate_f1:.4f} vs "
+            f"version {self.version} {verdict} {CHAMPION}: {self.metric} "
+            f"{self.candidate_f1:.4f} vs "
             f"champion v{self.champion_version} {self.champion_f1:.4f} on the same test data"
             + ("" if self.alias == CHAMPION else f"; alias {CHALLENGER}")
         )
@@ -92,8 +121,10 @@ def register_and_gate(
     model_uri: str,
     run_id: str,
     candidate_f1: float,
-    score_champion: Callable[[CreatorFraudModel], float],
+    score_champion: Callable[[Any], float],
     baseline_f1: float = float("-inf"),
+    model_type: type[CreatorFraudModel] | type[AccountModel] = CreatorFraudModel,
+    metric: str = "macro-F1",
 ) -> GateDecision:
     """Register ``model_uri`` as a new version of ``name`` and set its alias by the gate.
 
@@ -105,15 +136,17 @@ def register_and_gate(
     client.set_model_version_tag(name, version, "run_id", run_id)
     if candidate_f1 <= baseline_f1:
         client.set_registered_model_alias(name, CHALLENGER, version)
-        return GateDecision(str(version), CHALLENGER, candidate_f1, None, None, baseline_f1)
+        return GateDecision(str(version), CHALLENGER, candidate_f1, None, None, baseline_f1, metric)
     champion = _current_champion(client, name)
     if champion is None:
         client.set_registered_model_alias(name, CHAMPION, version)
-        return GateDecision(str(version), CHAMPION, candidate_f1, None, None)
-    champion_f1 = score_champion(load_model(f"models:/{name}/{champion}"))
+        return GateDecision(str(version), CHAMPION, candidate_f1, None, None, metric=metric)
+    champion_f1 = score_champion(load_any(f"models:/{name}/{champion}", model_type))
     alias = CHAMPION if candidate_f1 >= champion_f1 else CHALLENGER
     client.set_registered_model_alias(name, alias, version)
-    return GateDecision(str(version), alias, candidate_f1, str(champion), champion_f1)
+    return GateDecision(
+        str(version), alias, candidate_f1, str(champion), champion_f1, metric=metric
+    )
 
 
 def _current_champion(client: MlflowClient, name: str) -> str | None:

@@ -15,6 +15,8 @@ DEFAULT_DB = "mlflow.db"
 DEFAULT_ARTIFACTS = "mlartifacts"
 CREATOR_EXPERIMENT = "creator-fraud"
 CREATOR_MODEL_NAME = "creator-fraud"
+ACCOUNT_EXPERIMENT = "account-authenticity"
+ACCOUNT_MODEL_NAME = "account-authenticity"
 CHAMPION = "champion"
 CHALLENGER = "challenger"
 

@@ -2,7 +2,7 @@
 
 from creator_audit.dataset.errors import DatasetError, Problem
 from creator_audit.dataset.instafake import default_shared_data_dir, load_instafake_genuine
-from creator_audit.dataset.read import read_dataset
+from creator_audit.dataset.read import read_accounts, read_dataset
 from creator_audit.dataset.types import Dataset, epoch_seconds
 from creator_audit.dataset.validate import check_references, coerce_table, dataset_from_frames
 from creator_audit.dataset.write import write_dataset, write_table
@@ -17,6 +17,7 @@ __all__ = [
     "default_shared_data_dir",
     "epoch_seconds",
     "load_instafake_genuine",
+    "read_accounts",
     "read_dataset",
     "write_dataset",
     "write_table",

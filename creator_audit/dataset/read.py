@@ -16,8 +16,8 @@ import pandas as pd
 
 from creator_audit.dataset.errors import DatasetError, Problem
 from creator_audit.dataset.types import Dataset
-from creator_audit.dataset.validate import dataset_from_frames
-from creator_audit.schema import TABLES
+from creator_audit.dataset.validate import coerce_table, dataset_from_frames
+from creator_audit.schema import ACCOUNTS, TABLES, Table
 
 __all__ = ["read_dataset"]
 
@@ -142,12 +142,28 @@ def _read_table(
     return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
 
-def _read_file(file: Path, name: str) -> pd.DataFrame:
+def read_accounts(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read and coerce a file of accounts (``.csv`` or ``.parquet``, the follower_samples fields,
+    creator_id optional) for the account model; ``DatasetError`` names the file, row and column."""
+    file = Path(path)
+    if file.suffix not in (".csv", ".parquet"):
+        raise DatasetError([Problem(str(file), None, None, "must end in .csv or .parquet")])
+    if not file.is_file():
+        raise DatasetError([Problem(str(file), None, None, "file not found")])
+    try:
+        raw = _read_file(file, ACCOUNTS)
+    except Exception as exc:  # any reader failure means the same thing: this file is unusable
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DatasetError([Problem(str(file), None, None, f"cannot read: {reason}")]) from None
+    return coerce_table(ACCOUNTS.name, raw, str(file))
+
+
+def _read_file(file: Path, name: str | Table) -> pd.DataFrame:
     if file.suffix == ".parquet":
         return pd.read_parquet(file, engine="pyarrow")
     if file.stat().st_size == 0:
         raise ValueError("the file is empty (not even a header row)")
-    table = TABLES[name]
+    table = TABLES[name] if isinstance(name, str) else name
     header = pd.read_csv(file, nrows=0).columns
     text = {c.name for c in table.columns if c.kind in TEXT_KINDS}
     # Ids are read as text so "007" stays "007"; everything else is read raw and typed by coercion.

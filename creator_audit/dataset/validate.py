@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from creator_audit.dataset.errors import DatasetError, Problem
 from creator_audit.dataset.types import Dataset
-from creator_audit.schema import ENGAGEMENT_KINDS, LABELS, TABLES, Column, Table
+from creator_audit.schema import ACCOUNTS, ENGAGEMENT_KINDS, LABELS, TABLES, Column, Table
 
 __all__ = ["check_references", "coerce_table", "dataset_from_frames"]
 
@@ -147,10 +147,11 @@ def dataset_from_frames(
 
 
 def _table(name: str) -> Table:
+    known = {**TABLES, ACCOUNTS.name: ACCOUNTS}
     try:
-        return TABLES[name]
+        return known[name]
     except KeyError:
-        raise ValueError(f"unknown table {name!r}; expected one of {sorted(TABLES)}") from None
+        raise ValueError(f"unknown table {name!r}; expected one of {sorted(known)}") from None
 
 
 def _coerce(

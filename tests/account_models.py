@@ -1,0 +1,50 @@
+"""A small account model trained on made-up profiles, for tests that need one without the real
+data: real-looking accounts (followed back, posting, with a picture) against fake-looking ones
+(followed by few, following many, no posts), with overlap."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from features.accounts import ACCOUNT_FEATURES, account_features
+from training.account_model import AccountModel
+from training.accounts import default_account_params, fit_account_booster
+
+
+def made_up_accounts(n: int = 2_000, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    fake = rng.random(n) < 0.4
+
+    def pick(real: float, fake_value: float) -> np.ndarray:
+        return np.where(fake, fake_value, real)
+
+    return pd.DataFrame(
+        {
+            "followers": np.round(rng.lognormal(pick(np.log(400), np.log(30)), 1.2)),
+            "following": np.round(rng.lognormal(pick(np.log(400), np.log(1_500)), 0.8)),
+            "media_count": np.where(
+                rng.random(n) < pick(0.1, 0.6), 0, np.round(rng.lognormal(np.log(40), 1.0))
+            ),
+            "bio_length": np.where(rng.random(n) < pick(0.4, 0.8), 0, 30.0),
+            "has_profile_pic": (rng.random(n) < pick(0.95, 0.5)).astype(float),
+            "is_fake": fake.astype(np.int64),
+            "source": "made-up",
+        }
+    )
+
+
+def small_account_model(seed: int = 0, version: str = "1") -> AccountModel:
+    accounts = made_up_accounts(seed=seed)
+    params = {**default_account_params(seed), "n_rounds": 40}
+    booster = fit_account_booster(
+        account_features(accounts)[list(ACCOUNT_FEATURES)],
+        accounts["is_fake"].to_numpy(),
+        accounts["source"].to_numpy(),
+        params,
+    )
+    return AccountModel(
+        booster_text=booster.model_to_string(),
+        feature_names=list(ACCOUNT_FEATURES),
+        metadata={"model_name": "account-authenticity-test", "model_version": version},
+    )
