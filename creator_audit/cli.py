@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+
+if TYPE_CHECKING:
+    from training.account_model import AccountModel
 
 app = typer.Typer(
     name="creator-audit",
@@ -22,7 +25,17 @@ app = typer.Typer(
 
 EXIT_BAD_INPUT = 2
 DEFAULT_MODEL = "models:/creator-fraud@champion"
+DEFAULT_ACCOUNT_MODEL = "models:/account-authenticity@champion"
 MODEL_HELP = "MLflow model URI, or the path of a bundle exported under models/."
+ACCOUNT_MODEL_HELP = (
+    "Account model (MLflow URI or bundle) that judges sampled followers. Default: the registered "
+    "champion if there is one; without one the fake-share features are missing."
+)
+
+accounts_app = typer.Typer(
+    help="The account model: is this single account (a follower) fake?", no_args_is_help=True
+)
+app.add_typer(accounts_app, name="accounts")
 
 
 def _fail(message: str) -> NoReturn:
@@ -51,6 +64,9 @@ def generate(
 def features(
     data: Annotated[Path, typer.Option("--data", help="Dataset directory (CONTRACT.md §1).")],
     out: Annotated[Path, typer.Option("--out", help="Output file, .parquet or .csv.")],
+    accounts_model: Annotated[
+        str | None, typer.Option("--accounts-model", help=ACCOUNT_MODEL_HELP)
+    ] = None,
 ) -> None:
     """Write the model input table: one row per creator, the exact feature columns."""
     from creator_audit.dataset import read_dataset, write_table
@@ -60,9 +76,10 @@ def features(
     _check_table_extension(out)
     try:
         dataset = read_dataset(data)
-    except DatasetError as err:
+        account_model = _account_model(accounts_model)
+    except (DatasetError, LookupError, FileNotFoundError, ValueError) as err:
         _fail(str(err))
-    table = build_features(dataset).reset_index()
+    table = build_features(dataset, account_model).reset_index()
     write_table(table, out)
     typer.echo(f"wrote {len(table)} creators x {table.shape[1] - 1} features to {out}")
 
@@ -74,14 +91,20 @@ def train(
     models_dir: Annotated[Path, typer.Option("--models-dir", help="Where bundles go.")] = Path(
         "models"
     ),
+    accounts_model: Annotated[
+        str | None, typer.Option("--accounts-model", help=ACCOUNT_MODEL_HELP)
+    ] = None,
 ) -> None:
     """Train, evaluate on a held-out split, log to MLflow, register; gate the champion alias."""
     from creator_audit.dataset.errors import DatasetError
     from training.train import train as run_training
 
     try:
-        result = run_training(data, seed=seed, models_dir=models_dir, log=typer.echo)
-    except (DatasetError, ValueError) as err:
+        account_model = _account_model(accounts_model)
+        result = run_training(
+            data, seed=seed, models_dir=models_dir, log=typer.echo, account_model=account_model
+        )
+    except (DatasetError, ValueError, LookupError, FileNotFoundError) as err:
         _fail(str(err))
     m = result.test.metrics
     typer.echo(
@@ -179,6 +202,87 @@ def serve(
         run_server(host, port, workers, access_log)
     except ValueError as err:
         _fail(str(err))
+
+
+@accounts_app.command("train")
+def accounts_train(
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="Real labelled account data (default: ../shared/data)."),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Model seed.")] = 0,
+    models_dir: Annotated[Path, typer.Option("--models-dir", help="Where bundles go.")] = Path(
+        "models"
+    ),
+    purba_fake: Annotated[
+        str,
+        typer.Option(
+            "--purba-fake-classes",
+            help="Purba et al. classes counted as fake (a active, i inactive, s spammer); "
+            "the others are left out.",
+        ),
+    ] = "i",
+) -> None:
+    """Train the account model on every real source; leave-one-source-out ROC-AUC; register."""
+    from training.accounts import train_accounts
+    from training.tracking import configure_tracking
+
+    configure_tracking()
+    try:
+        result = train_accounts(
+            data,
+            seed=seed,
+            models_dir=models_dir,
+            log=typer.echo,
+            purba_fake_classes=tuple(c.strip() for c in purba_fake.split(",") if c.strip()),
+        )
+    except (FileNotFoundError, ValueError) as err:
+        _fail(str(err))
+    held = result.held_out
+    typer.echo(
+        f"run {result.run_id}: held-out ROC-AUC "
+        + ", ".join(f"{s} {r.model_auc:.3f} (rule {r.rule_auc:.3f})" for s, r in held.iterrows())
+    )
+
+
+@accounts_app.command("score")
+def accounts_score(
+    input_file: Annotated[
+        Path, typer.Option("--input", help="Accounts (.csv/.parquet): follower_samples fields.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Output file, .parquet or .csv.")],
+    model: Annotated[str, typer.Option("--model", help=MODEL_HELP)] = DEFAULT_ACCOUNT_MODEL,
+) -> None:
+    """Add p_fake and audience_type (real, suspicious, mass_follower, influencer) to accounts."""
+    from creator_audit.dataset import read_accounts, write_table
+    from creator_audit.dataset.errors import DatasetError
+    from training.registry import load_account_model
+    from training.tracking import configure_tracking
+
+    _check_table_extension(out)
+    configure_tracking()
+    try:
+        accounts = read_accounts(input_file)
+        loaded = load_account_model(model)
+    except (DatasetError, LookupError, FileNotFoundError, ValueError) as err:
+        _fail(str(err))
+    loaded.predict_threads = 0
+    table = accounts.join(loaded.score(accounts))  # the input columns, then the scores
+    write_table(table, out)
+    counts = table["audience_type"].value_counts()
+    typer.echo(
+        f"scored {len(table)} accounts into {out}: "
+        + ", ".join(f"{k} {v}" for k, v in counts.items())
+    )
+
+
+def _account_model(uri: str | None) -> AccountModel | None:
+    """The given account model, or the registered champion if any (None when there is none)."""
+    from training.registry import champion_account_model, load_account_model
+    from training.tracking import configure_tracking
+
+    configure_tracking()
+    return load_account_model(uri) if uri is not None else champion_account_model()
 
 
 def _check_table_extension(path: Path) -> None:

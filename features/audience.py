@@ -14,12 +14,12 @@ import pyarrow.compute as pc
 from creator_audit.dataset.types import epoch_seconds
 from features import _groups as g
 from features._tables import DAY, Posts, arrow_strings, lookup, prepare_posts, result, trait
+from features.accounts import INFLUENCER_FOLLOWERS, MASS_FOLLOWING, AccountScorer
 
 JUMP_WINDOW = 2 * DAY
 JUMP_MIN_RISE = 0.05  # relative rise below which there is no jump to follow up on
 JUMP_CONTEXT = 45 * DAY  # posts this close before / after a jump show whether engagement followed
 GROWTH_PERIOD = 30 * DAY
-MASS_FOLLOWING = 1_500
 FEW_FOLLOWERS = 30  # accounts that almost nobody follows back
 RED_FLAGS_MIN = 2
 DIGIT_HEAVY_COUNT = 3
@@ -43,6 +43,9 @@ SAMPLE_COLUMNS: tuple[str, ...] = (
     "sample_empty_bio_share",
     "sample_log_followers_median",
     "sample_red_flag_share",
+    "sample_fake_share",
+    "sample_fake_share_ci95",
+    "sample_influencer_share",
 )
 AUDIENCE_COLUMNS: tuple[str, ...] = PROFILE_COLUMNS + GROWTH_COLUMNS + SAMPLE_COLUMNS
 
@@ -52,10 +55,12 @@ def audience_features(
     posts: pd.DataFrame,
     follower_counts: pd.DataFrame | None,
     follower_samples: pd.DataFrame | None,
+    accounts: AccountScorer | None = None,
 ) -> pd.DataFrame:
-    """Audience features per creator (columns ``AUDIENCE_COLUMNS``)."""
+    """Audience features per creator (columns ``AUDIENCE_COLUMNS``); the fake share of the
+    follower sample needs ``accounts``, the account model (missing without it)."""
     return audience_from(
-        prepare_posts(creators, posts), creators, follower_counts, follower_samples
+        prepare_posts(creators, posts), creators, follower_counts, follower_samples, accounts
     )
 
 
@@ -64,13 +69,14 @@ def audience_from(
     creators: pd.DataFrame,
     follower_counts: pd.DataFrame | None,
     follower_samples: pd.DataFrame | None,
+    accounts: AccountScorer | None = None,
 ) -> pd.DataFrame:
     following = creators["following"].to_numpy(dtype=np.float64)
     columns = {
         "log_follower_following_ratio": np.log1p(p.followers) - np.log1p(following),
         "media_count": creators["media_count"].to_numpy(dtype=np.float64),
         **_growth(p, creators, follower_counts),
-        **_sample(creators, follower_samples),
+        **_sample(creators, follower_samples, accounts),
     }
     return result(p.index, {name: columns[name] for name in AUDIENCE_COLUMNS})
 
@@ -202,7 +208,9 @@ def _likes_after(p: Posts, jump: dict) -> np.ndarray:
 # --- follower sample ------------------------------------------------------------------------
 
 
-def _sample(creators: pd.DataFrame, samples: pd.DataFrame | None) -> dict:
+def _sample(
+    creators: pd.DataFrame, samples: pd.DataFrame | None, accounts: AccountScorer | None
+) -> dict:
     n = len(creators)
     if samples is None:
         return _missing(n, SAMPLE_COLUMNS)
@@ -224,7 +232,31 @@ def _sample(creators: pd.DataFrame, samples: pd.DataFrame | None) -> dict:
         "sample_empty_bio_share": g.share(code, _is(trait(samples, "bio_length", rows), 0), n),
         "sample_log_followers_median": g.median(code, np.log1p(followers), n),
         "sample_red_flag_share": g.share(code, red_flags, n),
+        **_fake_share(samples.iloc[rows], code, size, accounts),
+        "sample_influencer_share": g.share(
+            code, (followers > INFLUENCER_FOLLOWERS) & (following <= MASS_FOLLOWING), n
+        ),
     }
+
+
+def _fake_share(
+    sampled: pd.DataFrame, code: np.ndarray, size: np.ndarray, accounts: AccountScorer | None
+) -> dict:
+    """Share of sampled followers the account model calls fake, and its 95% margin (Wilson
+    interval half-width): 40 sampled followers pin a share down far less than 200 do."""
+    n = len(size)
+    if accounts is None:
+        return _missing(n, ("sample_fake_share", "sample_fake_share_ci95"))
+    share = g.share(code, accounts.p_fake(sampled) >= accounts.threshold, n)
+    return {"sample_fake_share": share, "sample_fake_share_ci95": wilson_half_width(share, size)}
+
+
+def wilson_half_width(share: np.ndarray, size: np.ndarray, z: float = 1.96) -> np.ndarray:
+    """Half the width of the Wilson score interval for a share seen in ``size`` draws."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        n = size.astype(np.float64)
+        spread = share * (1 - share) / n + z * z / (4 * n * n)
+        return np.where(n > 0, z * np.sqrt(spread) / (1 + z * z / n), np.nan)
 
 
 def _red_flags(samples, rows, followers, following, media) -> np.ndarray:

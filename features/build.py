@@ -14,6 +14,7 @@ import pandas as pd
 
 from creator_audit.dataset.types import Dataset
 from features._tables import prepare_events, prepare_posts
+from features.accounts import AccountScorer
 from features.audience import AUDIENCE_COLUMNS, GROWTH_COLUMNS, SAMPLE_COLUMNS, audience_from
 from features.engagement import ENGAGEMENT_COLUMNS, engagement_from
 from features.engagers import ENGAGER_COLUMNS, actor_codes, engager_from
@@ -38,20 +39,28 @@ OPTIONAL_TABLE_FEATURES: dict[str, tuple[str, ...]] = {
 PARALLEL_MIN_EVENTS = 200_000
 
 
-def build_features(ds: Dataset) -> pd.DataFrame:
+def build_features(ds: Dataset, accounts: AccountScorer | None = None) -> pd.DataFrame:
     """Features for every creator of ``ds``: float64 columns ``FEATURE_COLUMNS``, index
     ``creator_id`` in ``ds.creators`` order. Missing optional tables give NaN features.
+
+    ``accounts`` is the account model that judges each sampled follower (a creator model carries
+    the one it was trained with, ``model.account_model``); without it the sample's fake share is
+    missing.
     """
     n_events = 0 if ds.engagements is None else len(ds.engagements)
     if n_events < PARALLEL_MIN_EVENTS:
-        return _build(ds, run_engagers=lambda f: _Done(f()))
+        return _build(ds, accounts, run_engagers=lambda f: _Done(f()))
     with ThreadPoolExecutor(max_workers=1) as worker:
         # The engager family (hashing actor ids first) runs on the second core, mostly in Arrow
         # and numpy code that releases the GIL, while this thread computes the other families.
-        return _build(ds, run_engagers=worker.submit)
+        return _build(ds, accounts, run_engagers=worker.submit)
 
 
-def _build(ds: Dataset, run_engagers: Callable[[Callable[[], Any]], Any]) -> pd.DataFrame:
+def _build(
+    ds: Dataset,
+    accounts: AccountScorer | None,
+    run_engagers: Callable[[Callable[[], Any]], Any],
+) -> pd.DataFrame:
     actors = run_engagers(lambda: actor_codes(ds.engagements))
     # Posts and events are joined and sorted once, then shared by the families.
     posts = prepare_posts(ds.creators, ds.posts)
@@ -60,7 +69,7 @@ def _build(ds: Dataset, run_engagers: Callable[[Callable[[], Any]], Any]) -> pd.
     families = [
         engagement_from(posts, ds.creators),
         timing_from(posts, events),
-        audience_from(posts, ds.creators, ds.follower_counts, ds.follower_samples),
+        audience_from(posts, ds.creators, ds.follower_counts, ds.follower_samples, accounts),
         engagers.result(),
     ]
     return pd.concat(families, axis=1)[list(FEATURE_COLUMNS)]

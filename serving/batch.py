@@ -14,5 +14,5 @@ def score_dataset(
     model: CreatorFraudModel, ds: Dataset, n_reasons: int = DEFAULT_REASONS
 ) -> pd.DataFrame:
     """One row per creator, in the dataset's order, with every field of CONTRACT.md §3."""
-    scores = score_features(model, build_features(ds), n_reasons=n_reasons)
+    scores = score_features(model, build_features(ds, model.account_model), n_reasons=n_reasons)
     return scores_to_frame(scores, model.labels)

@@ -25,9 +25,27 @@ class Reason:
     feature: str
     value: float | None
     contribution: float
+    note: str | None = None  # the reason in words, for the features that have one
 
     def as_dict(self) -> dict[str, Any]:
-        return {"feature": self.feature, "value": self.value, "contribution": self.contribution}
+        return {
+            "feature": self.feature,
+            "value": self.value,
+            "contribution": self.contribution,
+            "note": self.note,
+        }
+
+
+def _fake_share_note(values: dict[str, float]) -> str | None:
+    share, margin = values.get("sample_fake_share"), values.get("sample_fake_share_ci95")
+    if share is None or math.isnan(share):
+        return None
+    text = f"{share:.0%} of sampled followers look fake"
+    return text if margin is None or math.isnan(margin) else f"{text} (±{margin:.0%})"
+
+
+# Features whose reason reads better in words; each gets the creator's feature values by name.
+NOTES: dict[str, Any] = {"sample_fake_share": _fake_share_note}
 
 
 @dataclass(frozen=True)
@@ -111,10 +129,16 @@ def _top_reasons(names: list[str], values: np.ndarray, contrib: np.ndarray, n: i
             feature=names[j],
             value=None if math.isnan(values[j]) else float(values[j]),
             contribution=round(float(contrib[j]), 4),
+            note=_note(names, values, names[j]),
         )
         for j in order
         if contrib[j] != 0.0
     ]
+
+
+def _note(names: list[str], values: np.ndarray, feature: str) -> str | None:
+    describe = NOTES.get(feature)
+    return describe(dict(zip(names, values.tolist(), strict=True))) if describe else None
 
 
 def scores_to_frame(scores: list[Score], labels: list[str]) -> pd.DataFrame:

@@ -19,7 +19,7 @@ def score_parsed(
     valid = validate_items(items)
     answers: list[Score | PayloadError | None] = [valid.errors.get(i) for i in range(len(items))]
     if valid.dataset is not None:
-        features = build_features(valid.dataset).loc[valid.keys]
+        features = build_features(valid.dataset, model.account_model).loc[valid.keys]
         scores = score_features(model, features, n_reasons=n_reasons)
         for position, score in zip(valid.positions, scores, strict=True):
             answers[position] = replace(score, creator_id=items[position].creator_id)

@@ -5,7 +5,7 @@ Used by ``creator-audit evaluate`` and at the end of ``creator-audit train`` (on
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -52,7 +52,7 @@ def evaluate_model(
 ) -> Evaluation:
     """Predict every labelled creator of ``ds`` and measure; ``features`` may be precomputed."""
     truth = labelled_ids(ds)
-    table = build_features(ds) if features is None else features
+    table = build_features(ds, model.account_model) if features is None else features
     return evaluate_predictions(
         model.labels,
         label_codes(truth.to_numpy(), model.labels),
@@ -98,3 +98,25 @@ def slice_metrics(evaluation: Evaluation) -> list[dict[str, Any]]:
                 }
             )
     return rows
+
+
+def follower_sample_ablation(
+    model: CreatorFraudModel, ds: Dataset, evaluation: Evaluation
+) -> dict[str, Any] | None:
+    """What the follower samples add: on the labelled creators that have one, the model's metrics
+    with the samples and with the samples table withheld (the features it feeds go missing,
+    exactly as for a creator sent without one). None when no creator has a sample."""
+    has_sample = evaluation.slices["follower_samples"].to_numpy() == "with"
+    if ds.follower_samples is None or not has_sample.any():
+        return None
+    without = evaluate_model(model, replace(ds, follower_samples=None))
+    y = evaluation.y[has_sample]
+    rows = {}
+    for name, proba in (("with", evaluation.proba), ("without", without.proba)):
+        m = classification_metrics(y, proba[has_sample], evaluation.labels)
+        rows[f"{name} samples"] = {
+            "macro_f1": m["macro_f1"],
+            "roc_auc_ovr": m["roc_auc_ovr"],
+            **{f"recall_{label}": m["per_class"][label]["recall"] for label in evaluation.labels},
+        }
+    return {"n": int(has_sample.sum()), "rows": rows}

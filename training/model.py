@@ -18,6 +18,7 @@ import pandas as pd
 from scipy.special import softmax
 
 from creator_audit.atomic import atomic_path
+from training.account_model import AccountModel
 from training.calibration import VectorScaling
 
 BUNDLE_FORMAT = 1
@@ -32,6 +33,9 @@ class CreatorFraudModel:
     labels: list[str]
     calibration: VectorScaling
     metadata: dict[str, Any] = field(default_factory=dict)
+    # The account model that scored the follower samples the model learned from; the audience
+    # features need it at scoring time too. None: those features are missing.
+    account_model: AccountModel | None = None
     # One thread per prediction by default: an API answers requests in parallel, and LightGBM's
     # threads on small inputs only add contention (MEASURED.md). Batch jobs may raise it.
     predict_threads: int = field(default=1, compare=False)
@@ -95,6 +99,9 @@ class CreatorFraudModel:
                 "bias": self.calibration.bias.tolist(),
             },
             "metadata": dict(self.metadata),
+            "account_model": None
+            if self.account_model is None
+            else self.account_model.to_payload(),
         }
         with atomic_path(path) as tmp:
             joblib.dump(payload, tmp, compress=3)
@@ -114,4 +121,11 @@ class CreatorFraudModel:
             labels=list(payload["labels"]),
             calibration=calibration,
             metadata=dict(payload["metadata"]),
+            account_model=_account_model(payload.get("account_model"), str(path)),
         )
+
+
+def _account_model(payload: Any, where: str) -> AccountModel | None:
+    return (
+        None if payload is None else AccountModel.from_payload(payload, f"{where} (account model)")
+    )

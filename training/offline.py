@@ -14,7 +14,7 @@ from mlflow import MlflowClient
 
 from creator_audit.dataset import read_dataset
 from features import build_features
-from training.evaluate import Evaluation, evaluate_model
+from training.evaluate import Evaluation, evaluate_model, follower_sample_ablation
 from training.metrics import flat_metrics
 from training.model import CreatorFraudModel
 from training.registry import load_model
@@ -37,9 +37,11 @@ def evaluate_offline(
     model = load_model(model_uri)
     other = load_model(compare_uri) if compare_uri else None
     log(f"building features for {len(ds.creators)} creators")
-    features = build_features(ds)
+    features = build_features(ds, model.account_model)
     evaluation = evaluate_model(model, ds, features)
-    compared = evaluate_model(other, ds, features) if other is not None else None
+    evaluation.metrics["follower_sample_ablation"] = follower_sample_ablation(model, ds, evaluation)
+    # Each model sees its own account model's view of the follower samples.
+    compared = evaluate_model(other, ds) if other is not None else None
     write_report(evaluation, out_dir, model_uri, compare=compared, compare_title=compare_uri)
     run_id = _log_evaluation(model, model_uri, evaluation, compared, compare_uri, data_dir, out_dir)
     return _summary(model_uri, evaluation, compare_uri, compared, out_dir, run_id)
@@ -64,6 +66,10 @@ def _log_evaluation(
         tags["training_run_id"] = str(model.metadata["run_id"])
     with mlflow.start_run(experiment_id=experiment_id, tags=tags) as run:
         mlflow.log_metrics(flat_metrics(evaluation.metrics))
+        ablation = evaluation.metrics.get("follower_sample_ablation") or {"rows": {}}
+        for variant, row in ablation["rows"].items():
+            key = variant.replace(" ", "_")  # "with samples" -> with_samples_macro_f1
+            mlflow.log_metrics({f"{key}_macro_f1": row["macro_f1"]})
         if compared is not None:
             mlflow.log_metrics(flat_metrics(compared.metrics, "compare_"))
             mlflow.set_tag("compare_uri", str(compare_uri))

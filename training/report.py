@@ -98,6 +98,14 @@ def render_markdown(evaluation: Evaluation, title: str, compare: dict | None) ->
     ]
     if compare:
         parts += ["## Comparison", _md_table(pd.DataFrame(compare["rows"]))]
+    ablation = m.get("follower_sample_ablation")
+    if ablation:
+        parts += [
+            "## What the follower samples add",
+            f"The {ablation['n']} creators that come with a follower sample, scored with it and "
+            "with the samples withheld (their audience-sample features missing).",
+            _md_table(pd.DataFrame(ablation["rows"]).T),
+        ]
     return "\n\n".join(parts) + "\n"
 
 

@@ -11,7 +11,8 @@ TIERS = ((0, 10_000, "under 10K"), (10_000, 100_000, "10K-100K"), (100_000, np.i
 
 
 def creator_slices(ds: Dataset) -> pd.DataFrame:
-    """One row per creator: follower tier, and with/without engagement events and history."""
+    """One row per creator: follower tier, and with/without engagement events, follower history
+    and a follower sample."""
     creators = ds.creators.set_index("creator_id")
     followers = creators["followers"].to_numpy()
     tier = np.full(len(creators), "", dtype=object)
@@ -21,12 +22,16 @@ def creator_slices(ds: Dataset) -> pd.DataFrame:
     with_history = (
         set(ds.follower_counts["creator_id"]) if ds.follower_counts is not None else set()
     )
+    with_sample = (
+        set(ds.follower_samples["creator_id"]) if ds.follower_samples is not None else set()
+    )
     ids = creators.index
     return pd.DataFrame(
         {
             "follower_tier": tier,
             "engagement_events": np.where(ids.isin(list(engaged)), "with", "without"),
             "follower_history": np.where(ids.isin(list(with_history)), "with", "without"),
+            "follower_samples": np.where(ids.isin(list(with_sample)), "with", "without"),
         },
         index=ids,
     )

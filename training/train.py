@@ -22,6 +22,7 @@ import creator_audit
 from creator_audit.dataset import Dataset, read_dataset
 from creator_audit.schema import LABELS
 from features import build_features
+from training.account_model import AccountModel
 from training.augment import with_posts_only_copies
 from training.baselines import logistic_baseline, rules_predict
 from training.evaluate import Evaluation, evaluate_predictions, labelled_ids
@@ -70,9 +71,9 @@ class TrainResult:
     bundle_path: Path
 
 
-def prepare(ds: Dataset, seed: int) -> Prepared:
+def prepare(ds: Dataset, seed: int, account_model: AccountModel | None = None) -> Prepared:
     truth = labelled_ids(ds)
-    features = build_features(ds).loc[truth.index]
+    features = build_features(ds, account_model).loc[truth.index]
     y = label_codes(truth.to_numpy(), LABELS)
     return Prepared(features, y, creator_slices(ds).loc[truth.index], split_creators(truth, seed))
 
@@ -83,12 +84,18 @@ def train(
     models_dir: str | Path = "models",
     log: Log = print,
     params: dict[str, Any] | None = None,
+    account_model: AccountModel | None = None,
 ) -> TrainResult:
-    """Train, evaluate, log, register and gate. ``params`` override LightGBM's defaults."""
+    """Train, evaluate, log, register and gate. ``params`` override LightGBM's defaults.
+
+    ``account_model`` judges the follower samples; the trained model carries it, so scoring
+    computes the same audience features. Without one, the sample's fake share is missing.
+    """
     log(f"reading {data_dir}")
     ds = read_dataset(data_dir)
-    log("building features")
-    prepared = prepare(ds, seed)  # bad data fails here, before anything is written
+    log(f"building features (account model: {_account_model_name(account_model)})")
+    # bad data fails here, before anything is written
+    prepared = prepare(ds, seed, account_model)
     configure_tracking()
     experiment_id = ensure_experiment(CREATOR_EXPERIMENT)
     x_train, y_train = with_posts_only_copies(*prepared.part(prepared.split.train))
@@ -105,6 +112,7 @@ def train(
         run_id = run.info.run_id
         fingerprint = dataset_fingerprint(ds)
         _log_inputs(fingerprint, prepared, data_dir, seed)
+        mlflow.log_param("account_model", _account_model_name(account_model))
         log("training LightGBM (early stopping on validation)")
         fitted = fit_booster(
             x_train.to_numpy(np.float64),
@@ -120,6 +128,7 @@ def train(
         model = _bundle(
             fitted, list(prepared.features.columns), seed, run_id, fingerprint["sha256"]
         )
+        model.account_model = account_model
         test_slices = prepared.slices.loc[prepared.split.test]
         test_eval = evaluate_predictions(
             list(LABELS), y_test, model.predict_proba(x_test), test_slices
@@ -167,6 +176,15 @@ def _bundle(
             "data_sha256": data_sha256,
         },
     )
+
+
+def _account_model_name(account_model: AccountModel | None) -> str:
+    if account_model is None:
+        return "none"
+    meta = account_model.metadata
+    name = meta.get("model_name", "account model")
+    version = meta.get("model_version")
+    return f"{name} v{version}" if version else f"{name} (run {meta.get('run_id', '?')})"
 
 
 def _baselines(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from creator_audit.dataset.types import Dataset
@@ -129,3 +130,12 @@ def full_dataset() -> Dataset:
         follower_counts=follower_counts(*counts),
         follower_samples=follower_samples(*samples),
     )
+
+
+class FollowsManyIsFake:
+    """A stand-in account model: p_fake 0.9 for accounts following over 1,000, else 0.1."""
+
+    threshold = 0.5
+
+    def p_fake(self, accounts: pd.DataFrame) -> np.ndarray:
+        return np.where(accounts["following"].to_numpy() > 1_000, 0.9, 0.1)

@@ -1,10 +1,16 @@
 import numpy as np
 import pytest
 
-from features.audience import GROWTH_COLUMNS, SAMPLE_COLUMNS, audience_features
+from features.audience import (
+    GROWTH_COLUMNS,
+    SAMPLE_COLUMNS,
+    audience_features,
+    wilson_half_width,
+)
 from tests.features.frames import (
     DAY,
     T0,
+    FollowsManyIsFake,
     creators,
     empty,
     follower_counts,
@@ -137,3 +143,37 @@ def test_missing_and_empty_tables(tables):
         out = audience_features(c, p, fc, fs)
         assert out[list(GROWTH_COLUMNS + SAMPLE_COLUMNS)].isna().all().all()
         assert out["media_count"].notna().all()
+
+
+def test_fake_share_of_a_hand_made_sample_with_its_margin():
+    c = creators({"creator_id": "a"}, {"creator_id": "b"})
+    p = posts({"creator_id": "a", "post_id": "p", "posted_at": T0})
+    # Creator a: 10 sampled followers, 4 following thousands (the stand-in model calls them
+    # fake), 3 influencers (over 5,000 followers, following few), 2 ordinary accounts, and a big
+    # account following 1,600: fake to the stand-in, too many followed to be an influencer.
+    sample = [{"following": 2_000}] * 4 + [{"followers": 9_000, "following": 300}] * 2
+    sample += [{"followers": 20_000, "following": 900}] + [{}] * 2
+    sample += [{"followers": 6_000, "following": 1_600}]  # follows too many to be an influencer
+    fs = follower_samples(
+        *({"creator_id": "a", "account_id": f"f{i}"} | row for i, row in enumerate(sample))
+    )
+    out = audience_features(c, p, None, fs, FollowsManyIsFake())
+    a = out.loc["a"]
+    assert a["sample_fake_share"] == pytest.approx(5 / 10)  # 4 + the big account
+    # Wilson 95% interval for 5 of 10: 0.5 ± 0.263.
+    assert a["sample_fake_share_ci95"] == pytest.approx(0.2634, abs=1e-3)
+    assert a["sample_influencer_share"] == pytest.approx(3 / 10)
+    assert out.loc["b", ["sample_fake_share", "sample_fake_share_ci95"]].isna().all()
+
+
+def test_fake_share_is_missing_without_an_account_model(tables):
+    out = audience_features(*tables)
+    assert out["sample_fake_share"].isna().all()
+    assert out.loc["a", "sample_influencer_share"] == 0.0  # the rule needs no model
+
+
+def test_wilson_margin_narrows_with_the_sample_size():
+    margins = wilson_half_width(np.array([0.3, 0.3, 0.3]), np.array([10, 100, 1000]))
+    assert margins[0] > margins[1] > margins[2] > 0
+    assert margins[2] == pytest.approx(1.96 * np.sqrt(0.3 * 0.7 / 1000), rel=0.01)
+    assert np.isnan(wilson_half_width(np.array([np.nan]), np.array([0]))[0])

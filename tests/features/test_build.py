@@ -6,7 +6,7 @@ from creator_audit.dataset.types import Dataset
 from features import FEATURE_COLUMNS, build_features
 from features.build import FEATURE_FAMILIES
 from features.timing import EVENT_TIMING_COLUMNS
-from tests.features.frames import empty, full_dataset
+from tests.features.frames import FollowsManyIsFake, empty, full_dataset
 
 
 def test_columns_dtypes_and_order():
@@ -22,9 +22,15 @@ def test_columns_dtypes_and_order():
 
 
 def test_full_creator_has_every_feature():
-    out = build_features(full_dataset())
+    out = build_features(full_dataset(), FollowsManyIsFake())
     missing = out.columns[out.loc["a"].isna()].tolist()
     assert missing == ["comments_disabled_share"]  # the optional column is absent
+
+
+def test_without_an_account_model_only_the_fake_share_is_missing():
+    out = build_features(full_dataset())
+    missing = out.columns[out.loc["a"].isna()].tolist()
+    assert missing == ["comments_disabled_share", "sample_fake_share", "sample_fake_share_ci95"]
 
 
 @pytest.mark.parametrize(

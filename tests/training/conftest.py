@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import pytest
 
 from creator_audit.simulator import generate_to_dir
+from tests.account_models import small_account_model
 from training.train import train
 
 TRAIN_CREATORS, HOLDOUT_CREATORS = 3000, 800
@@ -32,9 +33,22 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
         mp.chdir(root)
         mp.delenv("MLFLOW_TRACKING_URI", raising=False)
         mp.setenv("CREATOR_AUDIT_SHARED_DATA", str(SHARED_DATA))
-        first = train(data, seed=0, log=_quiet)
-        second = train(data, seed=0, log=_quiet)
-        weak = train(data, seed=0, log=_quiet, params={"num_iterations": 1, "num_leaves": 2})
+        accounts = small_account_model()
+        first = train(data, seed=0, log=_quiet, account_model=accounts)
+        second = train(data, seed=0, log=_quiet, account_model=accounts)
+        weak = train(
+            data,
+            seed=0,
+            log=_quiet,
+            params={"num_iterations": 1, "num_leaves": 2},
+            account_model=accounts,
+        )
         yield SimpleNamespace(
-            root=Path(root), data=data, holdout=holdout, first=first, second=second, weak=weak
+            root=Path(root),
+            data=data,
+            holdout=holdout,
+            first=first,
+            second=second,
+            weak=weak,
+            accounts=accounts,
         )

@@ -101,9 +101,15 @@ def test_registry_model_and_exported_bundle_agree(in_workspace) -> None:
     from creator_audit.dataset import read_dataset
     from features import build_features
 
-    features = build_features(read_dataset(in_workspace.holdout)).head(50)
     from_registry = load_model(f"models:/{CREATOR_MODEL_NAME}@{CHAMPION}")
     bundle = CreatorFraudModel.load(in_workspace.root / "models" / "creator-fraud-champion.joblib")
+    # Both carry the account model they were trained with, and it feeds their features.
+    accounts = in_workspace.accounts
+    for model in (from_registry, bundle):
+        assert model.account_model is not None
+        assert model.account_model.booster_text == accounts.booster_text
+    features = build_features(read_dataset(in_workspace.holdout), bundle.account_model).head(50)
+    assert features["sample_fake_share"].notna().any()
     np.testing.assert_array_equal(
         from_registry.predict_proba(features), bundle.predict_proba(features)
     )
@@ -135,7 +141,12 @@ def test_evaluate_writes_contract_metrics_report_and_comparison(in_workspace) ->
         "follower_tier",
         "engagement_events",
         "follower_history",
+        "follower_samples",
     }
+    ablation = metrics["follower_sample_ablation"]
+    assert 0 < ablation["n"] < 800
+    assert set(ablation["rows"]) == {"with samples", "without samples"}
+    assert "What the follower samples add" in (out / "report.md").read_text()
     overall = metrics["comparison"]["rows"][0]
     assert overall["slice"] == "overall" and overall["winner"] != weak_uri
     report = (out / "report.md").read_text()
