@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import creator_audit
 from serving import workers
+from serving.accounts import NO_ACCOUNT_MODEL, parse_accounts_request, score_accounts
 from serving.batcher import MicroBatcher
 from serving.holder import LoadedModel, ModelHolder
 from serving.limits import BodyLimitAndMetricsMiddleware
@@ -37,6 +38,8 @@ from serving.payload import (
     parse_score_request,
 )
 from serving.schemas import (
+    AccountsRequest,
+    AccountsResponse,
     BatchRequestDocumented,
     BatchResponse,
     ItemError,
@@ -49,6 +52,7 @@ from serving.schemas import (
 from serving.scoring import Score
 from serving.service import score_parsed
 from serving.settings import ServiceSettings
+from training.account_model import AccountModel
 
 log = logging.getLogger("creator_audit.serving")
 GC_YOUNG_THRESHOLD = 20_000  # allocations between young-generation collections (default 700)
@@ -73,6 +77,7 @@ def create_app(
     holder = holder or ModelHolder(settings.model_uri)
     metrics = ServiceMetrics()
     batcher = MicroBatcher(settings.reasons)
+    standalone_accounts: list[AccountModel] = []  # the configured account model, once loaded
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -81,6 +86,8 @@ def create_app(
         if settings.model_uri.startswith("models:/"):  # a bundle needs no tracking store
             configure_tracking()
         await _reload(holder, metrics, force=holder.current is None)
+        if settings.accounts_model_uri:
+            standalone_accounts.append(await asyncio.to_thread(_load_accounts, settings))
         _tune_garbage_collection()
         poller = asyncio.create_task(_poll(holder, metrics, settings.poll_seconds))
         await batcher.start()
@@ -139,6 +146,21 @@ def create_app(
         metrics.observe_scores(a for a in answers if isinstance(a, Score))
         return {"scores": [_entry(i, creator_ids[i], a) for i, a in enumerate(answers)]}
 
+    @app.post(
+        "/v1/accounts/score",
+        response_model=AccountsResponse,
+        dependencies=[Depends(require_key)],
+        **_parsed_body("AccountsRequest"),
+    )
+    async def accounts_score(request: Request) -> dict[str, Any]:
+        """Judge single accounts: p_fake and audience_type (real, suspicious, mass_follower,
+        influencer)."""
+        model = standalone_accounts[0] if standalone_accounts else _carried_account_model(holder)
+        raw = await request.body()
+        return await asyncio.to_thread(
+            lambda: score_accounts(model, parse_accounts_request(raw, settings))
+        )
+
     @app.get("/v1/model", response_model=ModelInfo, dependencies=[Depends(require_key)])
     def model_info(loaded: CurrentModel) -> dict[str, Any]:
         """The model answering now: name, version, alias, training run, feature list."""
@@ -179,8 +201,32 @@ def create_app(
         """Prometheus text format."""
         return Response(metrics.render(), media_type=metrics.content_type)
 
-    _document_bodies(app, {"ScoreRequest": ScoreRequest, "BatchRequest": BatchRequestDocumented})
+    _document_bodies(
+        app,
+        {
+            "ScoreRequest": ScoreRequest,
+            "BatchRequest": BatchRequestDocumented,
+            "AccountsRequest": AccountsRequest,
+        },
+    )
     return app
+
+
+def _load_accounts(settings: ServiceSettings) -> AccountModel:
+    from training.registry import load_account_model
+
+    assert settings.accounts_model_uri is not None
+    return load_account_model(settings.accounts_model_uri)
+
+
+def _carried_account_model(holder: ModelHolder) -> AccountModel:
+    """The account model inside the creator model serving now (its audience features use it)."""
+    loaded = holder.current
+    if loaded is None:
+        raise HTTPException(503, "no model loaded yet; see /readyz")
+    if loaded.model.account_model is None:
+        raise HTTPException(503, NO_ACCOUNT_MODEL)
+    return loaded.model.account_model
 
 
 def _tune_garbage_collection() -> None:

@@ -87,6 +87,24 @@ class ScoreRequest(_Strict):
     follower_samples: list[FollowerSampleIn] | None = None
 
 
+class AccountsRequest(_Strict):
+    """Accounts to judge one by one (e.g. a sample of a creator's followers)."""
+
+    accounts: list[FollowerSampleIn]
+
+
+class AccountScoreOut(BaseModel):
+    account_id: str
+    creator_id: str | None = None
+    p_fake: float = Field(ge=0, le=1, description="Probability that the account is fake.")
+    audience_type: Literal["real", "suspicious", "mass_follower", "influencer"]
+
+
+class AccountsResponse(BaseModel):
+    scores: list[AccountScoreOut]
+    model_version: str = Field(description="Version of the account model that answered.")
+
+
 class BatchRequest(_Strict):
     """Items are validated one by one, so a bad item gets its own error and the rest are scored."""
 
@@ -105,6 +123,9 @@ class ReasonOut(BaseModel):
     feature: str
     value: float | None = Field(description="The feature's value; null when it is missing.")
     contribution: float = Field(description="Signed push towards fraud (log-odds).")
+    note: str | None = Field(
+        None, description='The reason in words, e.g. "38% of sampled followers look fake (±6%)".'
+    )
 
 
 class ScoreOut(BaseModel):

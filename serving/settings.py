@@ -31,6 +31,10 @@ class ServiceSettings(BaseSettings):
     max_follower_counts: int = Field(5_000, gt=0)
     max_follower_samples: int = Field(5_000, gt=0)
     max_batch_items: int = Field(1_000, gt=0)
+    max_accounts: int = Field(5_000, gt=0, description="Accounts per /v1/accounts/score call.")
+    # The account model behind /v1/accounts/score. Unset: the one inside the creator model that is
+    # serving (what its audience features use), so the two always agree and swap together.
+    accounts_model_uri: str | None = None
 
     @field_validator("api_keys", mode="before")
     @classmethod

@@ -27,6 +27,8 @@ from features import build_features
 from serving.app import create_app
 from serving.payload import REQUEST_TABLES, request_body
 from serving.settings import ServiceSettings
+from tests.account_models import small_account_model
+from training.account_model import AccountModel
 from training.fit import fit_booster
 from training.metrics import label_codes
 from training.model import CreatorFraudModel
@@ -44,12 +46,22 @@ def dataset() -> Dataset:
 
 
 @pytest.fixture(scope="session")
-def feature_table(dataset: Dataset) -> pd.DataFrame:
-    return build_features(dataset)
+def account_model() -> AccountModel:
+    return small_account_model()
+
+
+@pytest.fixture(scope="session")
+def feature_table(dataset: Dataset, account_model: AccountModel) -> pd.DataFrame:
+    return build_features(dataset, account_model)
 
 
 def _train(
-    features: pd.DataFrame, y: np.ndarray, seed: int, params: dict[str, Any], version: str
+    features: pd.DataFrame,
+    y: np.ndarray,
+    seed: int,
+    params: dict[str, Any],
+    version: str,
+    account_model: AccountModel,
 ) -> CreatorFraudModel:
     train, val = train_test_split(np.arange(len(y)), test_size=0.3, stratify=y, random_state=seed)
     x = features.to_numpy(np.float64)
@@ -70,17 +82,18 @@ def _train(
         labels=list(LABELS),
         calibration=fitted.calibration,
         metadata={"model_version": version, "model_name": "creator-fraud-test"},
+        account_model=account_model,  # the one that judged the samples, as training does
     )
 
 
 @pytest.fixture(scope="session")
-def models(dataset: Dataset, feature_table: pd.DataFrame) -> SimpleNamespace:
+def models(
+    dataset: Dataset, feature_table: pd.DataFrame, account_model: AccountModel
+) -> SimpleNamespace:
     truth = dataset.labels.set_index("creator_id")["label"]
     y = label_codes(truth.loc[feature_table.index].to_numpy(), LABELS)
-    a = _train(feature_table, y, seed=0, params={"num_iterations": 30}, version="A")
-    b = _train(
-        feature_table, y, seed=1, params={"num_iterations": 20, "num_leaves": 7}, version="B"
-    )
+    a = _train(feature_table, y, 0, {"num_iterations": 30}, "A", account_model)
+    b = _train(feature_table, y, 1, {"num_iterations": 20, "num_leaves": 7}, "B", account_model)
     pa = a.predict_proba(feature_table.iloc[:50])
     pb = b.predict_proba(feature_table.iloc[:50])
     assert not np.allclose(pa, pb), "models A and B must answer differently"

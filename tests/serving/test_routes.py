@@ -95,7 +95,7 @@ def test_score_carries_every_contract_field(
     reasons = score["reasons"]
     assert 0 < len(reasons) <= 5
     for reason in reasons:
-        assert set(reason) == {"feature", "value", "contribution"}
+        assert set(reason) == {"feature", "value", "contribution", "note"}
         assert reason["feature"] in feature_table.columns
         expected = feature_table.loc[creator_id, reason["feature"]]
         if pd.isna(expected):

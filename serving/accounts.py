@@ -1,0 +1,59 @@
+"""``POST /v1/accounts/score``: the account model on single accounts (CONTRACT.md §4).
+
+The body is validated from JSON bytes like the creator routes, then goes through the same table
+coercion as ``creator-audit accounts score`` files, and the same ``AccountModel.score``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from creator_audit.dataset import DatasetError, coerce_table
+from serving.payload import PayloadError, from_json, payload_error
+from serving.schemas import AccountsRequest
+from serving.settings import ServiceSettings
+from training.account_model import AccountModel
+
+NO_ACCOUNT_MODEL = (
+    "no account model: the serving creator model carries none and "
+    "CREATOR_AUDIT_ACCOUNTS_MODEL_URI is not set"
+)
+
+
+def parse_accounts_request(raw: bytes, settings: ServiceSettings) -> pd.DataFrame:
+    """The accounts of a request body as a typed table, or a 422 naming the field or limit."""
+    request = from_json(AccountsRequest, raw)
+    if len(request.accounts) > settings.max_accounts:
+        message = f"{len(request.accounts)} accounts is more than the limit of "
+        message += f"{settings.max_accounts} per request"
+        raise PayloadError(422, [{"loc": ["body", "accounts"], "msg": message, "type": "too_long"}])
+    rows = [account.model_dump(exclude_none=True) for account in request.accounts]
+    try:
+        return coerce_table("accounts", pd.DataFrame(rows), "accounts")
+    except DatasetError as err:
+        raise payload_error(err, ("body",)) from None
+
+
+def score_accounts(model: AccountModel, accounts: pd.DataFrame) -> dict[str, Any]:
+    scores = model.score(accounts)
+    creator = accounts["creator_id"].astype(object).where(accounts["creator_id"].notna(), None)
+    return {
+        "scores": [
+            {
+                "account_id": account_id,
+                "creator_id": creator_id,
+                "p_fake": float(p_fake),
+                "audience_type": str(audience_type),
+            }
+            for account_id, creator_id, p_fake, audience_type in zip(
+                accounts["account_id"],
+                creator,
+                scores["p_fake"],
+                scores["audience_type"],
+                strict=True,
+            )
+        ],
+        "model_version": str(model.metadata.get("model_version", "unregistered")),
+    }
