@@ -4,9 +4,13 @@ History (``follower_counts``): daily, or every 1-2 days, over the last 60-120 da
 plus a random walk of churn, a bought step (<= 48 h, then slow attrition) and giveaway jumps.
 
 Samples (``follower_samples``): 30-200 followers each. Real-looking and fake-looking profiles
-are drawn from overlapping distributions (fake: fewer followers, following many, few or no
-posts, no picture or bio, digit-heavy names more often), and every audience holds a few per cent
-of fake-looking accounts; a purchase raises that share with the bought fraction.
+are drawn from the distributions of real accounts labelled real and fake in public data
+(``real_profiles``: per-class Gaussian copulas over followers, following, posts, bio length,
+picture / private / link flags and username length and digits, committed as
+``follower_profiles.json``). The classes overlap as the real ones do (fake: fewer followers, more
+following per follower, few or no posts, no picture or bio more often, more digits in the name).
+Every audience holds a few per cent of fake-looking accounts; a purchase raises that share with
+the bought fraction.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from creator_audit.simulator import config as C
 from creator_audit.simulator import text
 from creator_audit.simulator.engagements import Actors, unique_sample
 from creator_audit.simulator.profiles import Creators, followers_at, purchase_left
+from creator_audit.simulator.real_profiles import draw_profiles
 from creator_audit.simulator.sampling import ragged, uniform
 
 
@@ -58,33 +63,17 @@ def _fake_share(rng, cr: Creators) -> np.ndarray:
 
 
 def _profiles(rng, fake: np.ndarray) -> dict[str, np.ndarray | pa.Array]:
-    """Profile traits of sampled followers; overlapping real and fake distributions."""
-    n = fake.size
-
-    def pick(real_value, fake_value):
-        return np.where(fake, fake_value, real_value)
-
-    mass = ~fake & (rng.random(n) < 0.05)  # real mass-followers also follow thousands
-    followers = rng.lognormal(pick(np.log(350), np.log(25)), pick(1.2, 1.3))
-    following = rng.lognormal(pick(np.log(450), np.log(1400)), pick(0.8, 0.7))
-    following = np.where(mass, rng.lognormal(np.log(3000), 0.5, n), following)
-    media = np.where(
-        rng.random(n) < pick(0.10, 0.55), 0, rng.lognormal(pick(np.log(80), np.log(4)), 1.1)
-    )
-    bio = np.where(
-        rng.random(n) < pick(0.45, 0.75),
-        0,
-        np.minimum(rng.lognormal(pick(np.log(40), np.log(20)), 0.8), 150),
-    )
+    """Profile traits of sampled followers, from the real (or fake) labelled accounts' copula."""
+    p = draw_profiles(rng, fake)
     return {
-        "followers": np.round(followers).astype(np.int64),
-        "following": np.round(following).astype(np.int64),
-        "media_count": np.round(media).astype(np.int64),
-        "username": text.usernames(rng, n, fake),
-        "bio_length": np.round(bio),
-        "has_profile_pic": (rng.random(n) < pick(0.95, 0.5)).astype(np.float64),
-        "is_private": (rng.random(n) < pick(0.35, 0.15)).astype(np.float64),
-        "has_external_url": (rng.random(n) < pick(0.08, 0.03)).astype(np.float64),
+        "followers": p["followers"],
+        "following": p["following"],
+        "media_count": p["media_count"],
+        "username": text.usernames_with(rng, p["username_length"], p["username_digits"]),
+        "bio_length": p["bio_length"].astype(np.float64),
+        "has_profile_pic": p["has_profile_pic"].astype(np.float64),
+        "is_private": p["is_private"].astype(np.float64),
+        "has_external_url": p["has_external_url"].astype(np.float64),
     }
 
 

@@ -300,6 +300,59 @@ def usernames(rng, n: int, fake_look: np.ndarray | None = None) -> pa.Array:
     return _join(_pick(rng, NAME_WORDS, n), sep, second, digit_str, sep="")
 
 
+_WORD_CODES = np.zeros((len(NAME_WORDS), max(map(len, NAME_WORDS))), dtype=np.uint8)
+for _i, _word in enumerate(NAME_WORDS):
+    _WORD_CODES[_i, : len(_word)] = np.frombuffer(_word.encode("ascii"), dtype=np.uint8)
+_WORD_LEN = np.array([len(w) for w in NAME_WORDS], dtype=np.int64)
+_SEP_CODES = np.array([ord(s) if s else 0 for s in SEPARATORS], dtype=np.uint8)
+
+
+def usernames_with(rng, length: np.ndarray, digits: np.ndarray) -> pa.Array:
+    """Usernames of exactly ``length`` characters, the last ``digits`` of them digits.
+
+    The letters are NAME_WORDS joined by the row's separator (none, ``_`` or ``.``), the last word
+    cut to fit: ``anna_travel93``, ``leofoo``. Letters never end in a separator (a letter takes
+    its place). ``digits == length`` gives an all-digit name.
+    """
+    length = np.asarray(length, dtype=np.int64)
+    digits = np.asarray(digits, dtype=np.int64)
+    if length.shape != digits.shape or length.ndim != 1:
+        raise ValueError("length and digits must be 1-d arrays of the same size")
+    if np.any(length < 1) or np.any(digits < 0) or np.any(digits > length):
+        raise ValueError("need length >= 1 and 0 <= digits <= length")
+    n = length.size
+    width = int(length.max(initial=1))
+    letters = length - digits
+    chars = np.zeros((n, width), dtype=np.uint8)
+    sep = _SEP_CODES[rng.integers(0, _SEP_CODES.size, n)]
+    pos = np.zeros(n, dtype=np.int64)  # next free character of each name
+    rows = np.flatnonzero(letters > 0)
+    first = True
+    while rows.size:  # one word (after a separator) per pass for the names not yet full
+        if not first:
+            put = rows[sep[rows] > 0]
+            chars[put, pos[put]] = sep[put]
+            pos[put] += 1
+        word = rng.integers(0, len(NAME_WORDS), rows.size)
+        at, room = pos[rows], letters[rows] - pos[rows]
+        for c in range(_WORD_CODES.shape[1]):
+            put = (c < _WORD_LEN[word]) & (c < room)
+            chars[rows[put], at[put] + c] = _WORD_CODES[word[put], c]
+        pos[rows] = at + _WORD_LEN[word]
+        rows = rows[pos[rows] < letters[rows]]
+        first = False
+    last = np.flatnonzero(letters > 0)
+    cut = np.isin(chars[last, letters[last] - 1], _SEP_CODES[_SEP_CODES > 0])
+    fill = rng.integers(ord("a"), ord("z") + 1, last.size).astype(np.uint8)
+    chars[last[cut], letters[last[cut]] - 1] = fill[cut]
+    col = np.arange(width)
+    is_digit = (col >= letters[:, None]) & (col < length[:, None])
+    chars[is_digit] = rng.integers(ord("0"), ord("9") + 1, int(is_digit.sum())).astype(np.uint8)
+    data = chars[col < length[:, None]]  # row-major: each name's characters in turn
+    offsets = np.concatenate([[0], np.cumsum(length)]).astype(np.int32)
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data.tobytes()))
+
+
 def mentions(rng, n: int) -> pa.Array:
     return pc.binary_join_element_wise("@", usernames(rng, n), "")
 
