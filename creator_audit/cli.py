@@ -28,8 +28,9 @@ DEFAULT_MODEL = "models:/creator-fraud@champion"
 DEFAULT_ACCOUNT_MODEL = "models:/account-authenticity@champion"
 MODEL_HELP = "MLflow model URI, or the path of a bundle exported under models/."
 ACCOUNT_MODEL_HELP = (
-    "Account model (MLflow URI or bundle) that judges sampled followers. Default: the registered "
-    "champion if there is one; without one the fake-share features are missing."
+    "Account model (MLflow URI or bundle) that judges sampled followers; 'none' for none. "
+    "Default: the registered champion if there is one; without one the fake-share features "
+    "are missing."
 )
 
 accounts_app = typer.Typer(
@@ -282,7 +283,9 @@ def _account_model(uri: str | None) -> AccountModel | None:
     from training.tracking import configure_tracking
 
     configure_tracking()
-    return load_account_model(uri) if uri is not None else champion_account_model()
+    if uri is None:
+        return champion_account_model()
+    return None if uri.lower() == "none" else load_account_model(uri)
 
 
 def _check_table_extension(path: Path) -> None:

@@ -29,7 +29,12 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 
 import creator_audit
-from creator_audit.dataset.real_accounts import DEFAULT_PURBA_FAKE_CLASSES, load_real_accounts
+from creator_audit.dataset.real_accounts import (
+    DEFAULT_PURBA_FAKE_CLASSES,
+    PROFILE_FIELDS,
+    load_real_accounts,
+)
+from creator_audit.schema import ACCOUNTS
 from features.accounts import ACCOUNT_FEATURE_DIRECTIONS, ACCOUNT_FEATURES, account_features
 from training.account_model import AccountModel
 from training.pyfunc import BUNDLE_ARTIFACT, AccountPyfunc
@@ -295,16 +300,8 @@ def _register(
     return decision
 
 
-# The account fields a caller sends (the follower_samples columns without the ids).
-_INPUT_EXAMPLE_COLUMNS = (
-    "followers",
-    "following",
-    "media_count",
-    "bio_length",
-    "has_profile_pic",
-    "is_private",
-    "has_external_url",
-)
+# The account fields a caller sends that the real data has (no ids, no username strings).
+_INPUT_EXAMPLE_COLUMNS = tuple(c for c in ACCOUNTS.column_names if c in PROFILE_FIELDS)
 
 
 def _export_bundle(model: AccountModel, decision: GateDecision, models_dir: Path) -> Path:

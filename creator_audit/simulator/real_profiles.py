@@ -60,17 +60,7 @@ DISCRETE_VARS: tuple[str, ...] = (
     "username_length",
     "username_digits",
 )
-VARIABLES: tuple[str, ...] = (
-    "followers",
-    "following",
-    "media_count",
-    "bio_length",
-    "has_profile_pic",
-    "is_private",
-    "has_external_url",
-    "username_length",
-    "username_digits",
-)
+VARIABLES: tuple[str, ...] = QUANTILE_VARS + DISCRETE_VARS
 N_QUANTILES = 101
 MIN_PAIR_ROWS = 30  # fewer rows with both variables present: no correlation (0)
 MIN_EIGENVALUE = 0.01  # clipping floor; leaves room for the 4-decimal rounding of the matrix

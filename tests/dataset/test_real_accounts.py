@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -15,12 +14,9 @@ from creator_audit.dataset.real_accounts import (
     PROFILE_FIELDS,
     load_real_accounts,
 )
+from tests.shared_data import SHARED, needs_real_accounts
 
-ROOT = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("CREATOR_AUDIT_SHARED_DATA", ROOT.parent / "shared" / "data"))
-pytestmark = pytest.mark.skipif(
-    not (SHARED / KAGGLE_FILE).is_file(), reason=f"real account data not found under {SHARED}"
-)
+pytestmark = needs_real_accounts
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -21,9 +19,8 @@ from creator_audit.simulator.real_profiles import (
     fit_profile_tables,
     load_tables,
 )
+from tests.shared_data import SHARED
 
-ROOT = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("CREATOR_AUDIT_SHARED_DATA", ROOT.parent / "shared" / "data"))
 MISSING = [f for files, _ in SOURCES.values() for f in files if not (SHARED / f).is_file()]
 FLAGS = ("has_profile_pic", "is_private", "has_external_url")
 COUNTS = ("followers", "following", "media_count", "bio_length", "username_length")

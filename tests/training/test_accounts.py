@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import joblib
@@ -12,9 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from creator_audit.cli import app
-from creator_audit.dataset.real_accounts import KAGGLE_FILE
 from features.accounts import ACCOUNT_FEATURES, account_features, audience_types
 from tests.account_models import made_up_accounts, small_account_model
+from tests.shared_data import SHARED, needs_real_accounts
 from training.account_model import AccountModel
 from training.accounts import (
     auditor_rule,
@@ -24,11 +23,6 @@ from training.accounts import (
     train_accounts,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("CREATOR_AUDIT_SHARED_DATA", ROOT.parent / "shared" / "data"))
-needs_real_data = pytest.mark.skipif(
-    not (SHARED / KAGGLE_FILE).is_file(), reason=f"real account data not found under {SHARED}"
-)
 runner = CliRunner()
 
 
@@ -118,7 +112,8 @@ def test_account_model_bundle_round_trip(tmp_path: Path) -> None:
         AccountModel.load(tmp_path / "creator.joblib")
 
 
-@needs_real_data
+@needs_real_accounts[0]
+@needs_real_accounts[1]
 def test_train_registers_gates_and_carries_to_unseen_sources(tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
@@ -173,3 +168,18 @@ def test_accounts_score_command(tmp_path: Path, monkeypatch) -> None:
     assert result.exit_code == 2
     assert "bad.csv" in result.output and "followers" in result.output
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_account_model_choice_for_creator_training(tmp_path: Path, monkeypatch) -> None:
+    from creator_audit.cli import _account_model
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    assert _account_model("none") is None
+    # No registered champion (no store at all): none, and no store is created to find that out.
+    assert _account_model(None) is None
+    assert not (tmp_path / "mlflow.db").exists()
+    bundle = small_account_model(version="3").save(tmp_path / "a.joblib")
+    assert _account_model(str(bundle)).metadata["model_version"] == "3"
+    with pytest.raises(FileNotFoundError):
+        _account_model(str(tmp_path / "missing.joblib"))
