@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The main job on embedded defaults: generate labelled data, build features, train (tracked in an
-# SQLite MLflow store in this directory), evaluate on data from another seed, batch-score it, then
-# serve the champion over HTTP. Outputs go under ./work, bundles under ./models, MLflow state in
+# The main job on embedded defaults: train the account model on the real labelled accounts (when
+# ../shared/data or $CREATOR_AUDIT_SHARED_DATA has them), generate labelled creators, build
+# features, train (tracked in an SQLite MLflow store in this directory), evaluate on data from
+# another seed, batch-score it, then serve the champion over HTTP. Outputs go under ./work, bundles under ./models, MLflow state in
 # ./mlflow.db and ./mlartifacts (all git-ignored). Override the size with CREATORS=... and
 # HOLDOUT=..., the seed with SEED=...; PORT=... and WORKERS=... for the API, SERVE=0 to skip it.
 set -euo pipefail
@@ -9,6 +10,12 @@ source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 CREATORS="${CREATORS:-40000}"
 SEED="${SEED:-7}"
 WORK="${WORK:-work}"
+SHARED="${CREATOR_AUDIT_SHARED_DATA:-../shared/data}"
+if [ -d "$SHARED" ]; then
+  creator-audit accounts train --data "$SHARED" --seed "$SEED"
+else
+  echo "no real account data at $SHARED: the creator model trains without the account model"
+fi
 creator-audit generate --out "$WORK/data" --creators "$CREATORS" --seed "$SEED"
 creator-audit generate --out "$WORK/holdout" --creators "${HOLDOUT:-4000}" --seed "$((SEED + 1))"
 creator-audit features --data "$WORK/data" --out "$WORK/features.parquet"
