@@ -143,7 +143,9 @@ def train(
             model_uri,
             run_id,
             test_eval.metrics["macro_f1"],
-            lambda champion: _champion_f1(champion, x_test, y_test),
+            lambda champion: _champion_f1(
+                champion, _test_features_for(champion, account_model, ds, x_test), y_test
+            ),
             baseline_f1=max(b["macro_f1"] for b in baselines.values()),
         )
         mlflow.set_tags({"model_version": decision.version, "alias": decision.alias})
@@ -197,6 +199,25 @@ def _baselines(
         "rules": rules,
         "logistic": classification_metrics(y_test, proba, list(LABELS)),
     }
+
+
+def _test_features_for(
+    champion: CreatorFraudModel,
+    account_model: AccountModel | None,
+    ds: Dataset,
+    x_test: pd.DataFrame,
+) -> pd.DataFrame:
+    """The test creators' features as the champion computes them: with its own account model,
+    which may not be this run's (else it would be judged on audience features it never saw)."""
+    if _same_account_model(champion.account_model, account_model):
+        return x_test
+    return build_features(ds, champion.account_model).loc[x_test.index]
+
+
+def _same_account_model(a: AccountModel | None, b: AccountModel | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return a.booster_text == b.booster_text and a.threshold == b.threshold
 
 
 def _champion_f1(champion: CreatorFraudModel, x_test: pd.DataFrame, y_test: np.ndarray) -> float:

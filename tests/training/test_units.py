@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -144,3 +146,24 @@ def test_load_rejects_a_file_that_is_not_a_bundle(tmp_path) -> None:
     joblib.dump({"something": 1}, tmp_path / "x.joblib")
     with pytest.raises(ValueError, match="not a creator-audit model bundle"):
         CreatorFraudModel.load(tmp_path / "x.joblib")
+
+
+def test_the_champion_is_judged_with_its_own_account_model() -> None:
+    from dataclasses import replace
+
+    from features import build_features
+    from tests.account_models import small_account_model
+    from tests.features.frames import full_dataset
+    from training.train import _test_features_for
+
+    ds = full_dataset()
+    without = build_features(ds).loc[["a", "c"]]
+    accounts = small_account_model()
+    champion = SimpleNamespace(account_model=accounts)
+    rebuilt = _test_features_for(champion, None, ds, without)
+    assert list(rebuilt.index) == ["a", "c"]
+    assert rebuilt.loc["a", "sample_fake_share"] >= 0  # scored by the champion's account model
+    assert np.isnan(without.loc["a", "sample_fake_share"])
+    # Same account model (even a copy): this run's features are used as they are.
+    same = SimpleNamespace(account_model=replace(accounts, metadata={}))
+    assert _test_features_for(same, accounts, ds, without) is without
