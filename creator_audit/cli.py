@@ -27,6 +27,11 @@ EXIT_BAD_INPUT = 2
 DEFAULT_MODEL = "models:/creator-fraud@champion"
 DEFAULT_ACCOUNT_MODEL = "models:/account-authenticity@champion"
 MODEL_HELP = "MLflow model URI, or the path of a bundle exported under models/."
+SCHEDULER_HELP = (
+    "Run on Dask: 'local' starts a LocalCluster (one worker per core), anything else is a "
+    "scheduler address (tcp://host:8786). Output is then partitioned Parquet (a directory)."
+)
+WORKER_MEMORY_HELP = "Memory limit per local Dask worker, e.g. 2GiB (default: RAM / workers)."
 ACCOUNT_MODEL_HELP = (
     "Account model (MLflow URI or bundle) that judges sampled followers; 'none' for none. "
     "Default: the registered champion if there is one; without one the fake-share features "
@@ -50,6 +55,18 @@ def generate(
     creators: Annotated[int, typer.Option("--creators", min=1, help="Number of creators.")] = 3000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same bytes.")] = 0,
     fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+    part_creators: Annotated[
+        int,
+        typer.Option(
+            "--part-creators",
+            min=1,
+            help="Above this many creators, write partitioned Parquet (a directory of part files "
+            "per table), generated one part at a time.",
+        ),
+    ] = 50_000,
+    likes_cap: Annotated[
+        int, typer.Option("--likes-per-post", min=0, help="Like events kept per post (a sample).")
+    ] = 300,
 ) -> None:
     """Write a labelled synthetic dataset with every table of the contract."""
     from creator_audit.dataset.write import FORMATS
@@ -57,7 +74,17 @@ def generate(
 
     if fmt not in FORMATS:
         _fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
-    path = generate_to_dir(out, n_creators=creators, seed=seed, fmt=fmt)
+    try:
+        path = generate_to_dir(
+            out,
+            n_creators=creators,
+            seed=seed,
+            fmt=fmt,
+            part_creators=part_creators,
+            likes_cap=likes_cap,
+        )
+    except ValueError as err:
+        _fail(str(err))
     typer.echo(f"wrote {creators} creators to {path}")
 
 
@@ -68,6 +95,10 @@ def features(
     accounts_model: Annotated[
         str | None, typer.Option("--accounts-model", help=ACCOUNT_MODEL_HELP)
     ] = None,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help=SCHEDULER_HELP)] = None,
+    worker_memory: Annotated[
+        str | None, typer.Option("--worker-memory", help=WORKER_MEMORY_HELP)
+    ] = None,
 ) -> None:
     """Write the model input table: one row per creator, the exact feature columns."""
     from creator_audit.dataset import read_dataset, write_table
@@ -75,6 +106,9 @@ def features(
     from features import build_features
 
     _check_table_extension(out)
+    if scheduler is not None:
+        _on_dask("features", data, out, scheduler, worker_memory, accounts_model=accounts_model)
+        return
     try:
         dataset = read_dataset(data)
         account_model = _account_model(accounts_model)
@@ -139,6 +173,10 @@ def score(
     data: Annotated[Path, typer.Option("--data", help="Dataset directory (labels not needed).")],
     out: Annotated[Path, typer.Option("--out", help="Output file, .parquet or .csv.")],
     model: Annotated[str, typer.Option("--model", help=MODEL_HELP)] = DEFAULT_MODEL,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help=SCHEDULER_HELP)] = None,
+    worker_memory: Annotated[
+        str | None, typer.Option("--worker-memory", help=WORKER_MEMORY_HELP)
+    ] = None,
 ) -> None:
     """Batch scores for every creator, with every field of CONTRACT.md §3."""
     from creator_audit.dataset import read_dataset, write_table
@@ -148,6 +186,9 @@ def score(
     from training.tracking import configure_tracking
 
     _check_table_extension(out)
+    if scheduler is not None:
+        _on_dask("score", data, out, scheduler, worker_memory, model=model)
+        return
     configure_tracking()
     try:
         dataset = read_dataset(data)
@@ -286,6 +327,42 @@ def _account_model(uri: str | None) -> AccountModel | None:
     if uri is None:
         return champion_account_model()
     return None if uri.lower() == "none" else load_account_model(uri)
+
+
+def _on_dask(
+    what: str,
+    data: Path,
+    out: Path,
+    scheduler: str,
+    worker_memory: str | None,
+    model: str | None = None,
+    accounts_model: str | None = None,
+) -> None:
+    """features / score on a Dask cluster; the same per-creator code, partitioned output."""
+    from creator_audit.dataset.errors import DatasetError
+    from scaleout.batch import features_frame, scores_frame, write_partitioned
+    from scaleout.cluster import connect
+    from training.registry import load_model
+    from training.tracking import configure_tracking
+
+    if out.suffix != ".parquet":
+        _fail(f"{out}: with --scheduler the output is partitioned Parquet; name it *.parquet")
+    try:
+        if what == "score":
+            assert model is not None
+            configure_tracking()
+            frame = scores_frame(data, load_model(model))
+        else:
+            frame = features_frame(data, _account_model(accounts_model))
+        with connect(scheduler, worker_memory) as client:
+            typer.echo(
+                f"dask: {len(client.scheduler_info()['workers'])} workers, "
+                f"dashboard {client.dashboard_link}"
+            )
+            write_partitioned(frame, out, client)
+    except (DatasetError, LookupError, FileNotFoundError, ValueError) as err:
+        _fail(str(err))
+    typer.echo(f"wrote {what} into {out}/ ({frame.npartitions} parts)")
 
 
 def _check_table_extension(path: Path) -> None:

@@ -199,13 +199,13 @@ def _bots(rng, ev, act: Actors, cr: Creators, posts, idx, n_burst) -> None:
     ev.add(idx[rows], draw(rows), COMMENT, delay, text.bot_comments(rng, rows.size))
 
 
-def _sample_likes(rng, posts: Posts, idx) -> dict[str, np.ndarray]:
+def _sample_likes(rng, posts: Posts, idx, cap: int) -> dict[str, np.ndarray]:
     """Split a uniform sample of min(likes, cap) likes over the components (hypergeometric)."""
     parts = {k: v[idx] for k, v in posts.likes.items()}
     for b in range(C.BOT_BURSTS_MAX):
         parts[f"burst{b}"] = posts.burst_likes[idx, b]
     left_total = sum(parts.values())
-    left_sample = np.minimum(left_total, C.LIKES_SAMPLE_CAP)
+    left_sample = np.minimum(left_total, cap)
     out = {}
     for name, count in parts.items():
         out[name] = rng.hypergeometric(count, left_total - count, left_sample)
@@ -213,11 +213,14 @@ def _sample_likes(rng, posts: Posts, idx) -> dict[str, np.ndarray]:
     return out
 
 
-def simulate_events(rng, cr: Creators, pods: Pods, posts: Posts, act: Actors):
-    """All events of the sampled creators' recent posts (unsorted columns, comment texts)."""
+def simulate_events(
+    rng, cr: Creators, pods: Pods, posts: Posts, act: Actors, likes_cap: int = C.LIKES_SAMPLE_CAP
+):
+    """All events of the sampled creators' recent posts (unsorted columns, comment texts); at
+    most ``likes_cap`` like events per post."""
     idx = np.flatnonzero(cr.has_events[posts.creator] & (posts.newest_rank < C.EVENT_POSTS_MAX))
     creator = posts.creator[idx]
-    likes = _sample_likes(rng, posts, idx)
+    likes = _sample_likes(rng, posts, idx, likes_cap)
     ev = Events()
     _organic(rng, ev, act, posts, idx, likes["organic"], creator)
     fans = act.fan_offset[creator]

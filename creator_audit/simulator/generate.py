@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from creator_audit.atomic import atomic_directory
 from creator_audit.dataset.types import Dataset
-from creator_audit.dataset.write import write_dataset
+from creator_audit.dataset.write import write_dataset, write_table
 from creator_audit.schema import LABELS
 from creator_audit.simulator import config as C
 from creator_audit.simulator import counts, engagements, followers, posts, profiles
@@ -86,8 +87,11 @@ def _labels_frame(cr, creator_ids) -> pd.DataFrame:
     )
 
 
-def generate(n_creators: int, seed: int) -> Dataset:
-    """A labelled synthetic dataset of ``n_creators`` creators; same seed, same data."""
+def generate(n_creators: int, seed: int, likes_cap: int = C.LIKES_SAMPLE_CAP) -> Dataset:
+    """A labelled synthetic dataset of ``n_creators`` creators; same seed, same data.
+
+    ``likes_cap`` bounds the like events kept per post (platforms cap liker lists; a smaller cap
+    makes smaller engagement tables, e.g. for scale tests)."""
     if n_creators < 1:
         raise ValueError(f"n_creators must be >= 1, got {n_creators}")
     rng = dict(
@@ -103,7 +107,7 @@ def generate(n_creators: int, seed: int) -> Dataset:
     profiles.settle_followers(cr)
     counts.engagement_counts(rng["counts"], cr, pods, ps)
     act = engagements.layout_actors(rng["actors"], cr, pods, IdSpace())
-    cols, texts = engagements.simulate_events(rng["events"], cr, pods, ps, act)
+    cols, texts = engagements.simulate_events(rng["events"], cr, pods, ps, act, likes_cap)
     history = followers.follower_counts(rng["history"], cr)
     sample = followers.follower_samples(rng["samples"], cr, act)
 
@@ -154,8 +158,46 @@ def _hide_posts(ds: Dataset, hidden: np.ndarray, never_posted: np.ndarray) -> Da
     return ds
 
 
+PART_CREATORS = 50_000  # creators per part file of a large dataset: ~1 GB of memory each
+
+
 def generate_to_dir(
-    out_dir: str | os.PathLike[str], n_creators: int, seed: int, fmt: str = "parquet"
+    out_dir: str | os.PathLike[str],
+    n_creators: int,
+    seed: int,
+    fmt: str = "parquet",
+    part_creators: int = PART_CREATORS,
+    likes_cap: int = C.LIKES_SAMPLE_CAP,
 ) -> Path:
-    """Generate and write a dataset directory atomically (``creator_audit.dataset.write``)."""
-    return write_dataset(generate(n_creators, seed), out_dir, fmt)
+    """Generate and write a dataset directory atomically (``creator_audit.dataset.write``).
+
+    Up to ``part_creators`` creators: one file per table. More: partitioned Parquet, a directory
+    of part files per table, generated and written one part at a time so memory holds one part,
+    never the whole dataset.
+    """
+    if n_creators <= part_creators:
+        return write_dataset(generate(n_creators, seed, likes_cap), out_dir, fmt)
+    if fmt != "parquet":
+        raise ValueError(f"datasets of more than {part_creators} creators are written as Parquet")
+    with atomic_directory(Path(out_dir)) as tmp:
+        for k, start in enumerate(range(0, n_creators, part_creators)):
+            size = min(part_creators, n_creators - start)
+            part = _prefixed_ids(generate(size, _part_seed(seed, k), likes_cap), f"{k:05d}")
+            for name, frame in part.tables().items():
+                (tmp / name).mkdir(exist_ok=True)
+                write_table(frame, tmp / name / f"part-{k:05d}.parquet")
+    return Path(out_dir)
+
+
+def _part_seed(seed: int, part: int) -> int:
+    """An independent seed for each part, derived from the dataset's seed."""
+    return int(np.random.SeedSequence([seed, part]).generate_state(1, dtype=np.uint32)[0])
+
+
+def _prefixed_ids(ds: Dataset, prefix: str) -> Dataset:
+    """Creator and post ids made unique across parts (each part numbers its own from zero)."""
+    for frame in ds.tables().values():
+        for column in ("creator_id", "post_id"):
+            if column in frame.columns:
+                frame[column] = prefix + "-" + frame[column]
+    return ds

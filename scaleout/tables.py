@@ -1,0 +1,128 @@
+"""A dataset directory as Dask frames, co-partitioned so each creator's rows share a partition.
+
+Each table is ``<table>.parquet``, ``<table>.csv`` or a directory ``<table>/`` of Parquet parts
+(CONTRACT.md §1). Every row gets the number of the partition its creator goes to (a hash of
+``creator_id``; engagements learn their creator from their post), and every table is then
+partitioned on it with the same explicit divisions: partition *i* of every table holds exactly
+the rows of the same creators. Rows keep their input order within a partition, so per-creator
+computations see them as the in-memory path does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+
+from creator_audit.dataset import DatasetError, Problem
+from creator_audit.schema import TABLES
+
+PART = "_part"  # the partition a row's creator goes to
+ORDER = "_order"  # the row's position in the input, to restore it after the shuffle
+CREATOR_TABLES = ("creators", "posts", "follower_counts", "follower_samples", "labels")
+_TEXT_KINDS = ("str", "label", "kind")
+
+
+@dataclass
+class PartitionedDataset:
+    """Co-partitioned Dask frames (None for absent optional tables) and their partition count."""
+
+    tables: dict[str, dd.DataFrame | None]
+    npartitions: int
+
+
+def locate(root: Path, name: str) -> Path | None:
+    """The table's file or directory of parts, or None; two spellings of one table is an error."""
+    found = [p for p in (root / f"{name}.parquet", root / f"{name}.csv", root / name) if p.exists()]
+    if len(found) > 1:
+        shown = ", ".join(p.name for p in found)
+        raise DatasetError([Problem(str(root), None, None, f"table {name} given twice: {shown}")])
+    return found[0] if found else None
+
+
+def read_table(path: Path, name: str) -> dd.DataFrame:
+    if path.suffix == ".csv":
+        text = [c.name for c in TABLES[name].columns if c.kind in _TEXT_KINDS]
+        header = pd.read_csv(path, nrows=0).columns
+        return dd.read_csv(path, dtype={c: "str" for c in header if c in text}, blocksize="64MB")
+    return dd.read_parquet(path)
+
+
+def read_partitioned(data_dir: str | Path, npartitions: int | None = None) -> PartitionedDataset:
+    """Read every table of ``data_dir`` lazily and co-partition it by creator."""
+    root = Path(data_dir)
+    if not root.is_dir():
+        raise DatasetError([Problem(str(root), None, None, "dataset directory not found")])
+    raw = {name: _read(root, name) for name in TABLES}
+    for name in ("creators", "posts"):
+        if raw[name] is None:
+            raise DatasetError([Problem(name, None, None, "required table is missing")])
+    n = npartitions or max(frame.npartitions for frame in raw.values() if frame is not None)
+    tables = {name: _with_part(frame, name, n, raw["posts"]) for name, frame in raw.items()}
+    return PartitionedDataset(
+        {name: None if f is None else _copartition(f, n) for name, f in tables.items()}, n
+    )
+
+
+def _read(root: Path, name: str) -> dd.DataFrame | None:
+    path = locate(root, name)
+    return None if path is None else _with_order(read_table(path, name))
+
+
+def _with_order(frame: dd.DataFrame) -> dd.DataFrame:
+    """Add the input position: partition number in the high bits, row within it in the low."""
+
+    def add(part: pd.DataFrame, partition_info: dict | None = None) -> pd.DataFrame:
+        number = 0 if partition_info is None else partition_info["number"]
+        return part.assign(**{ORDER: (np.int64(number) << 32) + np.arange(len(part))})
+
+    meta = frame._meta.assign(**{ORDER: np.int64(0)})
+    return frame.map_partitions(add, meta=meta)
+
+
+def part_of(creator_ids: pd.Series, npartitions: int) -> np.ndarray:
+    """The partition of each creator: a stable hash of its id (the same on every machine)."""
+    text = creator_ids.astype("str").fillna("")
+    hashed = pd.util.hash_pandas_object(text, index=False).to_numpy()
+    return (hashed % np.uint64(npartitions)).astype(np.int64)
+
+
+def _with_part(
+    frame: dd.DataFrame | None, name: str, n: int, posts: dd.DataFrame
+) -> dd.DataFrame | None:
+    if frame is None:
+        return None
+    if name in CREATOR_TABLES:
+        if "creator_id" not in frame.columns:
+            return frame.assign(**{PART: 0})  # validation names the missing column
+        return frame.map_partitions(
+            lambda p: p.assign(**{PART: part_of(p["creator_id"], n)}),
+            meta=frame._meta.assign(**{PART: np.int64(0)}),
+        )
+    # Engagements name a post, not a creator: the post's row tells. An engagement of an unknown
+    # post goes to partition 0, where validation reports it (no post there has its id).
+    post_parts = posts[["post_id", "creator_id"]].map_partitions(
+        lambda p: pd.DataFrame(
+            {"post_id": p["post_id"], PART: part_of(p["creator_id"], n)}, index=p.index
+        ),
+        meta=pd.DataFrame({"post_id": posts._meta["post_id"], PART: np.int64(0)}),
+    )
+    joined = frame.merge(post_parts, on="post_id", how="left")
+    return joined.assign(**{PART: joined[PART].fillna(0).astype(np.int64)})
+
+
+def _copartition(frame: dd.DataFrame, n: int) -> dd.DataFrame:
+    """Partition i holds the rows with _part == i, for every table alike."""
+    divisions = (*range(n), n - 1)  # the last partition is closed: [n-1, n-1]
+    return frame.set_index(PART, divisions=divisions, sort=True)
+
+
+def partition_frame(part: pd.DataFrame | None) -> pd.DataFrame | None:
+    """One partition of one table as the in-memory path would see it: input order, no helpers."""
+    if part is None:
+        return None
+    ordered = part.sort_values(ORDER, kind="stable") if ORDER in part.columns else part
+    return ordered.drop(columns=[ORDER], errors="ignore").reset_index(drop=True)
