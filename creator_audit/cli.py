@@ -129,6 +129,13 @@ def train(
     accounts_model: Annotated[
         str | None, typer.Option("--accounts-model", help=ACCOUNT_MODEL_HELP)
     ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Train on Dask with lightgbm.dask: 'local' or ADDRESS."),
+    ] = None,
+    worker_memory: Annotated[
+        str | None, typer.Option("--worker-memory", help=WORKER_MEMORY_HELP)
+    ] = None,
 ) -> None:
     """Train, evaluate on a held-out split, log to MLflow, register; gate the champion alias."""
     from creator_audit.dataset.errors import DatasetError
@@ -136,9 +143,19 @@ def train(
 
     try:
         account_model = _account_model(accounts_model)
-        result = run_training(
-            data, seed=seed, models_dir=models_dir, log=typer.echo, account_model=account_model
-        )
+        if scheduler is not None:
+            from scaleout.cluster import connect
+            from scaleout.train import train_on_dask
+
+            with connect(scheduler, worker_memory) as client:
+                typer.echo(f"dask: dashboard {client.dashboard_link}")
+                result = train_on_dask(
+                    data, client, seed, models_dir, typer.echo, account_model=account_model
+                )
+        else:
+            result = run_training(
+                data, seed=seed, models_dir=models_dir, log=typer.echo, account_model=account_model
+            )
     except (DatasetError, ValueError, LookupError, FileNotFoundError) as err:
         _fail(str(err))
     m = result.test.metrics

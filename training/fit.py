@@ -102,7 +102,7 @@ def fit_booster(
     best = booster.best_iteration or booster.current_iteration()
     booster = lgb.Booster(model_str=booster.model_to_string(num_iteration=best))
     raw = np.asarray(booster.predict(x_val, raw_score=True)).reshape(len(y_val), n_classes)
-    calibration, improved = _calibrate(raw, y_val)
+    calibration, improved = calibrate(raw, y_val)
     ece_raw = expected_calibration_error(softmax(raw, axis=1), y_val)
     ece_cal = expected_calibration_error(softmax(calibration.apply(raw), axis=1), y_val)
     log(f"best iteration {best}; validation ECE {ece_raw:.3f} -> {ece_cal:.3f}")
@@ -110,7 +110,7 @@ def fit_booster(
     return FittedBooster(booster, best, calibration, ece_raw, ece_cal, improved, params)
 
 
-def _calibrate(raw: np.ndarray, y: np.ndarray) -> tuple[VectorScaling, bool]:
+def calibrate(raw: np.ndarray, y: np.ndarray) -> tuple[VectorScaling, bool]:
     """Vector scaling fitted on validation, kept only if it lowers the validation log-loss.
 
     Always tried: class weights shift every probability towards the rare classes, and

@@ -93,7 +93,7 @@ def train(
     """
     log(f"reading {data_dir}")
     ds = read_dataset(data_dir)
-    log(f"building features (account model: {_account_model_name(account_model)})")
+    log(f"building features (account model: {account_model_name(account_model)})")
     # bad data fails here, before anything is written
     prepared = prepare(ds, seed, account_model)
     configure_tracking()
@@ -112,7 +112,7 @@ def train(
         run_id = run.info.run_id
         fingerprint = dataset_fingerprint(ds)
         _log_inputs(fingerprint, prepared, data_dir, seed)
-        mlflow.log_param("account_model", _account_model_name(account_model))
+        mlflow.log_param("account_model", account_model_name(account_model))
         log("training LightGBM (early stopping on validation)")
         fitted = fit_booster(
             x_train.to_numpy(np.float64),
@@ -125,33 +125,68 @@ def train(
             log=log,
             params=params,
         )
-        model = _bundle(
-            fitted, list(prepared.features.columns), seed, run_id, fingerprint["sha256"]
-        )
-        model.account_model = account_model
-        test_slices = prepared.slices.loc[prepared.split.test]
-        test_eval = evaluate_predictions(
-            list(LABELS), y_test, model.predict_proba(x_test), test_slices
-        )
-        log(f"test macro-F1 {test_eval.metrics['macro_f1']:.4f}")
-        baselines = _baselines(x_train, y_train, x_test, y_test, seed)
-        _log_results(fitted, model, test_eval, baselines)
-        _log_real_genuine_check(model, log)
-        model_uri = _log_model(model, x_test)
-        decision = register_and_gate(
-            CREATOR_MODEL_NAME,
-            model_uri,
+        test = HeldOut(x_test, y_test, prepared.slices.loc[prepared.split.test])
+        return conclude(
             run_id,
-            test_eval.metrics["macro_f1"],
-            lambda champion: _champion_f1(
-                champion, _test_features_for(champion, account_model, ds, x_test), y_test
-            ),
-            baseline_f1=max(b["macro_f1"] for b in baselines.values()),
+            fitted,
+            Provenance(seed, fingerprint["sha256"], account_model),
+            (x_train, y_train),
+            test,
+            lambda champion: _test_features_for(champion, account_model, ds, x_test),
+            Path(models_dir),
+            log,
         )
-        mlflow.set_tags({"model_version": decision.version, "alias": decision.alias})
+
+
+@dataclass
+class HeldOut:
+    """The held-out creators: features, label codes and slices (only ever measured)."""
+
+    x: pd.DataFrame
+    y: np.ndarray
+    slices: pd.DataFrame
+
+
+@dataclass
+class Provenance:
+    seed: int
+    data_sha256: str
+    account_model: AccountModel | None
+
+
+def conclude(
+    run_id: str,
+    fitted: FittedBooster,
+    provenance: Provenance,
+    baseline_train: tuple[pd.DataFrame, np.ndarray],
+    test: HeldOut,
+    champion_features: Callable[[CreatorFraudModel], pd.DataFrame],
+    models_dir: Path,
+    log: Log,
+) -> TrainResult:
+    """Inside the active run: bundle, measure on test against the baselines, log, register, gate,
+    export. The in-memory and the Dask training share it from the fitted booster on."""
+    feature_names = list(test.x.columns)
+    model = _bundle(fitted, feature_names, provenance.seed, run_id, provenance.data_sha256)
+    model.account_model = provenance.account_model
+    test_eval = evaluate_predictions(list(LABELS), test.y, model.predict_proba(test.x), test.slices)
+    log(f"test macro-F1 {test_eval.metrics['macro_f1']:.4f}")
+    baselines = _baselines(*baseline_train, test.x, test.y, provenance.seed)
+    _log_results(fitted, model, test_eval, baselines)
+    _log_real_genuine_check(model, log)
+    model_uri = _log_model(model, test.x)
+    decision = register_and_gate(
+        CREATOR_MODEL_NAME,
+        model_uri,
+        run_id,
+        test_eval.metrics["macro_f1"],
+        lambda champion: _champion_f1(champion, champion_features(champion), test.y),
+        baseline_f1=max(b["macro_f1"] for b in baselines.values()),
+    )
+    mlflow.set_tags({"model_version": decision.version, "alias": decision.alias})
     log(decision.message)
     model.metadata.update(model_version=decision.version, alias=decision.alias)
-    bundle_path = _export_bundle(model, decision, Path(models_dir))
+    bundle_path = _export_bundle(model, decision, models_dir)
     log(f"bundle: {bundle_path}")
     return TrainResult(run_id, model, test_eval, baselines, decision, bundle_path)
 
@@ -180,7 +215,7 @@ def _bundle(
     )
 
 
-def _account_model_name(account_model: AccountModel | None) -> str:
+def account_model_name(account_model: AccountModel | None) -> str:
     if account_model is None:
         return "none"
     meta = account_model.metadata
@@ -209,12 +244,12 @@ def _test_features_for(
 ) -> pd.DataFrame:
     """The test creators' features as the champion computes them: with its own account model,
     which may not be this run's (else it would be judged on audience features it never saw)."""
-    if _same_account_model(champion.account_model, account_model):
+    if same_account_model(champion.account_model, account_model):
         return x_test
     return build_features(ds, champion.account_model).loc[x_test.index]
 
 
-def _same_account_model(a: AccountModel | None, b: AccountModel | None) -> bool:
+def same_account_model(a: AccountModel | None, b: AccountModel | None) -> bool:
     if a is None or b is None:
         return a is b
     return a.booster_text == b.booster_text and a.threshold == b.threshold

@@ -1,0 +1,245 @@
+"""``creator-audit train --scheduler …``: features on Dask, LightGBM's own Dask estimator, then
+the same measurement, logging, registry gate and bundle as the in-memory training.
+
+Per partition (whole creators, ``scaleout.tables``): features, label, slices and the creator's
+part of the split, plus the posts-only copies the in-memory training adds. The split is a seeded
+hash of ``creator_id`` (60 / 20 / 20), so it needs no global shuffle and a creator lands in the
+same part on any cluster. The training part stays on the workers and ``lightgbm.dask`` trains on
+it; validation and test (one row per creator, far smaller than the events) come to this process
+for choosing the number of rounds, calibration and measurement.
+
+``lightgbm.dask`` does not support early stopping, so it trains up to ``MAX_DASK_ROUNDS`` while
+recording validation log-loss, and the booster is cut at the best round afterwards: the same
+model early stopping would have kept, at the cost of the extra rounds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import dask.dataframe as dd
+import lightgbm as lgb
+import mlflow
+import numpy as np
+import pandas as pd
+from distributed import Client, progress
+from scipy.special import softmax
+
+import creator_audit
+from creator_audit.dataset.validate import dataset_from_frames
+from creator_audit.schema import LABELS
+from features import FEATURE_COLUMNS, build_features
+from scaleout.batch import INPUT_TABLES, STR, features_frame
+from scaleout.tables import partition_frame, read_partitioned
+from training.account_model import AccountModel
+from training.augment import OPTIONAL_FEATURES
+from training.calibration import expected_calibration_error
+from training.evaluate import labelled_ids
+from training.fit import FittedBooster, calibrate, default_params
+from training.slices import creator_slices
+from training.tracking import CREATOR_EXPERIMENT, configure_tracking, ensure_experiment
+from training.train import (
+    HeldOut,
+    Provenance,
+    TrainResult,
+    account_model_name,
+    conclude,
+    same_account_model,
+)
+
+Log = Callable[[str], None]
+MAX_DASK_ROUNDS = 400
+SHARES = (0.6, 0.2)  # train, validation; the rest is test
+BASELINE_SAMPLE = 200_000  # training rows the logistic baseline is fitted on (in this process)
+SLICE_COLUMNS = ("follower_tier", "engagement_events", "follower_history", "follower_samples")
+TRAIN, VALIDATION, TEST = 0, 1, 2
+
+
+def split_part(creator_ids: pd.Index, seed: int) -> np.ndarray:
+    """0 train, 1 validation, 2 test: a seeded hash of the id, uniform in [0, 1)."""
+    text = pd.Series(np.asarray(creator_ids), dtype="str") + f"#{seed}"
+    u = pd.util.hash_pandas_object(text, index=False).to_numpy() / np.float64(2.0**64)
+    return np.where(u < SHARES[0], TRAIN, np.where(u < sum(SHARES), VALIDATION, TEST))
+
+
+def _training_partition(*parts: Any, account_model: AccountModel | None, seed: int) -> pd.DataFrame:
+    raw = {
+        name: partition_frame(p) for name, p in zip((*INPUT_TABLES, "labels"), parts, strict=True)
+    }
+    if raw["labels"] is None or len(raw["labels"]) == 0:
+        return training_meta()
+    ds = dataset_from_frames(raw)
+    truth = labelled_ids(ds)
+    features = build_features(ds, account_model).loc[truth.index]
+    table = features.join(creator_slices(ds).loc[truth.index])
+    table["label"] = truth.astype(STR)
+    table["_split"] = split_part(truth.index, seed)
+    table["_copy"] = False
+    # The in-memory training's posts-only copies, for training and validation creators.
+    copies = table[(table["_split"] != TEST) & table[list(OPTIONAL_FEATURES)].notna().any(axis=1)]
+    copies = copies.assign(**{c: np.nan for c in OPTIONAL_FEATURES}, _copy=True)
+    return pd.concat([table, copies]).reset_index()
+
+
+def training_meta() -> pd.DataFrame:
+    columns: dict[str, pd.Series] = {"creator_id": pd.Series(dtype=STR)}
+    columns.update({c: pd.Series(dtype=np.float64) for c in FEATURE_COLUMNS})
+    columns.update({c: pd.Series(dtype=object) for c in SLICE_COLUMNS})
+    columns["label"] = pd.Series(dtype=STR)
+    columns["_split"] = pd.Series(dtype=np.int64)
+    columns["_copy"] = pd.Series(dtype=bool)
+    return pd.DataFrame(columns)
+
+
+def train_on_dask(
+    data_dir: str | Path,
+    client: Client,
+    seed: int = 0,
+    models_dir: str | Path = "models",
+    log: Log = print,
+    params: dict[str, Any] | None = None,
+    account_model: AccountModel | None = None,
+) -> TrainResult:
+    """Train on a dataset larger than this machine; logged, registered and gated as ``train``."""
+    data = read_partitioned(data_dir)
+    frames = [data.tables[name] for name in (*INPUT_TABLES, "labels")]
+    table = dd.map_partitions(
+        _training_partition, *frames, meta=training_meta(), align_dataframes=False,
+        enforce_metadata=False, account_model=account_model, seed=seed,
+    )  # fmt: skip
+    log(f"building features on the cluster ({data.npartitions} partitions)")
+    table = table.persist()
+    progress(table)
+    validation, test = _collect(table, log)
+    configure_tracking()
+    experiment_id = ensure_experiment(CREATOR_EXPERIMENT)
+    with mlflow.start_run(experiment_id=experiment_id) as run:
+        _log_inputs(data_dir, seed, table, validation, test, account_model)
+        fitted = _fit(client, table, validation, seed, params, log)
+        held_out = HeldOut(
+            test[list(FEATURE_COLUMNS)], _codes(test["label"]), test[list(SLICE_COLUMNS)]
+        )
+        return conclude(
+            run.info.run_id,
+            fitted,
+            Provenance(seed, _data_sha256(Path(data_dir)), account_model),
+            _baseline_sample(table, seed),
+            held_out,
+            lambda champion: _champion_features(champion, account_model, data_dir, held_out),
+            Path(models_dir),
+            log,
+        )
+
+
+def _collect(table: dd.DataFrame, log: Log) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Validation (with its posts-only copies) and test (as the data came), in this process."""
+    validation = table[table["_split"] == VALIDATION]
+    test = table[(table["_split"] == TEST) & ~table["_copy"]]
+    validation, test = (f.compute().set_index("creator_id") for f in (validation, test))
+    log(f"split: {len(validation)} validation rows (with copies), {len(test)} test creators")
+    return validation, test
+
+
+def _codes(labels: pd.Series) -> np.ndarray:
+    return labels.map({label: i for i, label in enumerate(LABELS)}).to_numpy(np.int64)
+
+
+def _fit(
+    client: Client,
+    table: dd.DataFrame,
+    validation: pd.DataFrame,
+    seed: int,
+    params: dict[str, Any] | None,
+    log: Log,
+) -> FittedBooster:
+    settings = {**default_params(len(LABELS), seed), **(params or {})}
+    settings.pop("class_weight_power", None)  # the data's class mix, as the in-memory default
+    settings.pop("num_class", None)  # the estimator sets it from the labels
+    settings["num_threads"] = 1  # one per worker process
+    rounds = int(settings.pop("num_iterations", MAX_DASK_ROUNDS))
+    train = table[table["_split"] == TRAIN]
+    x_val = dd.from_pandas(validation[list(FEATURE_COLUMNS)], npartitions=1)
+    y_val = dd.from_pandas(pd.Series(_codes(validation["label"])), npartitions=1)
+    estimator = lgb.DaskLGBMClassifier(client=client, n_estimators=rounds, **settings)
+    log(f"training lightgbm.dask: up to {rounds} rounds, validation log-loss recorded")
+    estimator.fit(
+        train[list(FEATURE_COLUMNS)],
+        train["label"].map({label: i for i, label in enumerate(LABELS)}, meta=("label", "i8")),
+        eval_set=[(x_val, y_val)],
+        eval_names=["validation"],
+    )
+    losses = estimator.evals_result_["validation"]["multi_logloss"]
+    best = int(np.argmin(losses)) + 1
+    booster = lgb.Booster(model_str=estimator.booster_.model_to_string(num_iteration=best))
+    y = _codes(validation["label"])
+    raw = np.asarray(booster.predict(validation[list(FEATURE_COLUMNS)].to_numpy(np.float64),
+                                     raw_score=True)).reshape(len(y), len(LABELS))  # fmt: skip
+    calibration, improved = calibrate(raw, y)
+    ece_raw = expected_calibration_error(softmax(raw, axis=1), y)
+    ece_cal = expected_calibration_error(softmax(calibration.apply(raw), axis=1), y)
+    log(f"best round {best} of {len(losses)} (validation log-loss {losses[best - 1]:.4f})")
+    settings.update(n_estimators=rounds, scheduler=str(client.scheduler.address))
+    return FittedBooster(booster, best, calibration, ece_raw, ece_cal, improved, settings)
+
+
+def _baseline_sample(table: dd.DataFrame, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """Training rows for the logistic baseline, sampled so they fit in this process."""
+    train = table[table["_split"] == TRAIN]
+    n = int(train.shape[0].compute())
+    sample = (
+        train if n <= BASELINE_SAMPLE else train.sample(frac=BASELINE_SAMPLE / n, random_state=seed)
+    )
+    local = sample.compute()
+    return local[list(FEATURE_COLUMNS)], _codes(local["label"])
+
+
+def _champion_features(
+    champion: Any, account_model: AccountModel | None, data_dir: str | Path, held_out: HeldOut
+) -> pd.DataFrame:
+    """The test creators' features with the champion's own account model."""
+    if same_account_model(champion.account_model, account_model):
+        return held_out.x
+    features = features_frame(data_dir, champion.account_model).compute()
+    return features.set_index("creator_id").loc[held_out.x.index, list(FEATURE_COLUMNS)]
+
+
+def _data_sha256(root: Path) -> str:
+    """sha256 over every file of the dataset (relative path and content), streamed."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(root).as_posix().encode())
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def _log_inputs(
+    data_dir: str | Path,
+    seed: int,
+    table: dd.DataFrame,
+    validation: pd.DataFrame,
+    test: pd.DataFrame,
+    account_model: AccountModel | None,
+) -> None:
+    counts = table[~table["_copy"]].groupby(["_split", "label"]).size().compute()
+    mlflow.log_params(
+        {
+            "seed": seed,
+            "data_dir": str(data_dir),
+            "engine": "dask",
+            "n_features": len(FEATURE_COLUMNS),
+            "n_train": int(counts.loc[TRAIN].sum()),
+            "n_validation": int(counts.loc[VALIDATION].sum()),
+            "n_test": len(test),
+            "augmentation": "posts-only copy of each training creator with optional tables",
+            "account_model": account_model_name(account_model),
+            "project_version": creator_audit.__version__,
+        }
+    )
+    labels = counts.groupby(level="label").sum()
+    mlflow.log_dict({"labels": {k: int(v) for k, v in labels.items()}}, "data/fingerprint.json")
+    mlflow.log_dict({"features": list(FEATURE_COLUMNS)}, "model_input/features.json")
