@@ -20,6 +20,9 @@ import pandas as pd
 from creator_audit.dataset import DatasetError, Problem
 from creator_audit.schema import TABLES
 
+# Input bytes per partition: Parquet takes ~10x its size in memory once read and featurised, so
+# 16 MiB of input keeps a partition's work near 200 MiB, well inside a 1.5 GiB worker.
+TARGET_PARTITION_BYTES = 16 * 2**20
 PART = "_part"  # the partition a row's creator goes to
 ORDER = "_order"  # the row's position in the input, to restore it after the shuffle
 CREATOR_TABLES = ("creators", "posts", "follower_counts", "follower_samples", "labels")
@@ -48,7 +51,9 @@ def read_table(path: Path, name: str) -> dd.DataFrame:
         text = [c.name for c in TABLES[name].columns if c.kind in _TEXT_KINDS]
         header = pd.read_csv(path, nrows=0).columns
         return dd.read_csv(path, dtype={c: "str" for c in header if c in text}, blocksize="64MB")
-    return dd.read_parquet(path)
+    # One partition per row group, not per file: a part file can hold millions of rows, more
+    # than a worker's memory once read into pandas.
+    return dd.read_parquet(path, split_row_groups=True)
 
 
 def read_partitioned(data_dir: str | Path, npartitions: int | None = None) -> PartitionedDataset:
@@ -60,11 +65,19 @@ def read_partitioned(data_dir: str | Path, npartitions: int | None = None) -> Pa
     for name in ("creators", "posts"):
         if raw[name] is None:
             raise DatasetError([Problem(name, None, None, "required table is missing")])
-    n = npartitions or max(frame.npartitions for frame in raw.values() if frame is not None)
+    n = npartitions or default_partitions(root, raw)
     tables = {name: _with_part(frame, name, n, raw["posts"]) for name, frame in raw.items()}
     return PartitionedDataset(
         {name: None if f is None else _copartition(f, n) for name, f in tables.items()}, n
     )
+
+
+def default_partitions(root: Path, raw: dict[str, dd.DataFrame | None]) -> int:
+    """Enough partitions for ``TARGET_PARTITION_BYTES`` of input each, and at least as many as
+    the largest table has parts."""
+    size = sum(f.stat().st_size for f in root.rglob("*") if f.is_file())
+    by_size = -(-size // TARGET_PARTITION_BYTES)
+    return max(by_size, *(frame.npartitions for frame in raw.values() if frame is not None))
 
 
 def _read(root: Path, name: str) -> dd.DataFrame | None:
