@@ -9,8 +9,9 @@ it; validation and test (one row per creator, far smaller than the events) come 
 for choosing the number of rounds, calibration and measurement.
 
 ``lightgbm.dask`` does not support early stopping, so it trains up to ``MAX_DASK_ROUNDS`` while
-recording validation log-loss, and the booster is cut at the best round afterwards: the same
-model early stopping would have kept, at the cost of the extra rounds.
+the booster is cut afterwards at the round with the lowest validation log-loss: the same model
+early stopping would have kept, at the cost of the extra rounds. (Its ``eval_set`` is not used:
+it reports results only from a worker that happened to hold validation rows.)
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import numpy as np
 import pandas as pd
 from distributed import Client, progress
 from scipy.special import softmax
+from sklearn.metrics import log_loss
 
 import creator_audit
 from creator_audit.dataset.validate import dataset_from_frames
@@ -161,28 +163,37 @@ def _fit(
     settings["num_threads"] = 1  # one per worker process
     rounds = int(settings.pop("num_iterations", MAX_DASK_ROUNDS))
     train = table[table["_split"] == TRAIN]
-    x_val = dd.from_pandas(validation[list(FEATURE_COLUMNS)], npartitions=1)
-    y_val = dd.from_pandas(pd.Series(_codes(validation["label"])), npartitions=1)
     estimator = lgb.DaskLGBMClassifier(client=client, n_estimators=rounds, **settings)
-    log(f"training lightgbm.dask: up to {rounds} rounds, validation log-loss recorded")
+    log(f"training lightgbm.dask: {rounds} rounds, then cut at the best on validation")
     estimator.fit(
         train[list(FEATURE_COLUMNS)],
         train["label"].map({label: i for i, label in enumerate(LABELS)}, meta=("label", "i8")),
-        eval_set=[(x_val, y_val)],
-        eval_names=["validation"],
     )
-    losses = estimator.evals_result_["validation"]["multi_logloss"]
+    x_val = validation[list(FEATURE_COLUMNS)].to_numpy(np.float64)
+    y = _codes(validation["label"])
+    losses = validation_losses(estimator.booster_, x_val, y)
     best = int(np.argmin(losses)) + 1
     booster = lgb.Booster(model_str=estimator.booster_.model_to_string(num_iteration=best))
-    y = _codes(validation["label"])
-    raw = np.asarray(booster.predict(validation[list(FEATURE_COLUMNS)].to_numpy(np.float64),
-                                     raw_score=True)).reshape(len(y), len(LABELS))  # fmt: skip
+    raw = np.asarray(booster.predict(x_val, raw_score=True)).reshape(len(y), len(LABELS))
     calibration, improved = calibrate(raw, y)
     ece_raw = expected_calibration_error(softmax(raw, axis=1), y)
     ece_cal = expected_calibration_error(softmax(calibration.apply(raw), axis=1), y)
     log(f"best round {best} of {len(losses)} (validation log-loss {losses[best - 1]:.4f})")
     settings.update(n_estimators=rounds, scheduler=str(client.scheduler.address))
     return FittedBooster(booster, best, calibration, ece_raw, ece_cal, improved, settings)
+
+
+def validation_losses(booster: lgb.Booster, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Validation log-loss after each round, from one round's raw scores at a time (the sum of
+    all of them is the full prediction, so this costs about one prediction)."""
+    k = len(LABELS)
+    raw = np.zeros((len(y), k))
+    losses = []
+    for i in range(booster.current_iteration()):
+        step = booster.predict(x, start_iteration=i, num_iteration=1, raw_score=True)
+        raw += np.asarray(step).reshape(len(y), k)
+        losses.append(log_loss(y, softmax(raw, axis=1), labels=range(k)))
+    return np.asarray(losses)
 
 
 def _baseline_sample(table: dd.DataFrame, seed: int) -> tuple[pd.DataFrame, np.ndarray]:

@@ -53,3 +53,22 @@ def test_train_on_dask_registers_a_working_model(tmp_path: Path, monkeypatch) ->
     (data / "creators").rename(tmp_path / "elsewhere")
     with pytest.raises(DatasetError, match="creators"):  # before any work on a cluster
         train_on_dask(data, client=None, log=lambda _: None)
+
+
+def test_validation_losses_follow_the_rounds() -> None:
+    import lightgbm as lgb
+    from sklearn.metrics import log_loss
+
+    from scaleout.train import validation_losses
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(600, 5))
+    y = (x[:, 0] > 0).astype(int) + 2 * (x[:, 1] > 0.5)
+    params = {"objective": "multiclass", "num_class": 4, "verbosity": -1, "seed": 1}
+    booster = lgb.train(params, lgb.Dataset(x[:400], y[:400]), num_boost_round=30)
+    losses = validation_losses(booster, x[400:], y[400:])
+    assert len(losses) == 30
+    for rounds in (1, 12, 30):
+        full = booster.predict(x[400:], num_iteration=rounds)
+        assert losses[rounds - 1] == pytest.approx(log_loss(y[400:], full, labels=range(4)))
+    assert losses[-1] < losses[0]
