@@ -18,11 +18,13 @@ from features.accounts import AccountScorer
 from features.audience import AUDIENCE_COLUMNS, GROWTH_COLUMNS, SAMPLE_COLUMNS, audience_from
 from features.engagement import ENGAGEMENT_COLUMNS, engagement_from
 from features.engagers import ENGAGER_COLUMNS, actor_codes, engager_from
+from features.posting_window import POSTING_WINDOW_COLUMNS, posting_window_from
 from features.timing import EVENT_TIMING_COLUMNS, TIMING_COLUMNS, timing_from
 
 FEATURE_FAMILIES: dict[str, tuple[str, ...]] = {
     "engagement": ENGAGEMENT_COLUMNS,
     "timing": TIMING_COLUMNS,
+    "posting_window": POSTING_WINDOW_COLUMNS,
     "engagers": ENGAGER_COLUMNS,
     "audience": AUDIENCE_COLUMNS,
 }
@@ -69,6 +71,7 @@ def _build(
     families = [
         engagement_from(posts, ds.creators),
         timing_from(posts, events),
+        posting_window_from(posts),
         audience_from(posts, ds.creators, ds.follower_counts, ds.follower_samples, accounts),
         engagers.result(),
     ]

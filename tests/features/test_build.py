@@ -4,6 +4,7 @@ import pytest
 
 from creator_audit.dataset.types import Dataset
 from features import FEATURE_COLUMNS, build_features
+from features.audience import GROWTH_COLUMNS, SAMPLE_COLUMNS
 from features.build import FEATURE_FAMILIES
 from features.timing import EVENT_TIMING_COLUMNS
 from tests.features.frames import FollowsManyIsFake, empty, full_dataset
@@ -37,8 +38,8 @@ def test_without_an_account_model_only_the_fake_share_is_missing():
     ("table", "family_columns"),
     [
         ("engagements", EVENT_TIMING_COLUMNS + FEATURE_FAMILIES["engagers"]),
-        ("follower_counts", FEATURE_FAMILIES["audience"][2:7]),
-        ("follower_samples", FEATURE_FAMILIES["audience"][7:]),
+        ("follower_counts", GROWTH_COLUMNS),
+        ("follower_samples", SAMPLE_COLUMNS),
     ],
 )
 def test_missing_table_blanks_exactly_its_features(table, family_columns):
