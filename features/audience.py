@@ -20,6 +20,7 @@ JUMP_WINDOW = 2 * DAY
 JUMP_MIN_RISE = 0.05  # relative rise below which there is no jump to follow up on
 JUMP_CONTEXT = 45 * DAY  # posts this close before / after a jump show whether engagement followed
 GROWTH_PERIOD = 30 * DAY
+MIN_READINGS_FOR_SHAPE = 3  # a line through two readings fits them exactly
 FEW_FOLLOWERS = 30  # accounts that almost nobody follows back
 RED_FLAGS_MIN = 2
 DIGIT_HEAVY_COUNT = 3
@@ -30,6 +31,8 @@ GROWTH_COLUMNS: tuple[str, ...] = (
     "follower_jump_48h_rel",
     "follower_jump_48h_abs",
     "follower_growth_log_per_30d",
+    "follower_growth_curvature",
+    "follower_growth_residual_sd",
     "follower_drop_after_jump",
     "likes_after_jump_ratio",
 )
@@ -102,6 +105,7 @@ def _growth(p: Posts, creators: pd.DataFrame, counts: pd.DataFrame | None) -> di
         "follower_jump_48h_rel": jump["rel"],
         "follower_jump_48h_abs": jump["abs"],
         "follower_growth_log_per_30d": _growth_rate(code, at, level, p.n),
+        **_growth_shape(code, at, np.log1p(level), p.n),
         "follower_drop_after_jump": _drop_after(code, level, jump, p.n),
         "likes_after_jump_ratio": _likes_after(p, jump),
     }
@@ -180,6 +184,38 @@ def _growth_rate(code: np.ndarray, at: np.ndarray, level: np.ndarray, n: int) ->
     change = np.log1p(level[lasts]) - np.log1p(level[firsts])
     out[code[firsts]] = g.ratio(change, elapsed / GROWTH_PERIOD)
     return out
+
+
+def _growth_shape(code: np.ndarray, at: np.ndarray, log_level: np.ndarray, n: int) -> dict:
+    """How log followers bend over the history, from least-squares lines per creator.
+
+    Bought followers leave at a steady share of what is left, so a purchase made before the
+    history starts shows as a decline that flattens: the second half's slope (per 30 days) minus
+    the first half's is positive. Organic growth is close to a straight line; bought steps and
+    giveaway jumps leave large residuals around it. NaN with too few readings for a line.
+    """
+    periods = at / GROWTH_PERIOD
+    # Halves split on the exact timestamps, so a reading at the midpoint is always in the first.
+    start, end = -g.maximum(code, -at, n), g.maximum(code, at, n)
+    first_half = at <= ((start + end) / 2)[code]
+    slope_first = _line(code[first_half], periods[first_half], log_level[first_half], n)[0]
+    slope_second = _line(code[~first_half], periods[~first_half], log_level[~first_half], n)[0]
+    residual = _line(code, periods, log_level, n)[1]
+    residual_sd = np.sqrt(g.mean(code, residual * residual, n))
+    residual_sd[g.count(code, n) < MIN_READINGS_FOR_SHAPE] = np.nan
+    return {
+        "follower_growth_curvature": slope_second - slope_first,
+        "follower_growth_residual_sd": residual_sd,
+    }
+
+
+def _line(code: np.ndarray, x: np.ndarray, y: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Least-squares slope of y on x per group (NaN below two distinct x), and each row's
+    residual from its group's line."""
+    dx = x - g.mean(code, x, n)[code]
+    dy = y - g.mean(code, y, n)[code]
+    slope = g.ratio(g.total(code, dx * dy, n), g.total(code, dx * dx, n))
+    return slope, dy - slope[code] * dx
 
 
 def _drop_after(code: np.ndarray, level: np.ndarray, jump: dict, n: int) -> np.ndarray:

@@ -177,3 +177,40 @@ def test_wilson_margin_narrows_with_the_sample_size():
     assert margins[0] > margins[1] > margins[2] > 0
     assert margins[2] == pytest.approx(1.96 * np.sqrt(0.3 * 0.7 / 1000), rel=0.01)
     assert np.isnan(wilson_half_width(np.array([np.nan]), np.array([0]))[0])
+
+
+def test_growth_shape_sees_a_decline_that_flattens():
+    """Readings every 5 days for 60 days: one creator loses 2% of a purchase's remainder a day
+    (a purchase made before the history starts), one grows on a straight line."""
+    days = np.arange(0, 61, 5)
+    organic, bought = 10_000.0, 10_000.0 * np.exp(-0.02 * days)
+    series = {"purged": organic + bought, "steady": 10_000.0 * np.exp(0.002 * days)}
+    c = creators({"creator_id": "purged"}, {"creator_id": "steady"}, {"creator_id": "two"})
+    fc = follower_counts(
+        *(
+            {"creator_id": cid, "at": T0 + int(d) * DAY, "followers": round(f)}
+            for cid, levels in series.items()
+            for d, f in zip(days, levels, strict=True)
+        ),
+        {"creator_id": "two", "at": T0, "followers": 500},
+        {"creator_id": "two", "at": T0 + DAY, "followers": 510},
+    )
+    out = audience_features(c, empty("posts"), fc, None)
+    log_purged = np.log1p(np.round(series["purged"]))
+    first, second = days <= 30, days >= 35
+    per_30d = days / 30
+    expected = (
+        np.polyfit(per_30d[second], log_purged[second], 1)[0]
+        - np.polyfit(per_30d[first], log_purged[first], 1)[0]
+    )
+    assert out.loc["purged", "follower_growth_curvature"] == pytest.approx(expected)
+    assert expected > 0.05  # the decline flattens: the second half falls far less
+    steady = out.loc["steady"]
+    assert abs(steady["follower_growth_curvature"]) < 1e-3
+    assert (
+        steady["follower_growth_residual_sd"]
+        < 1e-3
+        < out.loc["purged", "follower_growth_residual_sd"]
+    )
+    # Two readings: a line fits them exactly, and each half has a single reading.
+    assert out.loc["two", ["follower_growth_curvature", "follower_growth_residual_sd"]].isna().all()
