@@ -208,25 +208,43 @@ def payload_error(err: DatasetError, prefix: Sequence[str | int]) -> PayloadErro
     return PayloadError(422, [_problem_entry(p, list(prefix)) for p in err.problems])
 
 
-def _combine(parts: list[dict[str, pd.DataFrame]]) -> Dataset:
+def _combine(parts: list[dict[str, dict[str, Any]]]) -> Dataset:
+    """One dataset from the items' column pieces: each table is assembled once, whatever the
+    number of items (a frame per item and a concat cost ~0.5 ms per table per item)."""
     raw: dict[str, pd.DataFrame | None] = {}
     for name in ("creators", *LIST_TABLES):
-        frames = [p[name] for p in parts if name in p]
-        raw[name] = (
-            None
-            if not frames
-            else frames[0]
-            if len(frames) == 1
-            else pd.concat(frames, ignore_index=True)
-        )
+        pieces = [p[name] for p in parts if name in p]
+        raw[name] = None if not pieces else _table_from(pieces, TABLES[name].column_names)
     return dataset_from_frames(raw)
 
 
+def _table_from(pieces: list[dict[str, Any]], order: Sequence[str]) -> pd.DataFrame:
+    """Concatenate column pieces (arrays or lists, one dict per item); an item without a column
+    contributes missing values to it, as a concat of frames would."""
+    sizes = [len(next(iter(piece.values()))) if piece else 0 for piece in pieces]
+    present = {c for piece in pieces for c in piece}
+    names = [c for c in order if c in present] + sorted(present - set(order))
+    columns = {}
+    for name in names:
+        values = [piece.get(name) for piece in pieces]
+        if len(values) == 1:
+            columns[name] = values[0]
+        elif all(isinstance(v, np.ndarray) for v in values) and len({v.dtype for v in values}) == 1:
+            columns[name] = np.concatenate(values)
+        else:
+            columns[name] = [
+                x
+                for v, n in zip(values, sizes, strict=True)
+                for x in ([None] * n if v is None else list(v))
+            ]
+    return pd.DataFrame(columns, index=pd.RangeIndex(sum(sizes)))
+
+
 def _frames(request: ScoreRequest, creator_key: str, post_prefix: str | None) -> dict:
-    """Raw (untyped) tables of one request, with ``creator_key`` as its creator id."""
+    """Raw (untyped) columns of one request's tables, with ``creator_key`` as its creator id."""
     creator = request.creator.model_dump(exclude_none=True)
     creator["creator_id"] = creator_key
-    out = {"creators": pd.DataFrame([creator])}
+    out: dict[str, dict[str, Any]] = {"creators": {k: [v] for k, v in creator.items()}}
     for name in LIST_TABLES:
         rows = getattr(request, name)
         if rows is None:
@@ -238,7 +256,7 @@ def _frames(request: ScoreRequest, creator_key: str, post_prefix: str | None) ->
             )
         if post_prefix is not None and "post_id" in columns:
             columns["post_id"] = [f"{post_prefix}{SEPARATOR}{p}" for p in columns["post_id"]]
-        out[name] = pd.DataFrame(columns, index=pd.RangeIndex(len(rows)))
+        out[name] = columns
     return out
 
 
