@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import dask
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
@@ -65,11 +66,32 @@ def read_partitioned(data_dir: str | Path, npartitions: int | None = None) -> Pa
     for name in ("creators", "posts"):
         if raw[name] is None:
             raise DatasetError([Problem(name, None, None, "required table is missing")])
+    check_post_ids_unique(raw["posts"])
     n = npartitions or default_partitions(root, raw)
     tables = {name: _with_part(frame, name, n, raw["posts"]) for name, frame in raw.items()}
     return PartitionedDataset(
         {name: None if f is None else _copartition(f, n) for name, f in tables.items()}, n
     )
+
+
+def check_post_ids_unique(posts: dd.DataFrame) -> None:
+    """Raise if a post_id appears more than once anywhere in the posts table.
+
+    Each partition is validated alone, and two creators that share a post id land in different
+    partitions, so only a pass over the whole table finds it; left alone, every engagement of that
+    post would be joined to both posts and counted twice. Costs one read of the post_id column.
+    """
+    if "post_id" not in posts.columns:
+        return  # the partitions' validation names the missing column
+    counts = posts["post_id"].value_counts(split_out=posts.npartitions)
+    repeated = counts[counts > 1]
+    shown, total = dask.compute(repeated.head(1, npartitions=-1, compute=False), repeated.size)
+    if total:
+        post_id, times = shown.index[0], int(shown.iloc[0])
+        message = f"{post_id!r} appears {times} times; post_id must be unique"
+        if total > 1:
+            message += f" ({total} repeated post ids in all)"
+        raise DatasetError([Problem("posts", None, "post_id", message)])
 
 
 def default_partitions(root: Path, raw: dict[str, dd.DataFrame | None]) -> int:

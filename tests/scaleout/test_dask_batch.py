@@ -10,12 +10,13 @@ import pytest
 from typer.testing import CliRunner
 
 from creator_audit.cli import app
-from creator_audit.dataset import read_dataset, write_dataset
+from creator_audit.dataset import DatasetError, read_dataset, write_dataset
 from creator_audit.schema import LABELS
 from creator_audit.simulator import generate, generate_to_dir
 from features import build_features
 from scaleout.batch import features_frame, scores_frame, write_partitioned
 from scaleout.cluster import connect
+from scaleout.tables import part_of
 from serving.batch import score_dataset
 from tests.account_models import small_account_model
 from training.fit import fit_booster
@@ -140,3 +141,29 @@ def test_score_command_with_a_scheduler(model, scattered, tmp_path: Path) -> Non
     csv = ["--out", str(tmp_path / "s.csv")]
     result = runner.invoke(app, [*args[:3], *csv, *args[5:], "--scheduler", "local"])
     assert result.exit_code == 2 and "partitioned Parquet" in result.output
+
+
+def test_a_post_id_shared_by_two_creators_in_different_files_is_refused(
+    client, model, tmp_path: Path
+) -> None:
+    """Each file alone is valid; together two creators claim one post id, which would join that
+    post's engagements to both."""
+    ds = generate(40, seed=5)
+    owners = ds.posts.drop_duplicates("creator_id")
+    # Two part files make two partitions; pick two creators that hash to different ones, so no
+    # single partition holds both posts.
+    part = part_of(owners["creator_id"], 2)
+    first, second = owners[part == 0].iloc[0], owners[part == 1].iloc[0]
+    ds.posts.loc[ds.posts["post_id"] == second["post_id"], "post_id"] = first["post_id"]
+    ds.engagements = ds.engagements[ds.engagements["post_id"] != second["post_id"]]
+    root = tmp_path / "shared-post"
+    write_dataset(ds, root)
+    posts = pd.read_parquet(root / "posts.parquet")
+    (root / "posts.parquet").unlink()
+    (root / "posts").mkdir()
+    holds_second = posts["creator_id"] == second["creator_id"]
+    posts[~holds_second].to_parquet(root / "posts" / "part-0.parquet")
+    posts[holds_second].to_parquet(root / "posts" / "part-1.parquet")
+    with pytest.raises(DatasetError, match=f"'{first['post_id']}' appears 2 times"):
+        write_partitioned(scores_frame(root, model), tmp_path / "o.parquet", client)
+    assert not (tmp_path / "o.parquet").exists()
