@@ -69,16 +69,36 @@ def cv(codes: np.ndarray, values: np.ndarray, n: int, min_count: int = 2) -> np.
     return out
 
 
+# Below this many values a sort-based median beats pandas' groupby (0.04 vs 0.30 ms for one
+# creator's 50 values); above it pandas' selection wins (0.23 s vs 1.6 s for 5M). Both give the
+# mean of the two middle values, bit for bit, so the size never changes a feature.
+SORTED_MEDIAN_MAX = 100_000
+
+
 def median(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     """Median per group over non-NaN values."""
     codes, values = _known(codes, values)
-    return _spread(pd.Series(values).groupby(codes).median(), n)
+    if len(values) >= SORTED_MEDIAN_MAX:
+        return _spread(pd.Series(values).groupby(codes).median(), n)
+    order = np.lexsort((values, codes))
+    ordered = np.asarray(values, dtype=np.float64)[order]
+    sizes = np.bincount(codes, minlength=n)
+    starts = np.cumsum(sizes) - sizes
+    has = sizes > 0
+    low, high = starts + (sizes - 1) // 2, starts + sizes // 2
+    out = np.full(n, np.nan)
+    out[has] = (ordered[low[has]] + ordered[high[has]]) / 2
+    return out
 
 
 def maximum(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    """Maximum per group over non-NaN values."""
+    """Maximum per group over non-NaN values. ``np.maximum.at`` gives pandas' groupby max exactly
+    and costs 0.03 ms instead of 0.4 for a creator's few values (27 vs 69 ms for 5M values)."""
     codes, values = _known(codes, values)
-    return _spread(pd.Series(values).groupby(codes).max(), n)
+    out = np.full(n, -np.inf)
+    np.maximum.at(out, codes, np.asarray(values, dtype=np.float64))
+    out[count(codes, n) == 0] = np.nan
+    return out
 
 
 def _spread(per_group: pd.Series, n: int) -> np.ndarray:
