@@ -36,6 +36,7 @@ from serving.schemas import (
     ScoreRequest,
 )
 from serving.settings import ServiceSettings
+from serving.typed_tables import typed_dataset
 
 # Request field → dataset table; the creator is one object, the rest are lists.
 LIST_TABLES = ("posts", "engagements", "follower_counts", "follower_samples")
@@ -210,17 +211,25 @@ def payload_error(err: DatasetError, prefix: Sequence[str | int]) -> PayloadErro
 
 def _combine(parts: list[dict[str, dict[str, Any]]]) -> Dataset:
     """One dataset from the items' column pieces: each table is assembled once, whatever the
-    number of items (a frame per item and a concat cost ~0.5 ms per table per item)."""
-    raw: dict[str, pd.DataFrame | None] = {}
+    number of items (a frame per item and a concat cost ~0.5 ms per table per item). Typed
+    directly where the strict schema leaves the shared validation nothing to refuse; otherwise
+    (and for every error) through ``dataset_from_frames``."""
+    tables = {}
     for name in ("creators", *LIST_TABLES):
         pieces = [p[name] for p in parts if name in p]
-        raw[name] = None if not pieces else _table_from(pieces, TABLES[name].column_names)
+        if pieces:
+            tables[name] = _merged(pieces, TABLES[name].column_names)
+    fast = typed_dataset(tables)
+    if fast is not None:
+        return fast
+    raw = {name: pd.DataFrame(c, index=pd.RangeIndex(rows)) for name, (c, rows) in tables.items()}
     return dataset_from_frames(raw)
 
 
-def _table_from(pieces: list[dict[str, Any]], order: Sequence[str]) -> pd.DataFrame:
-    """Concatenate column pieces (arrays or lists, one dict per item); an item without a column
-    contributes missing values to it, as a concat of frames would."""
+def _merged(pieces: list[dict[str, Any]], order: Sequence[str]) -> tuple[dict[str, Any], int]:
+    """Concatenate column pieces (arrays or lists, one dict per item) into one table's columns
+    and row count; an item without a column contributes missing values to it, as a concat of
+    frames would."""
     sizes = [len(next(iter(piece.values()))) if piece else 0 for piece in pieces]
     present = {c for piece in pieces for c in piece}
     names = [c for c in order if c in present] + sorted(present - set(order))
@@ -237,14 +246,17 @@ def _table_from(pieces: list[dict[str, Any]], order: Sequence[str]) -> pd.DataFr
                 for v, n in zip(values, sizes, strict=True)
                 for x in ([None] * n if v is None else list(v))
             ]
-    return pd.DataFrame(columns, index=pd.RangeIndex(sum(sizes)))
+    return columns, sum(sizes)
 
 
 def _frames(request: ScoreRequest, creator_key: str, post_prefix: str | None) -> dict:
     """Raw (untyped) columns of one request's tables, with ``creator_key`` as its creator id."""
     creator = request.creator.model_dump(exclude_none=True)
     creator["creator_id"] = creator_key
-    out: dict[str, dict[str, Any]] = {"creators": {k: [v] for k, v in creator.items()}}
+    spec = TABLES["creators"]
+    out: dict[str, dict[str, Any]] = {
+        "creators": {k: _typed([v], spec.column(k).kind) for k, v in creator.items()}
+    }
     for name in LIST_TABLES:
         rows = getattr(request, name)
         if rows is None:

@@ -37,6 +37,7 @@ _UNIX_SECONDS = r"[+-]?\d+"  # whole string, anchored where used
 # The span datetime64[ns] can hold, in unix seconds (about 1677-09-22 .. 2262-04-11).
 _MIN_SECONDS = -9_223_372_036
 _MAX_SECONDS = 9_223_372_036
+UNIX_SECONDS_RANGE = (_MIN_SECONDS, _MAX_SECONDS)  # as datetime64[ns]: years 1678-2262
 _TIMESTAMP_HELP = "use ISO-8601 with an offset (2026-05-01T14:03:00+02:00 or ...Z) or unix seconds"
 _BOOL_HELP = "use true/false, 1/0 or yes/no"
 
@@ -176,7 +177,7 @@ def _coerce(
         if col.name in raw.columns:
             converted = _CONVERTERS[col.kind](raw[col.name], col, report)
         else:
-            converted = _all_missing(col.kind, len(raw))
+            converted = all_missing(col.kind, len(raw))
         if converted is not None:
             columns[col.name] = converted
     if report.failed:
@@ -191,7 +192,7 @@ def _coerce(
     return out
 
 
-def _all_missing(kind: str, n: int) -> pd.Series:
+def all_missing(kind: str, n: int) -> pd.Series:
     if kind == "timestamp":
         return pd.Series(pd.NaT, index=pd.RangeIndex(n), dtype=UTC_NS)
     if kind in ("int", "bool"):

@@ -1,0 +1,113 @@
+"""The API's direct typing of schema-checked requests gives exactly the shared validation's tables,
+and steps aside (None) for anything the shared validation might refuse or read differently."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from creator_audit.dataset.validate import dataset_from_frames
+from creator_audit.simulator import generate
+from serving.payload import LIST_TABLES, TABLES, _frames, _merged, parse_score_request, request_body
+from serving.typed_tables import typed_dataset
+
+
+@pytest.fixture(scope="module")
+def simulated():
+    return generate(60, seed=5)
+
+
+def _tables(ds, creator_ids: list[str], iso: bool = False, edit=None) -> dict:
+    bodies = [request_body(ds, c, iso=iso) for c in creator_ids]
+    if edit is not None:
+        edit(bodies[0])
+    requests = [parse_score_request(json.dumps(b).encode()) for b in bodies]
+    if len(requests) == 1:
+        parts = [_frames(requests[0], requests[0].creator.creator_id, None)]
+    else:
+        parts = [_frames(r, str(k), str(k)) for k, r in enumerate(requests)]
+    tables = {}
+    for name in ("creators", *LIST_TABLES):
+        pieces = [p[name] for p in parts if name in p]
+        if pieces:
+            tables[name] = _merged(pieces, TABLES[name].column_names)
+    return tables
+
+
+def _shared(tables: dict):
+    raw = {n: pd.DataFrame(c, index=pd.RangeIndex(r)) for n, (c, r) in tables.items()}
+    return dataset_from_frames(raw)
+
+
+@pytest.mark.parametrize("batch", [1, 4])
+def test_direct_typing_equals_the_shared_validation(simulated, batch):
+    ids = list(simulated.creators["creator_id"])
+    for start in range(0, len(ids), batch):
+        tables = _tables(simulated, ids[start : start + batch])
+        fast = typed_dataset(tables)
+        assert fast is not None
+        shared = _shared(tables)
+        for name in ("creators", *LIST_TABLES):
+            ours, theirs = getattr(fast, name), getattr(shared, name)
+            assert (ours is None) == (theirs is None), name
+            if ours is not None:
+                pd.testing.assert_frame_equal(ours, theirs, check_exact=True)
+
+
+def _first_post_id(body):
+    return body["posts"][0]["post_id"]
+
+
+EDITS = {
+    "an ISO timestamp (parsed by the shared path)": lambda b: b["posts"][0].update(
+        posted_at="2026-05-01T12:00:00+02:00"
+    ),
+    "a blank id": lambda b: b["posts"][0].update(post_id="  "),
+    "an id of ideographic spaces": lambda b: b["posts"][0].update(post_id="\u3000\u3000"),
+    "a repeated post id": lambda b: b["posts"][1].update(post_id=_first_post_id(b)),
+    "an engagement of an unknown post": lambda b: b["engagements"][0].update(post_id="nope"),
+    "a count beyond int64": lambda b: b["posts"][0].update(likes=2**64),
+    "a timestamp beyond datetime64[ns]": lambda b: b["posts"][0].update(posted_at=10**10),
+    "a hashtag count beyond exact float64": lambda b: b["posts"][0].update(hashtags=2**53 + 1),
+}
+
+
+@pytest.mark.parametrize("what", list(EDITS))
+def test_anything_the_shared_validation_might_refuse_goes_to_it(simulated, what):
+    with_events = simulated.engagements.merge(simulated.posts[["post_id", "creator_id"]])
+    creator = with_events["creator_id"].iloc[0]
+    tables = _tables(simulated, [creator], edit=EDITS[what])
+    assert typed_dataset(tables) is None
+
+
+def test_a_missing_required_column_is_left_to_the_shared_validation(simulated):
+    tables = _tables(simulated, [simulated.creators["creator_id"].iloc[0]])
+    del tables["posts"][0]["likes"]
+    assert typed_dataset(tables) is None
+
+
+def test_negative_counts_are_left_to_the_shared_validation():
+    tables = {
+        "creators": (
+            {
+                "creator_id": ["c"],
+                "followers": np.array([-1]),
+                "following": np.array([1]),
+                "media_count": np.array([1]),
+            },
+            1,
+        ),
+        "posts": ({}, 0),
+    }
+    assert typed_dataset(tables) is None
+
+
+def test_ids_with_spaces_at_their_edges_are_kept_as_sent_by_both(simulated):
+    creator = simulated.creators["creator_id"].iloc[0]
+    tables = _tables(simulated, [creator], edit=lambda b: b["posts"][0].update(post_id=" p1\t"))
+    fast = typed_dataset(tables)
+    assert fast is not None and " p1\t" in set(fast.posts["post_id"])
+    pd.testing.assert_frame_equal(fast.posts, _shared(tables).posts, check_exact=True)
