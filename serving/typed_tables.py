@@ -27,9 +27,10 @@ from creator_audit.dataset.validate import (
     UNIX_SECONDS_RANGE,
     all_missing,
 )
-from creator_audit.schema import TABLES, Column
+from creator_audit.schema import ENGAGEMENT_KINDS, LABELS, TABLES, Column
 
 EXACT_FLOAT = 2**53  # integers beyond this change when stored as float64
+CHOICES = {"label": set(LABELS), "kind": set(ENGAGEMENT_KINDS)}
 Columns = dict[str, Any]
 
 
@@ -85,6 +86,8 @@ def _text(values: Any, col: Column) -> pd.Series | None:
         return None  # not all strings: the shared path reads them
     if col.required and (text.null_count or _any_blank(text)):
         return None  # a missing or blank id: the shared path names it
+    if col.kind in CHOICES and not CHOICES[col.kind].issuperset(values):
+        return None
     return pd.Series(values, dtype=STR)
 
 

@@ -111,3 +111,11 @@ def test_ids_with_spaces_at_their_edges_are_kept_as_sent_by_both(simulated):
     fast = typed_dataset(tables)
     assert fast is not None and " p1\t" in set(fast.posts["post_id"])
     pd.testing.assert_frame_equal(fast.posts, _shared(tables).posts, check_exact=True)
+
+
+def test_an_unknown_engagement_kind_is_left_to_the_shared_validation(simulated):
+    with_events = simulated.engagements.merge(simulated.posts[["post_id", "creator_id"]])
+    tables = _tables(simulated, [with_events["creator_id"].iloc[0]])
+    columns = tables["engagements"][0]
+    columns["kind"] = ["share", *columns["kind"][1:]]
+    assert typed_dataset(tables) is None
