@@ -68,8 +68,7 @@ def _busiest_slot_start(code: np.ndarray, time_of_day: np.ndarray, n: int) -> np
     in_slot = np.searchsorted(doubled, key + WINDOW_SECONDS, side="right") - np.searchsorted(
         doubled, key, side="left"
     )
-    best = np.zeros(n, dtype=np.int64)
-    np.maximum.at(best, code, in_slot)
+    best = g.maximum(code, in_slot, n)
     is_best = np.flatnonzero(in_slot == best[code])
     first = is_best[g.run_start_flags(code[is_best])]  # posts are sorted by time within creator
     start = np.full(n, np.nan)
