@@ -22,10 +22,11 @@ import pyarrow.compute as pc
 
 from creator_audit.dataset import Dataset
 from creator_audit.dataset.validate import (
-    REFERENCES,
     STR,
     UNIX_SECONDS_RANGE,
     all_missing,
+    check_references,
+    seconds_to_utc,
 )
 from creator_audit.schema import ENGAGEMENT_KINDS, LABELS, TABLES, Column
 
@@ -43,9 +44,10 @@ def typed_dataset(tables: dict[str, tuple[Columns, int]]) -> Dataset | None:
         if frame is None:
             return None
         frames[name] = frame
-    if "creators" not in frames or "posts" not in frames or not _references_known(frames):
+    if "creators" not in frames or "posts" not in frames:
         return None
-    return Dataset(**frames)
+    dataset = Dataset(**frames)
+    return None if check_references(dataset, {}) else dataset
 
 
 def _typed_table(name: str, columns: Columns, rows: int) -> pd.DataFrame | None:
@@ -121,8 +123,7 @@ def _timestamp(values: Any) -> pd.Series | None:
     low, high = UNIX_SECONDS_RANGE
     if values.size and (values.min() < low or values.max() > high):
         return None
-    ns = values * 1_000_000_000
-    return pd.Series(ns.view("datetime64[ns]")).dt.tz_localize("UTC")
+    return seconds_to_utc(pd.Series(values), np.ones(values.size, dtype=bool))
 
 
 def _keys_unique(frame: pd.DataFrame, keys: tuple[str, ...]) -> bool:
@@ -130,12 +131,3 @@ def _keys_unique(frame: pd.DataFrame, keys: tuple[str, ...]) -> bool:
         return True
     rows = zip(*(frame[k].tolist() for k in keys), strict=True)
     return len(set(rows)) == len(frame)
-
-
-def _references_known(frames: dict[str, pd.DataFrame]) -> bool:
-    for child, column, parent in REFERENCES:
-        if child in frames and parent in frames:
-            known = set(frames[parent][column].tolist())
-            if not known.issuperset(frames[child][column].tolist()):
-                return False
-    return True

@@ -403,7 +403,7 @@ def _from_unix_numbers(values: pd.Series, col: Column, report: _Report) -> pd.Se
             return None
     if not _unix_in_range(arr, present, values, col, report):
         return None
-    return _seconds_to_utc(values, present)
+    return seconds_to_utc(values, present)
 
 
 def _from_text(values: pd.Series, col: Column, report: _Report) -> pd.Series | None:
@@ -511,7 +511,7 @@ def _unix_in_range(
     )
 
 
-def _seconds_to_utc(values: pd.Series, present: np.ndarray) -> pd.Series:
+def seconds_to_utc(values: pd.Series, present: np.ndarray) -> pd.Series:
     seconds = values.to_numpy(dtype="float64", na_value=np.nan)
     ns = np.full(len(seconds), np.iinfo(np.int64).min, dtype=np.int64)
     ns[present] = seconds[present].astype(np.int64) * 1_000_000_000
