@@ -214,14 +214,22 @@ def _combine(parts: list[dict[str, dict[str, Any]]]) -> Dataset:
     number of items (a frame per item and a concat cost ~0.5 ms per table per item). Typed
     directly where the strict schema leaves the shared validation nothing to refuse; otherwise
     (and for every error) through ``dataset_from_frames``."""
+    tables = _request_tables(parts)
+    fast = typed_dataset(tables)
+    return fast if fast is not None else _shared_validation(tables)
+
+
+def _request_tables(parts: list[dict[str, dict[str, Any]]]) -> dict[str, tuple[dict, int]]:
+    """Each table's merged columns and row count, for the tables any item has."""
     tables = {}
     for name in ("creators", *LIST_TABLES):
         pieces = [p[name] for p in parts if name in p]
         if pieces:
             tables[name] = _merged(pieces, TABLES[name].column_names)
-    fast = typed_dataset(tables)
-    if fast is not None:
-        return fast
+    return tables
+
+
+def _shared_validation(tables: dict[str, tuple[dict, int]]) -> Dataset:
     raw = {name: pd.DataFrame(c, index=pd.RangeIndex(rows)) for name, (c, rows) in tables.items()}
     return dataset_from_frames(raw)
 

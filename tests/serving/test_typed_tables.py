@@ -9,9 +9,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from creator_audit.dataset.validate import dataset_from_frames
 from creator_audit.simulator import generate
-from serving.payload import LIST_TABLES, TABLES, _frames, _merged, parse_score_request, request_body
+from serving.payload import (
+    LIST_TABLES,
+    _frames,
+    _request_tables,
+    _shared_validation,
+    parse_score_request,
+    request_body,
+)
 from serving.typed_tables import typed_dataset
 
 
@@ -29,17 +35,7 @@ def _tables(ds, creator_ids: list[str], iso: bool = False, edit=None) -> dict:
         parts = [_frames(requests[0], requests[0].creator.creator_id, None)]
     else:
         parts = [_frames(r, str(k), str(k)) for k, r in enumerate(requests)]
-    tables = {}
-    for name in ("creators", *LIST_TABLES):
-        pieces = [p[name] for p in parts if name in p]
-        if pieces:
-            tables[name] = _merged(pieces, TABLES[name].column_names)
-    return tables
-
-
-def _shared(tables: dict):
-    raw = {n: pd.DataFrame(c, index=pd.RangeIndex(r)) for n, (c, r) in tables.items()}
-    return dataset_from_frames(raw)
+    return _request_tables(parts)
 
 
 @pytest.mark.parametrize("batch", [1, 4])
@@ -49,7 +45,7 @@ def test_direct_typing_equals_the_shared_validation(simulated, batch):
         tables = _tables(simulated, ids[start : start + batch])
         fast = typed_dataset(tables)
         assert fast is not None
-        shared = _shared(tables)
+        shared = _shared_validation(tables)
         for name in ("creators", *LIST_TABLES):
             ours, theirs = getattr(fast, name), getattr(shared, name)
             assert (ours is None) == (theirs is None), name
@@ -110,7 +106,7 @@ def test_ids_with_spaces_at_their_edges_are_kept_as_sent_by_both(simulated):
     tables = _tables(simulated, [creator], edit=lambda b: b["posts"][0].update(post_id=" p1\t"))
     fast = typed_dataset(tables)
     assert fast is not None and " p1\t" in set(fast.posts["post_id"])
-    pd.testing.assert_frame_equal(fast.posts, _shared(tables).posts, check_exact=True)
+    pd.testing.assert_frame_equal(fast.posts, _shared_validation(tables).posts, check_exact=True)
 
 
 def test_an_unknown_engagement_kind_is_left_to_the_shared_validation(simulated):
