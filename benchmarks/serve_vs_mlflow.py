@@ -1,7 +1,7 @@
 """Our scoring API against ``mlflow models serve`` on the same registered model, same load.
 
     .venv/bin/python benchmarks/serve_vs_mlflow.py [--requests 2000] [--concurrency 8]
-        [--workdir DIR] [--workers 1] [--skip-mlflow]
+        [--workdir DIR] [--workers 1] [--skip-mlflow] [--floor]
 
 In ``--workdir`` (default ./bench-serve, git-ignored) it trains and registers a model if the
 embedded MLflow store there has none, then starts each server on 127.0.0.1 in turn and drives it
@@ -11,7 +11,10 @@ after a warm-up):
 - ours, ``creator-audit serve``: raw creator payloads (30 posts, up to 2,000 engagement events,
   follower history and follower sample): validation, features, prediction and reasons;
 - ``mlflow models serve``: one precomputed feature row per request (what a user would otherwise
-  deploy), as ``dataframe_split`` JSON.
+  deploy), as ``dataframe_split`` JSON;
+- with ``--floor``, ``floor_app.py`` under our worker supervisor and worker count: it reads and
+  parses the same raw payloads and answers a constant, so it bounds what any service taking
+  this payload can reach with this client on this machine.
 
 The load generator is a minimal HTTP/1.1 client on asyncio streams, so it takes as little CPU as
 possible from the servers on the same machine. Prints throughput, p50/p99/max latency and errors.
@@ -72,6 +75,8 @@ def main() -> None:
         results["ours (raw payload, features + reasons)"] = _drive(
             port, "/v1/score", bodies, args.requests, args.concurrency
         )
+    if args.floor:
+        results["floor (parse the payload only)"] = _drive_floor(bodies, args, env)
     if not args.skip_mlflow:
         port = _free_port()
         with _server(
@@ -104,7 +109,21 @@ def _parse() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=1, help="our service's worker processes")
     parser.add_argument("--workdir", default="bench-serve")
     parser.add_argument("--skip-mlflow", action="store_true")
+    parser.add_argument(
+        "--floor", action="store_true", help="also serve floor_app.py: parse the payload only"
+    )
     return parser.parse_args()
+
+
+def _drive_floor(bodies: list[bytes], args: argparse.Namespace, env: dict) -> dict:
+    port = _free_port()
+    here = str(Path(__file__).resolve().parent)
+    launch = "import sys; from serving.workers import serve; "
+    launch += "serve('127.0.0.1', int(sys.argv[1]), int(sys.argv[2]), False, sys.argv[3])"
+    command = [sys.executable, "-c", launch, str(port), str(args.workers), "floor_app:create_app"]
+    path = os.pathsep.join([here, str(Path(here).parent), env.get("PYTHONPATH", "")])
+    with _server(command, env | {"PYTHONPATH": path}, f"http://127.0.0.1:{port}/readyz"):
+        return _drive(port, "/v1/score", bodies, args.requests, args.concurrency)
 
 
 def _ensure_model(workdir: Path) -> None:
@@ -271,8 +290,9 @@ def _report(results: dict, args: argparse.Namespace) -> None:
             f"{name:42} {throughput[name]:8.0f} {np.percentile(lat, 50):8.1f} "
             f"{np.percentile(lat, 99):8.1f} {lat.max():8.1f} {r['errors']:7d}"
         )
-    if len(throughput) == 2:
-        ours, theirs = throughput.values()
+    ours = throughput.get("ours (raw payload, features + reasons)")
+    theirs = throughput.get("mlflow models serve (feature row)")
+    if ours and theirs:
         print(f"throughput ratio ours / mlflow: {ours / theirs:.1f}x")
 
 

@@ -42,22 +42,23 @@ def on_reload_request(reload: Callable[[], Any]) -> None:
         asyncio.get_running_loop().add_signal_handler(RELOAD_SIGNAL, reload)
 
 
-def serve(host: str, port: int, workers: int, access_log: bool) -> None:
-    """Run the app under uvicorn: in this process for one worker, else under a supervisor."""
+def serve(host: str, port: int, workers: int, access_log: bool, app: str = APP) -> None:
+    """Run ``app`` (an app factory's import path) under uvicorn: in this process for one worker,
+    else under a supervisor. Benchmarks pass their own app to measure it on the same footing."""
     if workers == 1:
-        _run_worker(host, port, access_log, reuse_port=False)
+        _run_worker(host, port, access_log, False, app)
         return
     if port == 0:
         raise ValueError("--workers above 1 needs a fixed --port (each worker binds it)")
-    _supervise(host, port, workers, access_log)
+    _supervise(host, port, workers, access_log, app)
 
 
-def _supervise(host: str, port: int, workers: int, access_log: bool) -> None:
+def _supervise(host: str, port: int, workers: int, access_log: bool, app: str) -> None:
     context = multiprocessing.get_context("spawn")
     stopping = False
 
     def start() -> Any:
-        process = context.Process(target=_run_worker, args=(host, port, access_log, True))
+        process = context.Process(target=_run_worker, args=(host, port, access_log, True, app))
         process.start()
         return process
 
@@ -91,7 +92,7 @@ def _supervise(host: str, port: int, workers: int, access_log: bool) -> None:
         process.join(timeout=30)
 
 
-def _run_worker(host: str, port: int, access_log: bool, reuse_port: bool) -> None:
+def _run_worker(host: str, port: int, access_log: bool, reuse_port: bool, app: str) -> None:
     import uvicorn
 
     # A reload request that arrives before the app is up must not kill the worker (the signal's
@@ -101,7 +102,7 @@ def _run_worker(host: str, port: int, access_log: bool, reuse_port: bool) -> Non
     from serving.tcp import NoDelayHttpToolsProtocol
 
     config = uvicorn.Config(
-        APP,
+        app,
         factory=True,
         host=host,
         port=port,
