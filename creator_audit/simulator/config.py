@@ -121,9 +121,12 @@ ER_BLEND_LO, ER_BLEND_HI = 700.0, 3_000.0
 # too narrow a genuine class flags real genuine accounts as fraud.
 ER_CREATOR_SIGMA = 0.6
 # Per-post variation: REAL active accounts' likes are steadier than the BRIEF's 0.3-0.45 (likes CV
-# ~0.33 for accounts with 30+ posts), and uniform likes alone must not look bought.
-POST_SIGMA_MIN, POST_SIGMA_MAX = 0.15, 0.40
-FLOP_PROB, FLOP_MIN, FLOP_MAX = 0.04, 0.15, 0.5  # occasional flops (ASSUMED)
+# ~0.33 for accounts with 30+ posts), and uniform likes alone must not look bought. REAL accounts of
+# 200-1,000 followers with 10+ posts: likes CV 10/25/50/75/90 % 0.16/0.22/0.31/0.43/0.58. The
+# earlier 0.15-0.40 with 4 % flops (posts at 0.15-0.5x) gave 0.26/0.31/0.40/0.50/0.77, so real
+# steady accounts fell outside the genuine class and into bought likes' (0.23/0.27/0.34/...);
+# 0.05-0.40 without flops gives 0.17/0.24/0.34/0.44/0.74.
+POST_SIGMA_MIN, POST_SIGMA_MAX = 0.05, 0.40
 # Comments/likes per creator (REAL: median ~0.025, 5-95 % 0.005-0.077).
 COMMENT_RATIO_MEDIAN, COMMENT_RATIO_SIGMA = 0.025, 0.70
 # Extra per-post dispersion of comments: REAL comments are lumpy (per-post CV median ~1.5, a

@@ -23,7 +23,7 @@ def _organic_base(rng, cr: Creators, posts: Posts) -> np.ndarray:
 
     ER is measured as mean likes over recent posts / current followers (REAL data, HypeAuditor),
     so each creator's mean is ER(F_now) F_now (times its own multiplier), spread over its posts in
-    proportion to its real followers when each was posted, with post noise and occasional flops.
+    proportion to its real followers when each was posted, with post noise.
     """
     c = posts.creator
     real_then = followers_at(cr, c, posts.at.astype(np.float64), real_only=True)
@@ -31,15 +31,12 @@ def _organic_base(rng, cr: Creators, posts: Posts) -> np.ndarray:
     mean_then = np.bincount(c, real_then, cr.n) / np.maximum(np.bincount(c, minlength=cr.n), 1)
     weight = real_then / mean_then[c]
     noise = lognormal_mean1(rng, cr.post_sigma[c], posts.n)
-    flop = rng.uniform(C.FLOP_MIN, C.FLOP_MAX, posts.n)
-    flop = np.where(rng.random(posts.n) < C.FLOP_PROB, flop, 1.0)
-    flop /= 1 - C.FLOP_PROB * (1 - (C.FLOP_MIN + C.FLOP_MAX) / 2)  # keep the mean at 1
     # The small-account fit is a median (REAL), the large formula a tier mean (HYPE, likes plus
     # comments): there, take the creator spread and the comments out of the mean.
     w = er_blend_weight(real_now)
     to_mean = np.exp(-w * C.ER_CREATOR_SIGMA**2 / 2) / (1 + w * C.COMMENT_RATIO_MEDIAN)
     per_creator = expected_er(real_now) * real_now * cr.er_mult * to_mean
-    return per_creator[c] * weight * noise * flop
+    return per_creator[c] * weight * noise
 
 
 def _comments_for(rng, likes, ratio) -> np.ndarray:
