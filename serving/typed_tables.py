@@ -90,7 +90,7 @@ def _text(values: Any, col: Column) -> pd.Series | None:
         return None  # a missing or blank id: the shared path names it
     if col.kind in CHOICES and not CHOICES[col.kind].issuperset(values):
         return None
-    return pd.Series(values, dtype=STR)
+    return pd.Series(text, dtype=STR)  # from the Arrow array: no second pass over the strings
 
 
 def _any_blank(text: pa.Array) -> bool:
