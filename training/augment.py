@@ -4,8 +4,9 @@ Most real exports carry profile counts and posts only (no engagement events, fol
 follower sample). The simulator leaves tables out for some creators, but too few creators lack
 all of them for LightGBM to learn good routes for that pattern. So every training creator with
 optional data also appears once more with that data honestly removed: its optional-table features
-set to NaN, exactly what ``build_features`` gives when the tables are absent. Nothing is invented;
-validation and test data are never augmented.
+set to NaN, exactly what ``build_features`` gives when the tables are absent. Nothing is invented.
+Training adds the copies to the validation part too, so early stopping and calibration judge the
+model on both regimes; test data is never augmented.
 """
 
 from __future__ import annotations
