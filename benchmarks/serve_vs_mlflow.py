@@ -40,6 +40,10 @@ import pandas as pd
 POSTS_PER_CREATOR = 30
 MAX_EVENTS = 2_000
 PAYLOADS = 200
+# Row names of the report; its ratio line divides OURS by MLFLOW.
+OURS = "ours (raw payload, features + reasons)"
+FLOOR = "floor (parse the payload only)"
+MLFLOW = "mlflow models serve (feature row)"
 
 
 def main() -> None:
@@ -72,11 +76,9 @@ def main() -> None:
         env | {"CREATOR_AUDIT_POLL_SECONDS": "0"},
         f"http://127.0.0.1:{port}/readyz",
     ):
-        results["ours (raw payload, features + reasons)"] = _drive(
-            port, "/v1/score", bodies, args.requests, args.concurrency
-        )
+        results[OURS] = _drive(port, "/v1/score", bodies, args.requests, args.concurrency)
     if args.floor:
-        results["floor (parse the payload only)"] = _drive_floor(bodies, args, env)
+        results[FLOOR] = _drive_floor(bodies, args, env)
     if not args.skip_mlflow:
         port = _free_port()
         with _server(
@@ -96,9 +98,7 @@ def main() -> None:
             env,
             f"http://127.0.0.1:{port}/ping",
         ):
-            results["mlflow models serve (feature row)"] = _drive(
-                port, "/invocations", rows, args.requests, args.concurrency
-            )
+            results[MLFLOW] = _drive(port, "/invocations", rows, args.requests, args.concurrency)
     _report(results, args)
 
 
@@ -290,8 +290,7 @@ def _report(results: dict, args: argparse.Namespace) -> None:
             f"{name:42} {throughput[name]:8.0f} {np.percentile(lat, 50):8.1f} "
             f"{np.percentile(lat, 99):8.1f} {lat.max():8.1f} {r['errors']:7d}"
         )
-    ours = throughput.get("ours (raw payload, features + reasons)")
-    theirs = throughput.get("mlflow models serve (feature row)")
+    ours, theirs = throughput.get(OURS), throughput.get(MLFLOW)
     if ours and theirs:
         print(f"throughput ratio ours / mlflow: {ours / theirs:.1f}x")
 
