@@ -44,6 +44,12 @@ class Posts:
     def n(self) -> int:
         return len(self.index)
 
+    @property
+    def comments_on(self) -> np.ndarray:
+        """Posts whose comment count reflects the audience: a post with comments turned off has 0
+        by construction (unknown counts as on)."""
+        return self.comments_disabled != 1.0
+
 
 @dataclass(frozen=True)
 class Events:

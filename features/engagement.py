@@ -68,8 +68,7 @@ def _like_ratios(code: np.ndarray, rate: np.ndarray, likes: np.ndarray, n: int) 
 
 
 def _comment_ratios(p: Posts, followers: np.ndarray) -> dict:
-    # A post with comments turned off has 0 comments by construction, not by audience choice.
-    use = p.in_ratios & (p.comments_disabled != 1.0)
+    use = p.in_ratios & p.comments_on
     code, likes, comments = p.creator[use], p.likes[use], p.comments[use]
     per_like = g.ratio(comments, likes)
     pooled = g.ratio(g.total(code, comments, p.n), g.total(code, likes, p.n))

@@ -39,7 +39,7 @@ def posting_window_from(p: Posts) -> pd.DataFrame:
     code, time_of_day = p.creator[use], np.mod(p.posted[use], DAY)
     log_likes = np.log1p(p.likes[use])
     log_comments_per_like = np.log1p(p.comments[use]) - log_likes
-    comments_on = p.comments_disabled[use] != 1.0
+    comments_on = p.comments_on[use]
 
     start = _busiest_slot_start(code, time_of_day, p.n)
     inside = np.mod(time_of_day - start[code], DAY) <= WINDOW_SECONDS
