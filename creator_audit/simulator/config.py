@@ -72,10 +72,13 @@ SIZE_TIERS = (
 FOLLOWING_RECIPROCAL, FOLLOWING_PLATEAU, FOLLOWING_SIGMA = 1.1, 800.0, 0.55
 # REAL: media_count median ~44; we add older posts on top of the recent posts given.
 OLDER_MEDIA_MEDIAN, OLDER_MEDIA_SIGMA = 60.0, 1.1
-# Organic follower drift, log-growth per day: ~+7 %/quarter typical, some shrink (ASSUMED).
-GROWTH_PER_DAY_MEAN, GROWTH_PER_DAY_SD = 0.0008, 0.0012
+# Organic follower drift, log-growth per day: ~+7 %/quarter typical, some shrink. The mean is
+# ASSUMED; the sd is fitted to REAL likes trends, which follow the audience: the slope of log likes
+# across an account's recent 24 posts is 5/25/50/75/95 % -0.31/0.06/0.39/0.91/1.71. An sd of 0.0012
+# gave -0.45..1.48 with too many shrinking accounts; 0.0008 gives -0.33/0.04/0.31/0.77/1.36.
+GROWTH_PER_DAY_MEAN, GROWTH_PER_DAY_SD = 0.0008, 0.0008
 
-# --- posting (REAL: median gap ~11 d for small accounts; BRIEF: creator median 1-12 d) ----------
+# --- posting (REAL: median gap ~14 d for small accounts; BRIEF: creator median 1-12 d) ----------
 POSTS_MIN, POSTS_MAX = 20, 60  # REAL: median at the 60-post window
 # REAL: 5 % of accounts show <= 1 post and 4 % none; the model must see such creators in every
 # class, or it reads their missing posting features as a fraud signal. Drawn independently of label.
@@ -86,9 +89,14 @@ NEVER_POSTED_SHARE = 0.5  # of those, media_count 0 (REAL: all 14 post-less acco
 # (0.012): a first post is commented on by friends. Any label; without it a genuine newcomer's
 # comments read as a pod's.
 FEW_POSTS_COMMENTS_AT_MOST, FEW_POSTS_COMMENT_FACTOR = 2, 2.5
-# Median gap in days by size tier (nano, small, micro, macro), creator sd and clip.
-GAP_MEDIAN_BY_TIER = (9.0, 5.0, 3.0, 2.0)
-GAP_CREATOR_SIGMA, GAP_MIN_DAYS, GAP_MAX_DAYS = 0.6, 0.8, 30.0
+# Median gap in days by size tier (nano, small, micro, macro), creator sd and clip. REAL accounts
+# of 100-1,000 followers, over the recent 24 posts the features see (10+ posts): a creator's
+# median gap 5/25/50/75/95 % 2.0/6.4/14/23/48 d (9 d over whole histories: people post less as
+# an account ages). 9 d, sd 0.6 and a 30-d cap gave 3.0/5.8/8.2/12.7/25, so a real account's 24
+# posts spanned twice the simulated time, and its likes rose twice as much across them with the
+# same audience growth: a steady ramp the model had only seen as likes being bought.
+GAP_MEDIAN_BY_TIER = (14.0, 5.0, 3.0, 2.0)
+GAP_CREATOR_SIGMA, GAP_MIN_DAYS, GAP_MAX_DAYS = 0.8, 0.8, 60.0
 GAP_POST_SIGMA = 1.2  # REAL gaps are very irregular (gap CV median ~1.4, 5-95 % 0.8-3.1)
 # Daytime posting in the creator's timezone (REAL: uploads peak in the evening).
 PREF_HOUR_MEAN, PREF_HOUR_SD = 17.5, 3.0
@@ -125,8 +133,10 @@ ER_CREATOR_SIGMA = 0.6
 # 200-1,000 followers with 10+ posts: likes CV 10/25/50/75/90 % 0.16/0.22/0.31/0.43/0.58. The
 # earlier 0.15-0.40 with 4 % flops (posts at 0.15-0.5x) gave 0.26/0.31/0.40/0.50/0.77, so real
 # steady accounts fell outside the genuine class and into bought likes' (0.23/0.27/0.34/...);
-# 0.05-0.40 without flops gives 0.17/0.24/0.34/0.44/0.74.
-POST_SIGMA_MIN, POST_SIGMA_MAX = 0.05, 0.40
+# 0.05-0.40 without flops gives 0.17/0.24/0.34/0.44/0.74. Since recent posts span realistic times
+# (see the gaps), the audience trend adds variation of its own: 0.05-0.33 gives
+# 0.18/0.24/0.32/0.41/0.87.
+POST_SIGMA_MIN, POST_SIGMA_MAX = 0.05, 0.33
 # Comments/likes per creator (REAL: median ~0.025, 5-95 % 0.005-0.077).
 COMMENT_RATIO_MEDIAN, COMMENT_RATIO_SIGMA = 0.025, 0.70
 # Extra per-post dispersion of comments: REAL comments are lumpy (per-post CV median ~1.5, a
