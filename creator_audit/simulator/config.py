@@ -70,7 +70,8 @@ SIZE_TIERS = (
 # median ~1.1 up to 1K followers); larger ones plateau at 600-1,000 (InstaFake + Kaggle genuine).
 # Driven by the ORGANIC audience, so bought followers lower following/followers.
 FOLLOWING_RECIPROCAL, FOLLOWING_PLATEAU, FOLLOWING_SIGMA = 1.1, 800.0, 0.55
-# REAL: media_count median ~44; we add older posts on top of the recent posts given.
+# REAL: media_count median ~44; we add older posts on top of the recent posts given, for creators
+# showing a full export window (generate.py: one showing fewer posts has shown them all).
 OLDER_MEDIA_MEDIAN, OLDER_MEDIA_SIGMA = 60.0, 1.1
 # Organic follower drift, log-growth per day: ~+7 %/quarter typical, some shrink. The mean is
 # ASSUMED; the sd is fitted to REAL likes trends, which follow the audience: the slope of log likes

@@ -116,6 +116,9 @@ def generate(n_creators: int, seed: int, likes_cap: int = C.LIKES_SAMPLE_CAP) ->
     post_ids = id_strings(np.arange(ps.n), int(salts[1]))
     n_posts = np.bincount(ps.creator, minlength=cr.n)
     older = rng["ids"].lognormal(np.log(C.OLDER_MEDIA_MEDIAN), C.OLDER_MEDIA_SIGMA, cr.n)
+    # A creator showing fewer posts than an export holds has shown all it ever posted (REAL: all
+    # 103 accounts showing under 24 posts have media_count equal to the posts shown).
+    older[n_posts < C.POSTS_MIN] = 0.0
     media_count = n_posts + np.round(older).astype(np.int64)
     ds = Dataset(
         creators=_creators_frame(rng["ids"], cr, creator_ids, media_count),

@@ -10,7 +10,7 @@ import pytest
 
 from creator_audit.schema import ENGAGEMENT_KINDS, LABELS, TABLES
 from creator_audit.simulator import generate, generate_to_dir
-from creator_audit.simulator.config import HARD_CASES, SNAPSHOT
+from creator_audit.simulator.config import HARD_CASES, POSTS_MIN, SNAPSHOT
 
 SNAP = pd.Timestamp(SNAPSHOT, unit="s", tz="UTC")
 
@@ -78,6 +78,17 @@ def test_event_counts_match_posts(sim):
     assert not e[e["kind"] == "like"].duplicated(["post_id", "actor_id"]).any()
     assert e.loc[e["kind"] == "comment", "text"].notna().all()
     assert e.loc[e["kind"] == "like", "text"].isna().all()
+
+
+def test_creators_showing_few_posts_have_shown_all_they_posted(sim):
+    """Real exports: every account showing fewer than 24 posts has media_count equal to the posts
+    shown (103 of 103); accounts showing a full window have older posts too."""
+    shown = sim.posts.groupby("creator_id").size()
+    media = sim.creators.set_index("creator_id")["media_count"].loc[shown.index]
+    few = shown < POSTS_MIN
+    assert few.sum() > 50 and (~few).sum() > 50
+    assert (media[few] == shown[few]).all()
+    assert (media[~few] > shown[~few]).mean() > 0.95
 
 
 def test_label_proportions(sim):
