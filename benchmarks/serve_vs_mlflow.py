@@ -119,7 +119,8 @@ def _drive_floor(bodies: list[bytes], args: argparse.Namespace, env: dict) -> di
     port = _free_port()
     here = str(Path(__file__).resolve().parent)
     launch = "import sys; from serving.workers import serve; "
-    launch += "serve('127.0.0.1', int(sys.argv[1]), int(sys.argv[2]), False, sys.argv[3])"
+    launch += "serve('127.0.0.1', int(sys.argv[1]), int(sys.argv[2]), "
+    launch += "access_log=False, app=sys.argv[3])"
     command = [sys.executable, "-c", launch, str(port), str(args.workers), "floor_app:create_app"]
     path = os.pathsep.join([here, str(Path(here).parent), env.get("PYTHONPATH", "")])
     with _server(command, env | {"PYTHONPATH": path}, f"http://127.0.0.1:{port}/readyz"):

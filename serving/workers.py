@@ -46,7 +46,7 @@ def serve(host: str, port: int, workers: int, access_log: bool, app: str = APP) 
     """Run ``app`` (an app factory's import path) under uvicorn: in this process for one worker,
     else under a supervisor. Benchmarks pass their own app to measure it on the same footing."""
     if workers == 1:
-        _run_worker(host, port, access_log, False, app)
+        _run_worker(host, port, access_log, reuse_port=False, app=app)
         return
     if port == 0:
         raise ValueError("--workers above 1 needs a fixed --port (each worker binds it)")
