@@ -78,22 +78,19 @@ def _matched_sim(sim, followers: np.ndarray):
     posts = posts[posts["posted_at"] <= SNAPSHOT - pd.Timedelta(days=1)]  # settled posts only
     newest_first = posts.sort_values("posted_at", ascending=False)
     posts = newest_first.groupby("creator_id").head(RECENT_POSTS)
-    per = (
-        posts[posts["label"] == "genuine"]
-        .groupby("creator_id")
-        .agg(
-            mean_likes=("likes", "mean"),
-            likes=("likes", "sum"),
-            comments=("comments", "sum"),
-            likes_sd=("likes", lambda x: x.std(ddof=0)),
-            posts=("likes", "size"),
-        )
+    genuine = posts[posts["label"] == "genuine"]
+    per = genuine.groupby("creator_id").agg(
+        mean_likes=("likes", "mean"),
+        likes=("likes", "sum"),
+        comments=("comments", "sum"),
+        likes_sd=("likes", lambda x: x.std(ddof=0)),
+        posts=("likes", "size"),
     )
     enough = (per["posts"] >= CV_MIN_POSTS) & (per["mean_likes"] > 0)
     per["likes_cv"] = (per["likes_sd"] / per["mean_likes"]).where(enough)
     pace = {
         creator: _pace_and_trend(g["likes"].to_numpy(), epoch_seconds(g["posted_at"]))
-        for creator, g in posts[posts["label"] == "genuine"].groupby("creator_id")
+        for creator, g in genuine.groupby("creator_id")
     }
     per[["median_gap_days", "likes_slope"]] = pd.DataFrame.from_dict(pace, orient="index")
     per["followers"] = sim.creators.set_index("creator_id")["followers"]
