@@ -87,7 +87,7 @@ FEW_POSTS_SHARE, FEW_POSTS_MIN, FEW_POSTS_MAX = 0.10, 1, 8
 NO_VISIBLE_POSTS_SHARE = 0.04  # posts not visible at all (private, or all deleted)
 NEVER_POSTED_SHARE = 0.5  # of those, media_count 0 (REAL: all 14 post-less accounts have 0)
 # REAL accounts showing 1-3 posts draw more comments per like (median 0.064, n=19; 1-2 posts
-# 0.067, 3 posts 0.063) than those with 4-8 (0.024, n=22): first posts are commented on by
+# 0.067, 3 posts 0.063) than those with 4-8 (0.023, n=22): first posts are commented on by
 # friends. Any label; without it a genuine newcomer's comments read as a pod's.
 FEW_POSTS_COMMENTS_AT_MOST, FEW_POSTS_COMMENT_FACTOR = 3, 2.5
 # Median gap in days by size tier (nano, small, micro, macro), creator sd and clip. REAL accounts
