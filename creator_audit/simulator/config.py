@@ -138,10 +138,21 @@ ER_CREATOR_SIGMA = 0.6
 # (see the gaps), the audience trend adds variation of its own: 0.05-0.33 gives
 # 0.18/0.24/0.32/0.41/0.87.
 POST_SIGMA_MIN, POST_SIGMA_MAX = 0.05, 0.33
-# Comments/likes per creator (REAL: median ~0.025, 5-95 % 0.005-0.077).
+# Comments/likes per creator (REAL: median ~0.025, 5-95 % 0.005-0.077), at COMMENT_SIZE_PIVOT
+# real followers.
 COMMENT_RATIO_MEDIAN, COMMENT_RATIO_SIGMA = 0.025, 0.70
+# Bigger audiences comment less per like. REAL genuine accounts of 100-2,000 followers (294 with
+# 5+ recent posts): log comments/likes on log followers, slope -0.48 (bootstrap sd 0.10; -0.35
+# over whole histories); medians 0.037 at 100-200 followers, 0.027 at 200-400, 0.018 at 400-2,000.
+# Purba's real accounts (7,521) keep falling past 2,000 followers, slope -0.21 (0.043 at 1.5-3K,
+# 0.029 at 3-6K, 0.015 at 12-30K, on their higher level). A flat ratio gave genuine
+# 400-900-follower creators 0.03, leaving real ones with a high like rate and 1-2 % comments to
+# the bought-likes class. Log-linear in the organic audience, a slope each side of BREAK; -0.45
+# measures as -0.31..-0.47 on simulated genuine creators (hard cases blur it).
+COMMENT_SIZE_PIVOT, COMMENT_SIZE_BREAK = 350.0, 2_000.0
+COMMENT_SIZE_SLOPE_SMALL, COMMENT_SIZE_SLOPE_LARGE = -0.45, -0.21
 # Extra per-post dispersion of comments: REAL comments are lumpy (per-post CV median ~1.5, a
-# quarter of small accounts have a median post with no comment at all).
+# quarter of small accounts have a median post with no comment at all)).
 COMMENT_POST_SIGMA = 1.0
 
 # Arrival after posting: about half within the first hour (README), long tail over days.

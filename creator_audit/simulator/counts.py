@@ -11,6 +11,7 @@ from creator_audit.simulator.profiles import (
     POD,
     Creators,
     Pods,
+    comment_size_factor,
     er_blend_weight,
     expected_er,
     followers_at,
@@ -34,7 +35,8 @@ def _organic_base(rng, cr: Creators, posts: Posts) -> np.ndarray:
     # The small-account fit is a median (REAL), the large formula a tier mean (HYPE, likes plus
     # comments): there, take the creator spread and the comments out of the mean.
     w = er_blend_weight(real_now)
-    to_mean = np.exp(-w * C.ER_CREATOR_SIGMA**2 / 2) / (1 + w * C.COMMENT_RATIO_MEDIAN)
+    comment_share = C.COMMENT_RATIO_MEDIAN * comment_size_factor(real_now)
+    to_mean = np.exp(-w * C.ER_CREATOR_SIGMA**2 / 2) / (1 + w * comment_share)
     per_creator = expected_er(real_now) * real_now * cr.er_mult * to_mean
     return per_creator[c] * weight * noise
 

@@ -278,7 +278,8 @@ def giveaway_left(cr: Creators, idx: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 
 def settle_followers(cr: Creators) -> None:
-    """Split displayed followers into organic, bought and giveaway parts (giveaway times known)."""
+    """Split displayed followers into organic, bought and giveaway parts (giveaway times known),
+    and scale each creator's comments per like to its organic audience."""
     idx = np.arange(cr.n)
     snap = np.full(cr.n, float(C.SNAPSHOT))
     rho_p, rho_g = purchase_left(cr, idx, snap), giveaway_left(cr, idx, snap)
@@ -290,10 +291,21 @@ def settle_followers(cr: Creators) -> None:
     cr.organic = np.maximum(organic, 10.0)
     cr.purchase = purchase
     cr.giveaway = cr.giveaway_share * organic
+    cr.comment_ratio = cr.comment_ratio * comment_size_factor(cr.organic)
     # Soft minimum of "follow back" (~1.1 x organic audience) and a plateau for larger accounts.
     follow_back = C.FOLLOWING_RECIPROCAL * cr.organic
     level = follow_back / (1.0 + (follow_back / C.FOLLOWING_PLATEAU) ** 3) ** (1.0 / 3.0)
     cr.following = np.round(level * cr.following_noise).astype(np.int64)
+
+
+def comment_size_factor(organic: np.ndarray) -> np.ndarray:
+    """How comments per like scale with the real audience: 1 at ``COMMENT_SIZE_PIVOT`` followers,
+    log-linear with one slope up to ``COMMENT_SIZE_BREAK`` and a gentler one beyond (see config)."""
+    log_f = np.log(np.maximum(organic, 1.0))
+    log_break = np.log(C.COMMENT_SIZE_BREAK)
+    small = np.minimum(log_f, log_break) - np.log(C.COMMENT_SIZE_PIVOT)
+    large = np.maximum(log_f - log_break, 0.0)
+    return np.exp(C.COMMENT_SIZE_SLOPE_SMALL * small + C.COMMENT_SIZE_SLOPE_LARGE * large)
 
 
 def followers_at(cr: Creators, idx: np.ndarray, t: np.ndarray, real_only: bool = False):
