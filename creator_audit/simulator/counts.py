@@ -38,6 +38,8 @@ def _organic_base(rng, cr: Creators, posts: Posts) -> np.ndarray:
     comment_share = C.COMMENT_RATIO_MEDIAN * comment_size_factor(real_now)
     to_mean = np.exp(-w * C.ER_CREATOR_SIGMA**2 / 2) / (1 + w * comment_share)
     per_creator = expected_er(real_now) * real_now * cr.er_mult * to_mean
+    newcomer = np.bincount(c, minlength=cr.n) <= C.FEW_POSTS_MAX  # friends like the first posts
+    per_creator = np.where(newcomer, per_creator * C.FEW_POSTS_LIKE_FACTOR, per_creator)
     return per_creator[c] * weight * noise
 
 

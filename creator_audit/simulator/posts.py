@@ -99,9 +99,15 @@ def _local_hours(rng, cr: Creators, creator) -> np.ndarray:
     return np.where(cr.regular[creator], fixed, hours)
 
 
+def newcomer_share(followers: np.ndarray) -> np.ndarray:
+    """Probability that a creator of this size shows only a few posts (see config)."""
+    size = np.maximum(np.asarray(followers, dtype=np.float64), 1.0) / C.FEW_POSTS_F50
+    return 1.0 / (1.0 + size**C.FEW_POSTS_SLOPE)
+
+
 def timeline(rng: np.random.Generator, cr: Creators, pods: Pods) -> Posts:
     n_posts = np.where(
-        rng.random(cr.n) < C.FEW_POSTS_SHARE,
+        rng.random(cr.n) < newcomer_share(cr.followers),
         rng.integers(C.FEW_POSTS_MIN, C.FEW_POSTS_MAX + 1, cr.n),
         rng.integers(C.POSTS_MIN, C.POSTS_MAX + 1, cr.n),
     )

@@ -36,6 +36,8 @@ FOLLOWER_RANGE = (100, 2_000)
 CV_MIN_POSTS = 10  # a creator's likes CV over fewer recent posts is mostly noise
 SLOPE_MIN_POSTS = 5  # fewer posts draw a newcomer's extra comments from friends
 SLOPE_TOLERANCE = 0.2  # the two slopes' standard errors combined are ~0.12
+NEWCOMER_POSTS = 8  # accounts showing this many posts or fewer are new: friends like them
+NEWCOMER_SPLIT = 350  # followers: about the real accounts' median
 SNAPSHOT = pd.Timestamp("2026-06-01T00:00:00Z")  # the simulator's fixed snapshot
 DAY = 86_400.0
 
@@ -185,3 +187,28 @@ def test_genuine_comments_per_like_fall_with_audience_like_real_small_accounts(s
     )
     assert -0.7 <= real_slope <= -0.3, real_slope  # what the simulator is calibrated to
     assert abs(sim_slope - real_slope) <= SLOPE_TOLERANCE, (sim_slope, real_slope)
+
+
+def _newcomer_shares(followers, posts) -> tuple[float, float]:
+    """Share of accounts with NEWCOMER_POSTS recent posts or fewer, under and over NEWCOMER_SPLIT
+    followers."""
+    new, small = posts <= NEWCOMER_POSTS, followers < NEWCOMER_SPLIT
+    return float(np.mean(new[small])), float(np.mean(new[~small]))
+
+
+@pytest.mark.realdata
+@pytest.mark.skipif(not REAL_FILE.exists(), reason="real data folder absent")
+def test_newcomers_are_small_like_real_accounts(sim):
+    """Real accounts showing a handful of posts are small ones: 20 % of those under 350 followers,
+    7 % of those over. A simulator giving every size the same share (10 %) had few newcomers
+    where the real ones are, and the model judged those from a sparse corner of its data."""
+    real = _real_accounts()
+    real_small, real_large = _newcomer_shares(real[:, 0], real[:, 7])
+    per = _simulated_accounts(sim)
+    sim_small, sim_large = _newcomer_shares(
+        per["followers"].to_numpy(np.float64), per["posts"].to_numpy(np.float64)
+    )
+    assert real_small >= 2 * real_large, (real_small, real_large)  # the calibration target
+    assert abs(sim_small - real_small) <= 0.1, (sim_small, real_small)
+    assert abs(sim_large - real_large) <= 0.05, (sim_large, real_large)
+    assert sim_small >= 2 * sim_large, (sim_small, sim_large)
