@@ -32,6 +32,8 @@ def _organic_base(rng, cr: Creators, posts: Posts) -> np.ndarray:
     mean_then = np.bincount(c, real_then, cr.n) / np.maximum(np.bincount(c, minlength=cr.n), 1)
     weight = real_then / mean_then[c]
     noise = lognormal_mean1(rng, cr.post_sigma[c], posts.n)
+    flop = rng.random(posts.n) < C.FLOP_SHARE
+    noise[flop] *= uniform(rng, C.FLOP_MULT, int(flop.sum()))
     # The small-account fit is a median (REAL), the large formula a tier mean (HYPE, likes plus
     # comments): there, take the creator spread and the comments out of the mean.
     w = er_blend_weight(real_now)
