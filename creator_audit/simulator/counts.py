@@ -46,7 +46,9 @@ def _organic_base(rng, cr: Creators, posts: Posts) -> np.ndarray:
 
 
 def _comments_for(rng, likes, ratio) -> np.ndarray:
-    return rng.poisson(likes * ratio * lognormal_mean1(rng, C.COMMENT_POST_SIGMA, likes.size))
+    expected = np.maximum(likes * ratio, C.COMMENT_LUMP_FLOOR)
+    sigma = np.sqrt(np.log1p(C.COMMENT_LUMP_A * expected**-C.COMMENT_LUMP_B))
+    return rng.poisson(likes * ratio * lognormal_mean1(rng, sigma, likes.size))
 
 
 def eventual_counts(rng, cr: Creators, pods: Pods, posts: Posts, base: np.ndarray):
