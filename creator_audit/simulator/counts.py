@@ -29,7 +29,8 @@ def _organic_base(rng, cr: Creators, posts: Posts) -> np.ndarray:
     c = posts.creator
     real_then = followers_at(cr, c, posts.at.astype(np.float64), real_only=True)
     real_now = followers_at(cr, np.arange(cr.n), np.full(cr.n, float(C.SNAPSHOT)), real_only=True)
-    mean_then = np.bincount(c, real_then, cr.n) / np.maximum(np.bincount(c, minlength=cr.n), 1)
+    n_posts = np.bincount(c, minlength=cr.n)
+    mean_then = np.bincount(c, real_then, cr.n) / np.maximum(n_posts, 1)
     weight = real_then / mean_then[c]
     noise = lognormal_mean1(rng, cr.post_sigma[c], posts.n)
     flop = rng.random(posts.n) < C.FLOP_SHARE
@@ -40,7 +41,7 @@ def _organic_base(rng, cr: Creators, posts: Posts) -> np.ndarray:
     comment_share = C.COMMENT_RATIO_MEDIAN * comment_size_factor(real_now)
     to_mean = np.exp(-w * C.ER_CREATOR_SIGMA**2 / 2) / (1 + w * comment_share)
     per_creator = expected_er(real_now) * real_now * cr.er_mult * to_mean
-    newcomer = np.bincount(c, minlength=cr.n) <= C.FEW_POSTS_MAX  # friends like the first posts
+    newcomer = n_posts <= C.FEW_POSTS_MAX  # friends like a new account's first posts
     per_creator = np.where(newcomer, per_creator * C.FEW_POSTS_LIKE_FACTOR, per_creator)
     return per_creator[c] * weight * noise
 
