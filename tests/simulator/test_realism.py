@@ -51,7 +51,9 @@ def _recent(values, times) -> np.ndarray:
     return np.asarray(values, dtype=np.float64)[order]
 
 
-def _real_accounts() -> np.ndarray:
+@pytest.fixture(scope="module")
+def real() -> pd.DataFrame:
+    """Per real account in FOLLOWER_RANGE, the measures ``simulated`` has, under the same names."""
     records = json.loads(REAL_FILE.read_text())
     rows = []
     for r in records:
@@ -59,16 +61,26 @@ def _real_accounts() -> np.ndarray:
             continue
         if not FOLLOWER_RANGE[0] <= r["userFollowerCount"] <= FOLLOWER_RANGE[1]:
             continue
-        times = r["mediaUploadTimes"]
-        likes = _recent(r["mediaLikeNumbers"], times)
-        comments = _recent(r["mediaCommentNumbers"], times)
+        seconds = _recent(r["mediaUploadTimes"], r["mediaUploadTimes"])
+        likes = _recent(r["mediaLikeNumbers"], r["mediaUploadTimes"])
+        comments = _recent(r["mediaCommentNumbers"], r["mediaUploadTimes"])
         measurable = len(likes) >= CV_MIN_POSTS and likes.mean() > 0
-        cv = likes.std() / likes.mean() if measurable else np.nan
-        pace = _pace_and_trend(likes, _recent(times, times))
-        row = (r["userFollowerCount"], likes.mean(), comments.sum(), likes.sum(), cv, *pace)
-        comments_cv = comments.std() / comments.mean() if comments.mean() > 0 else np.nan
-        rows.append((*row, len(likes), _dip_share(likes, _recent(times, times)), comments_cv))
-    return np.array(rows, dtype=np.float64)
+        gap, slope = _pace_and_trend(likes, seconds)
+        rows.append(
+            {
+                "followers": float(r["userFollowerCount"]),
+                "mean_likes": likes.mean(),
+                "comments": comments.sum(),
+                "likes": likes.sum(),
+                "likes_cv": likes.std() / likes.mean() if measurable else np.nan,
+                "median_gap_days": gap,
+                "likes_slope": slope,
+                "posts": float(len(likes)),
+                "dip_share": _dip_share(likes, seconds),
+                "comments_cv": comments.std() / comments.mean() if comments.mean() > 0 else np.nan,
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def _pace_and_trend(likes, seconds) -> tuple[float, float]:
@@ -94,13 +106,18 @@ def _dip_share(likes, seconds) -> float:
     return float(np.mean(likes < DIP_LEVEL * local.to_numpy()))
 
 
-def _matched_sim(sim, followers: np.ndarray):
-    per = _simulated_accounts(sim)
+def _matched_sim(per: pd.DataFrame, followers: pd.Series) -> pd.DataFrame:
+    """For each real account, the simulated creator nearest in log followers."""
     log_f = np.log(per["followers"].to_numpy())
-    want = np.log(followers)
+    want = np.log(followers.to_numpy())
     pos = np.clip(np.searchsorted(log_f, want), 1, len(log_f) - 1)
     nearest = np.where(np.abs(log_f[pos - 1] - want) <= np.abs(log_f[pos] - want), pos - 1, pos)
     return per.iloc[nearest]
+
+
+@pytest.fixture(scope="module")
+def simulated(sim) -> pd.DataFrame:
+    return _simulated_accounts(sim)
 
 
 def _simulated_accounts(sim) -> pd.DataFrame:
@@ -131,21 +148,23 @@ def _simulated_accounts(sim) -> pd.DataFrame:
     per[["median_gap_days", "likes_slope", "dip_share"]] = pd.DataFrame.from_dict(
         pace, orient="index"
     )
-    per["followers"] = sim.creators.set_index("creator_id")["followers"]
+    per["followers"] = sim.creators.set_index("creator_id")["followers"].astype(np.float64)
     return per[per["followers"].between(*FOLLOWER_RANGE)].sort_values("followers")
+
+
+def _comments_per_like(accounts: pd.DataFrame) -> np.ndarray:
+    liked = accounts[accounts["likes"] > 0]
+    return (liked["comments"] / liked["likes"]).to_numpy()
 
 
 @pytest.mark.realdata
 @pytest.mark.skipif(not REAL_FILE.exists(), reason="real data folder absent")
-def test_genuine_engagement_matches_real_small_accounts(sim):
-    real = _real_accounts()
-    matched = _matched_sim(sim, real[:, 0])
-    er_real = real[:, 1] / real[:, 0]
+def test_genuine_engagement_matches_real_small_accounts(real, simulated):
+    matched = _matched_sim(simulated, real["followers"])
+    er_real = (real["mean_likes"] / real["followers"]).to_numpy()
     er_sim = (matched["mean_likes"] / matched["followers"]).to_numpy()
     ks_er = ks_2samp(er_real, er_sim).statistic
-    ok_real, ok_sim = real[:, 3] > 0, matched["likes"] > 0
-    cl_real = real[ok_real, 2] / real[ok_real, 3]
-    cl_sim = (matched["comments"] / matched["likes"])[ok_sim].to_numpy()
+    cl_real, cl_sim = _comments_per_like(real), _comments_per_like(matched)
     ks_cl = ks_2samp(cl_real, cl_sim).statistic
     assert ks_er <= KS_BOUND, ks_er
     assert ks_cl <= KS_BOUND, ks_cl
@@ -157,13 +176,12 @@ def test_genuine_engagement_matches_real_small_accounts(sim):
 
 @pytest.mark.realdata
 @pytest.mark.skipif(not REAL_FILE.exists(), reason="real data folder absent")
-def test_genuine_likes_are_as_steady_as_real_small_accounts(sim):
+def test_genuine_likes_are_as_steady_as_real_small_accounts(real, simulated):
     """Real small accounts' likes vary little from post to post (CV 10/50/90 %: 0.16/0.31/0.58).
     Simulated genuine creators that vary more leave the steady real accounts to the bought-likes
     class, whose boosted likes are steady too: the model then flags real genuine accounts."""
-    real = _real_accounts()
-    matched = _matched_sim(sim, real[:, 0])
-    cv_real = real[:, 4][np.isfinite(real[:, 4])]
+    matched = _matched_sim(simulated, real["followers"])
+    cv_real = real["likes_cv"].dropna().to_numpy()
     cv_sim = matched["likes_cv"].dropna().to_numpy()
     assert ks_2samp(cv_real, cv_sim).statistic <= KS_BOUND
     assert np.quantile(cv_sim, 0.1) <= np.quantile(cv_real, 0.1) + 0.03
@@ -171,64 +189,55 @@ def test_genuine_likes_are_as_steady_as_real_small_accounts(sim):
 
 @pytest.mark.realdata
 @pytest.mark.skipif(not REAL_FILE.exists(), reason="real data folder absent")
-def test_genuine_posting_pace_and_likes_trend_match_real_small_accounts(sim):
+def test_genuine_posting_pace_and_likes_trend_match_real_small_accounts(real, simulated):
     """Real small accounts post about every 14 days (median gap 5/50/95 %: 2/13/46 d over their
     recent posts), so those posts span a year or more and likes rise with the audience across them
     (log-likes slope 5/50/95 %: -0.31/0.39/1.71). A simulator posting twice as often showed half
     that ramp, and a model trained on it read a real account's steady ramp as bought likes."""
-    real = _real_accounts()
-    matched = _matched_sim(sim, real[:, 0])
-    for column, name in ((5, "median_gap_days"), (6, "likes_slope")):
-        real_values = real[:, column][np.isfinite(real[:, column])]
+    matched = _matched_sim(simulated, real["followers"])
+    for name in ("median_gap_days", "likes_slope"):
+        real_values = real[name].dropna().to_numpy()
         sim_values = matched[name].dropna().to_numpy()
         statistic = ks_2samp(real_values, sim_values).statistic
         assert statistic <= KS_BOUND, (name, statistic)
 
 
-def _comment_size_slope(followers, comments, likes, posts) -> float:
+def _comment_size_slope(accounts: pd.DataFrame) -> float:
     """Slope of log(comments / likes) on log followers, over accounts with SLOPE_MIN_POSTS+ posts
     and some comments."""
-    ok = (posts >= SLOPE_MIN_POSTS) & (comments > 0) & (likes > 0)
-    return float(np.polyfit(np.log(followers[ok]), np.log(comments[ok] / likes[ok]), 1)[0])
+    a = accounts[(accounts["posts"] >= SLOPE_MIN_POSTS) & (accounts["comments"] > 0)]
+    a = a[a["likes"] > 0]
+    return float(np.polyfit(np.log(a["followers"]), np.log(a["comments"] / a["likes"]), 1)[0])
 
 
 @pytest.mark.realdata
 @pytest.mark.skipif(not REAL_FILE.exists(), reason="real data folder absent")
-def test_genuine_comments_per_like_fall_with_audience_like_real_small_accounts(sim):
+def test_genuine_comments_per_like_fall_with_audience_like_real_small_accounts(real, simulated):
     """Real small accounts draw fewer comments per like the more followers they have (slope of
     log comments/likes on log followers over the recent posts -0.48, bootstrap sd 0.10: medians
     0.037 at 100-200 followers, 0.018 at 400-800). With a flat ratio the simulator gave genuine
     400-900-follower creators 0.03 (slope about 0), and the model read the real ones with a high
     like rate and 1-2 % comments as bought likes. Simulated seeds 1, 2, 5 and 9: -0.34 to -0.48."""
-    real = _real_accounts()
-    real_slope = _comment_size_slope(real[:, 0], real[:, 2], real[:, 3], real[:, 7])
-    per = _simulated_accounts(sim)
-    sim_slope = _comment_size_slope(
-        *(per[c].to_numpy(np.float64) for c in ("followers", "comments", "likes", "posts"))
-    )
+    real_slope, sim_slope = _comment_size_slope(real), _comment_size_slope(simulated)
     assert -0.7 <= real_slope <= -0.3, real_slope  # what the simulator is calibrated to
     assert abs(sim_slope - real_slope) <= SLOPE_TOLERANCE, (sim_slope, real_slope)
 
 
-def _newcomer_shares(followers, posts) -> tuple[float, float]:
+def _newcomer_shares(accounts: pd.DataFrame) -> tuple[float, float]:
     """Share of accounts with NEWCOMER_POSTS recent posts or fewer, under and over NEWCOMER_SPLIT
     followers."""
-    new, small = posts <= NEWCOMER_POSTS, followers < NEWCOMER_SPLIT
-    return float(np.mean(new[small])), float(np.mean(new[~small]))
+    new, small = accounts["posts"] <= NEWCOMER_POSTS, accounts["followers"] < NEWCOMER_SPLIT
+    return float(new[small].mean()), float(new[~small].mean())
 
 
 @pytest.mark.realdata
 @pytest.mark.skipif(not REAL_FILE.exists(), reason="real data folder absent")
-def test_newcomers_are_small_like_real_accounts(sim):
+def test_newcomers_are_small_like_real_accounts(real, simulated):
     """Real accounts showing a handful of posts are small ones: 20 % of those under 350 followers,
     7 % of those over. A simulator giving every size the same share (10 %) had few newcomers
     where the real ones are, and the model judged those from a sparse corner of its data."""
-    real = _real_accounts()
-    real_small, real_large = _newcomer_shares(real[:, 0], real[:, 7])
-    per = _simulated_accounts(sim)
-    sim_small, sim_large = _newcomer_shares(
-        per["followers"].to_numpy(np.float64), per["posts"].to_numpy(np.float64)
-    )
+    real_small, real_large = _newcomer_shares(real)
+    sim_small, sim_large = _newcomer_shares(simulated)
     assert real_small >= 2 * real_large, (real_small, real_large)  # the calibration target
     assert abs(sim_small - real_small) <= 0.1, (sim_small, real_small)
     assert abs(sim_large - real_large) <= 0.05, (sim_large, real_large)
@@ -237,30 +246,28 @@ def test_newcomers_are_small_like_real_accounts(sim):
 
 @pytest.mark.realdata
 @pytest.mark.skipif(not REAL_FILE.exists(), reason="real data folder absent")
-def test_genuine_posts_flop_as_often_as_real_small_accounts(sim):
+def test_genuine_posts_flop_as_often_as_real_small_accounts(real, simulated):
     """Now and then a real post draws far fewer likes than the posts around it: 39 % of real small
     accounts have at least one post under half the local level in their recent posts (2.6 % of
     posts). Post noise alone gave 15 %, so a dip read as the unboosted posts of bought likes."""
-    real = _real_accounts()
-    real_dips = real[:, 8][np.isfinite(real[:, 8])]
-    sim_dips = _simulated_accounts(sim)["dip_share"].dropna().to_numpy()
-    real_any, sim_any = np.mean(real_dips > 0), np.mean(sim_dips > 0)
+    real_any, sim_any = (float((a["dip_share"].dropna() > 0).mean()) for a in (real, simulated))
     assert real_any >= 0.3, real_any  # what the simulator is calibrated to
     assert abs(sim_any - real_any) <= 0.12, (sim_any, real_any)
 
 
+def _well_commented_cv(accounts: pd.DataFrame) -> float:
+    """Median comments CV of the accounts with MANY_COMMENTS+ comments over CV_MIN_POSTS+ posts."""
+    many = accounts["comments"] / accounts["posts"] >= MANY_COMMENTS
+    return float(accounts.loc[many & (accounts["posts"] >= CV_MIN_POSTS), "comments_cv"].median())
+
+
 @pytest.mark.realdata
 @pytest.mark.skipif(not REAL_FILE.exists(), reason="real data folder absent")
-def test_well_commented_genuine_posts_are_as_steady_as_real_ones(sim):
+def test_well_commented_genuine_posts_are_as_steady_as_real_ones(real, simulated):
     """Real comments are lumpy, but less so the more comments a post draws: accounts with 3+
     comments per recent post have a comments CV of about 0.9 (1.7 at 0.5-1 per post). A fixed
     per-post spread kept simulated genuine creators above 1.1 at any level, so a real account's
     steady comments read as bought ones."""
-    real = _real_accounts()
-    real_many = real[:, 2] / real[:, 7] >= MANY_COMMENTS
-    per = _simulated_accounts(sim)
-    per = per[(per["comments"] / per["posts"] >= MANY_COMMENTS) & (per["posts"] >= CV_MIN_POSTS)]
-    real_cv = np.median(real[real_many & (real[:, 7] >= CV_MIN_POSTS), 9])
-    sim_cv = per["comments_cv"].median()
+    real_cv, sim_cv = (_well_commented_cv(a) for a in (real, simulated))
     assert real_cv <= 1.05, real_cv  # the calibration target
     assert abs(sim_cv - real_cv) <= 0.12, (sim_cv, real_cv)
