@@ -15,6 +15,7 @@ from creator_audit.dataset.types import epoch_seconds
 from features import _groups as g
 from features._tables import DAY, Posts, arrow_strings, lookup, prepare_posts, result, trait
 from features.accounts import INFLUENCER_FOLLOWERS, MASS_FOLLOWING, AccountScorer
+from features.fake_share import estimate_fake_share
 
 JUMP_WINDOW = 2 * DAY
 JUMP_MIN_RISE = 0.05  # relative rise below which there is no jump to follow up on
@@ -278,21 +279,17 @@ def _sample(
 def _fake_share(
     sampled: pd.DataFrame, code: np.ndarray, size: np.ndarray, accounts: AccountScorer | None
 ) -> dict:
-    """Share of sampled followers the account model calls fake, and its 95% margin (Wilson
-    interval half-width): 40 sampled followers pin a share down far less than 200 do."""
+    """The sampled followers' fake share as the account model estimates it for an audience
+    (:mod:`features.fake_share`, the estimate ``accounts score --summary`` reports), and half
+    its 95% interval: 40 sampled followers pin a share down far less than 200 do, and the
+    model's error rates on unseen collections widen it further."""
     n = len(size)
     if accounts is None:
         return _missing(n, ("sample_fake_share", "sample_fake_share_ci95"))
-    share = g.share(code, accounts.p_fake(sampled) >= accounts.threshold, n)
-    return {"sample_fake_share": share, "sample_fake_share_ci95": wilson_half_width(share, size)}
-
-
-def wilson_half_width(share: np.ndarray, size: np.ndarray, z: float = 1.96) -> np.ndarray:
-    """Half the width of the Wilson score interval for a share seen in ``size`` draws."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        n = size.astype(np.float64)
-        spread = share * (1 - share) / n + z * z / (4 * n * n)
-        return np.where(n > 0, z * np.sqrt(spread) / (1 + z * z / n), np.nan)
+    flagged = g.count(code, n, accounts.p_fake(sampled) >= accounts.threshold)
+    share = estimate_fake_share(flagged, size, accounts.share_rates)
+    half = (share["fake_share_high"] - share["fake_share_low"]) / 2
+    return {"sample_fake_share": share["fake_share"], "sample_fake_share_ci95": half}
 
 
 def _red_flags(samples, rows, followers, following, media) -> np.ndarray:

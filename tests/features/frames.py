@@ -7,6 +7,7 @@ import pandas as pd
 
 from creator_audit.dataset.types import Dataset
 from creator_audit.schema import TABLES
+from features.fake_share import ShareRates
 
 T0 = pd.Timestamp("2026-03-02T12:00:00Z")
 MIN = pd.Timedelta(minutes=1)
@@ -133,9 +134,13 @@ def full_dataset() -> Dataset:
 
 
 class FollowsManyIsFake:
-    """A stand-in account model: p_fake 0.9 for accounts following over 1,000, else 0.1."""
+    """A stand-in account model: p_fake 0.9 for accounts following over 1,000, else 0.1; no
+    error rates unless given (the flagged share is then taken as it is)."""
 
     threshold = 0.5
+
+    def __init__(self, share_rates: ShareRates | None = None) -> None:
+        self.share_rates = share_rates
 
     def p_fake(self, accounts: pd.DataFrame) -> np.ndarray:
         return np.where(accounts["following"].to_numpy() > 1_000, 0.9, 0.1)

@@ -5,8 +5,8 @@ from features.audience import (
     GROWTH_COLUMNS,
     SAMPLE_COLUMNS,
     audience_features,
-    wilson_half_width,
 )
+from features.fake_share import ShareRates
 from tests.features.frames import (
     DAY,
     T0,
@@ -172,11 +172,19 @@ def test_fake_share_is_missing_without_an_account_model(tables):
     assert out.loc["a", "sample_influencer_share"] == 0.0  # the rule needs no model
 
 
-def test_wilson_margin_narrows_with_the_sample_size():
-    margins = wilson_half_width(np.array([0.3, 0.3, 0.3]), np.array([10, 100, 1000]))
-    assert margins[0] > margins[1] > margins[2] > 0
-    assert margins[2] == pytest.approx(1.96 * np.sqrt(0.3 * 0.7 / 1000), rel=0.01)
-    assert np.isnan(wilson_half_width(np.array([np.nan]), np.array([0]))[0])
+def test_fake_share_feature_is_the_adjusted_estimate_with_the_model_s_rates():
+    """With error rates, the feature is the audience estimate, not the flagged share: a model
+    that flags 10% of real accounts and catches 90% of fakes reads 4 of 10 flagged as 3/8."""
+    c = creators({"creator_id": "a"})
+    p = posts({"creator_id": "a", "post_id": "p", "posted_at": T0})
+    sample = [{"following": 2_000}] * 4 + [{}] * 6
+    fs = follower_samples(
+        *({"creator_id": "a", "account_id": f"f{i}"} | row for i, row in enumerate(sample))
+    )
+    rates = ShareRates(fpr=(0.1, 0.1), tpr=(0.9, 0.9), n_real=(1_000,) * 2, n_fake=(1_000,) * 2)
+    out = audience_features(c, p, None, fs, FollowsManyIsFake(rates)).loc["a"]
+    assert out["sample_fake_share"] == pytest.approx((0.4 - 0.1) / 0.8)
+    assert 0.1 < out["sample_fake_share_ci95"] < 0.5
 
 
 def test_growth_shape_sees_a_decline_that_flattens():

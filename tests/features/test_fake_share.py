@@ -1,0 +1,68 @@
+"""The audience's fake share as a quantity: adjusted classify-and-count and its interval."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from features.fake_share import ShareRates, adjusted_share, estimate_fake_share
+
+STEADY = ShareRates(fpr=(0.05,) * 3, tpr=(0.8,) * 3, n_real=(5_000,) * 3, n_fake=(5_000,) * 3)
+SPREAD = ShareRates(
+    fpr=(0.01, 0.05, 0.09), tpr=(0.6, 0.8, 0.95), n_real=(5_000,) * 3, n_fake=(5_000,) * 3
+)
+
+
+def test_adjustment_inverts_the_error_rates() -> None:
+    # 30% fake, 80% of them caught, 5% of the real flagged: 0.24 + 0.035 = 27.5% flagged.
+    assert adjusted_share(np.array([0.275]), 0.05, 0.8)[0] == pytest.approx(0.3)
+    # Fewer flagged than the false alarms alone: no fakes, never a negative share.
+    assert adjusted_share(np.array([0.02]), 0.05, 0.8)[0] == 0.0
+    out = estimate_fake_share(np.array([55.0]), np.array([200.0]), STEADY)
+    assert out["fake_share"][0] == pytest.approx(0.3)
+    assert out["fake_share_low"][0] < 0.3 < out["fake_share_high"][0]
+
+
+def test_interval_narrows_with_the_sample_and_widens_with_the_sources_spread() -> None:
+    sizes = np.array([40.0, 200.0, 5_000.0])
+    steady = estimate_fake_share(sizes * 0.275, sizes, STEADY)
+    width = steady["fake_share_high"] - steady["fake_share_low"]
+    assert width[0] > width[1] > width[2] > 0
+    spread = estimate_fake_share(sizes * 0.275, sizes, SPREAD)
+    assert (spread["fake_share_high"] - spread["fake_share_low"] > width).all()
+
+
+def test_a_group_gets_the_same_estimate_alone_or_in_a_batch() -> None:
+    alone = estimate_fake_share(np.array([17.0]), np.array([120.0]), SPREAD)
+    batch = estimate_fake_share(np.array([3.0, 17.0, 90.0]), np.array([50.0, 120.0, 100.0]), SPREAD)
+    for key, values in alone.items():
+        assert batch[key][1] == values[0]
+
+
+def test_interval_covers_the_truth_when_rates_vary_as_measured() -> None:
+    """Audiences of 200 whose real error rates are any one of the sources': the 95% interval
+    covers the true share in at least nine in ten of them."""
+    rng = np.random.default_rng(3)
+    covered = []
+    for fpr, tpr in zip(SPREAD.fpr, SPREAD.tpr, strict=True):
+        for truth in (0.1, 0.3):
+            fakes = rng.binomial(200, truth, 300)
+            flagged = rng.binomial(fakes, tpr) + rng.binomial(200 - fakes, fpr)
+            out = estimate_fake_share(flagged, np.full(300, 200.0), SPREAD)
+            share = fakes / 200
+            covered.append((out["fake_share_low"] <= share) & (share <= out["fake_share_high"]))
+    assert np.concatenate(covered).mean() >= 0.9
+
+
+def test_without_rates_the_flagged_share_and_its_wilson_interval() -> None:
+    out = estimate_fake_share(np.array([5.0, 0.0]), np.array([10.0, 0.0]), None)
+    assert out["fake_share"][0] == 0.5
+    # Wilson 95% interval for 5 of 10: 0.5 ± 0.263.
+    assert out["fake_share_high"][0] - 0.5 == pytest.approx(0.2634, abs=1e-3)
+    assert np.isnan([out[k][1] for k in out]).all()  # an empty group has no share
+
+
+def test_rates_round_trip_and_refuse_ragged_input() -> None:
+    assert ShareRates.from_dict(SPREAD.to_dict()) == SPREAD
+    with pytest.raises(ValueError, match="one fpr, tpr"):
+        ShareRates(fpr=(0.1,), tpr=(0.8, 0.9), n_real=(1,), n_fake=(1,))
