@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from features._tables import arrow_strings, trait
+from features.fake_share import ShareRates, estimate_fake_share
 
 MASS_FOLLOWING = 1_500  # HypeAuditor's mass followers: following more than 1,500
 INFLUENCER_FOLLOWERS = 5_000  # ...and influencers: over 5,000 followers, following fewer
@@ -55,9 +56,11 @@ REQUIRED_ACCOUNT_COLUMNS: tuple[str, ...] = ("followers", "following", "media_co
 
 
 class AccountScorer(Protocol):
-    """What the audience features need from an account model."""
+    """What the audience features need from an account model: p_fake, the threshold it flags
+    at, and its error rates on unseen sources (None: the flagged share is taken as it is)."""
 
     threshold: float
+    share_rates: ShareRates | None
 
     def p_fake(self, accounts: pd.DataFrame) -> np.ndarray: ...
 
@@ -113,3 +116,39 @@ def audience_types(accounts: pd.DataFrame, p_fake: np.ndarray, threshold: float)
         ["suspicious", "mass_follower", "influencer"],
         default="real",
     )
+
+
+SUMMARY_COLUMNS: tuple[str, ...] = (
+    "creator_id",
+    "accounts",
+    "fake_share",
+    "fake_share_low",
+    "fake_share_high",
+    *(f"share_{kind}" for kind in AUDIENCE_TYPES),
+)
+
+
+def audience_summary(
+    accounts: pd.DataFrame, scores: pd.DataFrame, share_rates: ShareRates | None
+) -> pd.DataFrame:
+    """The audience report: one row per ``creator_id`` (one in all, creator_id missing, when the
+    accounts name none): how many accounts, the estimated fake share with its 95% interval
+    (:func:`features.fake_share.estimate_fake_share`) and the share of each audience type.
+    ``scores`` is the account model's ``score`` of ``accounts`` (same index)."""
+    if "creator_id" in accounts.columns:
+        creator = accounts["creator_id"].astype(object).where(accounts["creator_id"].notna())
+    else:
+        creator = pd.Series(None, index=accounts.index, dtype=object)
+    creators, code = np.unique(creator.fillna("\0").to_numpy(dtype=str), return_inverse=True)
+    n = len(creators)
+    size = np.bincount(code, minlength=n).astype(np.float64)
+    kind = scores["audience_type"].to_numpy(dtype=str)
+    flagged = np.bincount(code, weights=kind == "suspicious", minlength=n)
+    table = {
+        "creator_id": [None if c == "\0" else c for c in creators],
+        "accounts": size.astype(np.int64),
+        **estimate_fake_share(flagged, size, share_rates),
+    }
+    for name in AUDIENCE_TYPES:
+        table[f"share_{name}"] = np.bincount(code, weights=kind == name, minlength=n) / size
+    return pd.DataFrame(table, columns=list(SUMMARY_COLUMNS))

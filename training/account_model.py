@@ -1,9 +1,16 @@
 """The account model as one self-contained object: is this single account fake?
 
 A LightGBM binary model over :data:`features.accounts.ACCOUNT_FEATURES`, trained on real labelled
-profiles. It is saved as a joblib bundle (``models/``), logged to MLflow as a pyfunc wrapping that
-bundle, and carried inside every creator model trained with it, so a creator's audience features
-are computed by the very account model the creator model learned from.
+profiles with every (source, label) weighted equally. Its raw output is recalibrated on
+predictions for sources it was not trained on (Platt scaling), then moved from the training's
+even odds to an audience's prior (``AUDIENCE_PRIOR``): a follower drawn from a creator's audience
+is far more likely real than fake, so an account needs odds of 4:1 on its own traits before
+``p_fake`` reaches 0.5. It also carries the rates at which it flags real and fake accounts of
+unseen sources, which turn a flagged share into an estimate of the fake share
+(:mod:`features.fake_share`). It is saved as a joblib bundle (``models/``), logged to MLflow as
+a pyfunc wrapping that bundle, and carried inside every creator model trained with it, so a
+creator's audience features are computed by the very account model the creator model learned
+from.
 """
 
 from __future__ import annotations
@@ -20,9 +27,15 @@ import pandas as pd
 
 from creator_audit.atomic import atomic_path
 from features.accounts import account_features, audience_types
+from features.fake_share import ShareRates, estimate_fake_share
 
-ACCOUNT_BUNDLE_FORMAT = "account-authenticity/1"
-DEFAULT_THRESHOLD = 0.5  # classes are weighted equally in training, so 0.5 is the even-odds point
+ACCOUNT_BUNDLE_FORMAT = "account-authenticity/2"
+READABLE_FORMATS = ("account-authenticity/1", ACCOUNT_BUNDLE_FORMAT)  # /1: no calibration, rates
+DEFAULT_THRESHOLD = 0.5
+# The fake share p_fake assumes of the audience an account comes from. An assumption, not a
+# measurement: industry audits put typical fake-follower shares at 10-30%; 20% flags an account
+# at 4:1 odds on its traits alone, and the audience's share is estimated separately, not from it.
+AUDIENCE_PRIOR = 0.2
 
 
 @dataclass
@@ -33,6 +46,10 @@ class AccountModel:
     feature_names: list[str]
     threshold: float = DEFAULT_THRESHOLD
     metadata: dict[str, Any] = field(default_factory=dict)
+    # logit(p_fake) = slope * raw margin + intercept (Platt on out-of-source predictions, prior
+    # included); identity for bundles of format /1
+    calibration: tuple[float, float] = (1.0, 0.0)
+    share_rates: ShareRates | None = None
     predict_threads: int = field(default=1, compare=False)
     _booster: lgb.Booster | None = field(default=None, repr=False, compare=False)
 
@@ -46,8 +63,19 @@ class AccountModel:
         """Probability that each account is fake, in row order."""
         if len(accounts) == 0:
             return np.empty(0)
+        return calibrated(self.raw_margin(accounts), self.calibration)
+
+    def raw_margin(self, accounts: pd.DataFrame) -> np.ndarray:
+        """The booster's log-odds at the training's even odds, before calibration."""
         matrix = account_features(accounts)[self.feature_names].to_numpy(np.float64)
-        return np.asarray(self.booster.predict(matrix, num_threads=self.predict_threads))
+        return np.asarray(
+            self.booster.predict(matrix, raw_score=True, num_threads=self.predict_threads)
+        )
+
+    def fake_share(self, flagged: np.ndarray, size: np.ndarray) -> dict[str, np.ndarray]:
+        """The fake share of groups of accounts (``size`` each, ``flagged`` over the threshold)
+        with its 95% interval, from the rates measured on unseen sources."""
+        return estimate_fake_share(flagged, size, self.share_rates)
 
     def score(self, accounts: pd.DataFrame) -> pd.DataFrame:
         """``p_fake`` and ``audience_type`` per account, same index as ``accounts``."""
@@ -64,17 +92,26 @@ class AccountModel:
             "feature_names": list(self.feature_names),
             "threshold": float(self.threshold),
             "metadata": dict(self.metadata),
+            "calibration": [float(v) for v in self.calibration],
+            "share_rates": None if self.share_rates is None else self.share_rates.to_dict(),
         }
 
     @classmethod
     def from_payload(cls, payload: Any, where: str) -> AccountModel:
-        if not isinstance(payload, dict) or payload.get("format") != ACCOUNT_BUNDLE_FORMAT:
+        if not isinstance(payload, dict) or payload.get("format") not in READABLE_FORMATS:
             raise ValueError(f"{where}: not an account model bundle ({ACCOUNT_BUNDLE_FORMAT})")
+        if payload["format"] == "account-authenticity/1":  # raw booster probabilities
+            slope, intercept = 1.0, 0.0
+        else:
+            slope, intercept = payload["calibration"]
+        rates = payload.get("share_rates")
         return cls(
             booster_text=payload["booster_text"],
             feature_names=list(payload["feature_names"]),
             threshold=float(payload["threshold"]),
             metadata=dict(payload["metadata"]),
+            calibration=(float(slope), float(intercept)),
+            share_rates=None if rates is None else ShareRates.from_dict(rates),
         )
 
     def save(self, path: str | os.PathLike[str]) -> Path:
@@ -86,3 +123,13 @@ class AccountModel:
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> AccountModel:
         return cls.from_payload(joblib.load(path), str(path))
+
+
+def calibrated(margin: np.ndarray, calibration: tuple[float, float]) -> np.ndarray:
+    slope, intercept = calibration
+    return 1.0 / (1.0 + np.exp(-(slope * np.asarray(margin, dtype=np.float64) + intercept)))
+
+
+def prior_logit(prior: float = AUDIENCE_PRIOR) -> float:
+    """The shift from the training's even odds to an audience where ``prior`` are fake."""
+    return float(np.log(prior / (1.0 - prior)))

@@ -1,14 +1,14 @@
 """``creator-audit accounts train``: the account model, judged by how it carries to unseen sources.
 
 The real labelled collections differ in country, period, crawler and which fields they give, and
-the model will meet collections none of them resembles. So the figure that counts is leave-one-
-source-out ROC-AUC: train on every source but one, score the one left out. It is reported beside
-the rule an auditor applies by hand (follows far more than followed, no posts, no picture).
+the model will meet collections none of them resembles. So the figures that count are per held-out
+source (:mod:`training.account_eval`): train on every source but one, judge on the one left out,
+also with only the poorest source's fields and with a public profile's fields.
 
-The registered model is then fit on a fixed 80% of every source (stratified by source and label;
-the split does not move with ``--seed``, so any two versions are compared on the same accounts).
-The other 20% is the gate's test data: mean per-source ROC-AUC, which must beat the auditor's rule
-and at least match the current champion's.
+The registered model is then fit (:mod:`training.account_fit`) on a fixed 80% of every source
+(stratified by source and label; the split does not move with ``--seed``, so any two versions are
+compared on the same accounts). The other 20% is the gate's test data: mean per-source ROC-AUC,
+which must beat the auditor's rule and at least match the current champion's.
 """
 
 from __future__ import annotations
@@ -35,8 +35,23 @@ from creator_audit.dataset.real_accounts import (
     load_real_accounts,
 )
 from creator_audit.schema import ACCOUNTS
-from features.accounts import ACCOUNT_FEATURE_DIRECTIONS, ACCOUNT_FEATURES, account_features
-from training.account_model import AccountModel
+from features.accounts import ACCOUNT_FEATURES
+from training.account_eval import (
+    auditor_rule,
+    expected_calibration_error,
+    held_out_sources,
+    reliability,
+)
+from training.account_fit import (
+    MASK_RATE,
+    MASKED_COPIES,
+    REAL_LURKER_SHARE,
+    balanced_weights,
+    default_account_params,
+    fit_account_booster,
+    fit_account_model,
+)
+from training.account_model import AUDIENCE_PRIOR, AccountModel
 from training.pyfunc import BUNDLE_ARTIFACT, AccountPyfunc
 from training.registry import GateDecision, register_and_gate
 from training.tracking import (
@@ -47,77 +62,29 @@ from training.tracking import (
     ensure_experiment,
 )
 
+__all__ = [
+    "auditor_rule",
+    "balanced_weights",
+    "default_account_params",
+    "fit_account_booster",
+    "train_accounts",
+]
+
 Log = Callable[[str], None]
 TEST_SHARE = 0.2
 SPLIT_SEED = 20_240_501  # fixed: every version is gated on the same test accounts
 GATE_METRIC = "mean per-source ROC-AUC"
-MASS_FOLLOW_RATIO = 2.0  # auditor's rule: following more than twice the followers
-
-
-def default_account_params(seed: int) -> dict[str, Any]:
-    """A small, monotone-constrained model: few leaves and signs that hold in every source
-    generalise across collections better than a model free to learn one collection's quirks
-    (leave-one-source-out: 0.92 → 0.95 on the Kaggle source)."""
-    return {
-        "objective": "binary",
-        "learning_rate": 0.05,
-        "num_leaves": 7,
-        "min_data_in_leaf": 50,
-        "n_rounds": 200,
-        "monotone_constraints": [ACCOUNT_FEATURE_DIRECTIONS[f] for f in ACCOUNT_FEATURES],
-        "seed": seed,
-        "deterministic": True,
-        "force_row_wise": True,
-        "num_threads": 2,
-        "verbosity": -1,
-    }
 
 
 @dataclass
 class AccountTrainResult:
     run_id: str
     model: AccountModel
-    held_out: pd.DataFrame  # per source: model and auditor-rule ROC-AUC, left out of training
+    held_out: pd.DataFrame  # per held-out source and field set (training.account_eval)
+    shares: pd.DataFrame  # per held-out source and true share: the fake-share estimate
     test: pd.DataFrame  # per source, on the gate's test accounts
     decision: GateDecision
     bundle_path: Path
-
-
-def auditor_rule(accounts: pd.DataFrame) -> np.ndarray:
-    """The manual check, as a score 0-3: follows > 2× its followers, no posts, no picture.
-    A field the source lacks counts as not raised."""
-    following = accounts["following"].to_numpy(np.float64)
-    followers = accounts["followers"].to_numpy(np.float64)
-    flags = [
-        following > MASS_FOLLOW_RATIO * np.maximum(followers, 1.0),
-        accounts["media_count"].to_numpy(np.float64) == 0,
-        accounts["has_profile_pic"].to_numpy(np.float64) == 0,
-    ]
-    return np.sum(flags, axis=0).astype(np.float64)
-
-
-def balanced_weights(source: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Every (source, label) cell gets the same total weight: no collection dominates by size,
-    and p_fake means even odds at 0.5 whatever each collection's fake share."""
-    cells = pd.Series(1.0, index=pd.MultiIndex.from_arrays([source, y]))
-    size = cells.groupby(level=[0, 1]).transform("size").to_numpy()
-    weights = 1.0 / size
-    return weights * len(weights) / weights.sum()
-
-
-def fit_account_booster(
-    x: pd.DataFrame, y: np.ndarray, source: np.ndarray, params: dict[str, Any]
-) -> lgb.Booster:
-    params = dict(params)
-    rounds = params.pop("n_rounds")
-    data = lgb.Dataset(
-        x.to_numpy(np.float64),
-        y,
-        weight=balanced_weights(source, y),
-        feature_name=list(x.columns),
-        free_raw_data=True,
-    )
-    return lgb.train(params, data, num_boost_round=rounds)
 
 
 def per_source_auc(
@@ -139,27 +106,6 @@ def per_source_auc(
             }
         )
     return pd.DataFrame(rows).set_index("source")
-
-
-def leave_one_source_out(
-    accounts: pd.DataFrame, params: dict[str, Any], log: Log = print
-) -> pd.DataFrame:
-    """For each source: train on all the others, score it; ROC-AUC beside the auditor's rule."""
-    x = account_features(accounts)[list(ACCOUNT_FEATURES)]
-    y = accounts["is_fake"].to_numpy()
-    source = accounts["source"].to_numpy()
-    tables = []
-    for held in pd.unique(source):
-        train = source != held
-        booster = fit_account_booster(x[train], y[train], source[train], params)
-        p_fake = booster.predict(x[~train].to_numpy(np.float64))
-        table = per_source_auc(accounts[~train], p_fake, [held])
-        log(
-            f"held out {held}: ROC-AUC {table['model_auc'].iloc[0]:.3f} "
-            f"(auditor's rule {table['rule_auc'].iloc[0]:.3f})"
-        )
-        tables.append(table)
-    return pd.concat(tables)
 
 
 def split_accounts(accounts: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -184,28 +130,25 @@ def train_accounts(
     counts = accounts.groupby(["source", "source_label"]).size()
     log("accounts: " + ", ".join(f"{s} {label} {n}" for (s, label), n in counts.items()))
     params = {**default_account_params(seed), **(params or {})}
-    held_out = leave_one_source_out(accounts, params, log)
+    held_out, shares = held_out_sources(accounts, params, seed, log)
     train_rows, test_rows = split_accounts(accounts)
     train, test = accounts.iloc[train_rows], accounts.iloc[test_rows]
     configure_tracking()
     experiment_id = ensure_experiment(ACCOUNT_EXPERIMENT)
     with mlflow.start_run(experiment_id=experiment_id) as run:
-        x_train = account_features(train)[list(ACCOUNT_FEATURES)]
-        booster = fit_account_booster(
-            x_train, train["is_fake"].to_numpy(), train["source"].to_numpy(), params
-        )
-        model = AccountModel(
-            booster_text=booster.model_to_string(),
-            feature_names=list(ACCOUNT_FEATURES),
-            metadata=_metadata(run.info.run_id, seed, accounts, purba_fake_classes),
-        )
+        metadata = _metadata(run.info.run_id, seed, accounts, purba_fake_classes)
+        model, predictions = fit_account_model(train, params, seed, metadata)
         test_table = per_source_auc(test, model.p_fake(test))
-        _log_run(accounts, counts, params, purba_fake_classes, held_out, test_table, model)
+        calibration = reliability(predictions)
+        _log_run(accounts, counts, params, purba_fake_classes, model, test_table)
+        _log_held_out(held_out, shares, calibration)
         decision = _register(model, test, test_table, run.info.run_id, log)
     model.metadata.update(model_version=decision.version, alias=decision.alias)
     bundle_path = _export_bundle(model, decision, Path(models_dir))
     log(f"bundle: {bundle_path}")
-    return AccountTrainResult(run.info.run_id, model, held_out, test_table, decision, bundle_path)
+    return AccountTrainResult(
+        run.info.run_id, model, held_out, shares, test_table, decision, bundle_path
+    )
 
 
 def _metadata(
@@ -234,9 +177,8 @@ def _log_run(
     counts: pd.Series,
     params: dict[str, Any],
     purba_fake_classes: Iterable[str],
-    held_out: pd.DataFrame,
-    test_table: pd.DataFrame,
     model: AccountModel,
+    test_table: pd.DataFrame,
 ) -> None:
     mlflow.log_params({f"lgbm_{k}": v for k, v in params.items()})
     mlflow.log_params(
@@ -247,28 +189,61 @@ def _log_run(
             "test_share": TEST_SHARE,
             "split_seed": SPLIT_SEED,
             "threshold": model.threshold,
+            "audience_prior": AUDIENCE_PRIOR,
+            "real_lurker_share": REAL_LURKER_SHARE,
+            "masked_copies": MASKED_COPIES,
+            "mask_rate": MASK_RATE,
+            "calibration": ",".join(f"{v:.4f}" for v in model.calibration),
             "project_version": creator_audit.__version__,
         }
     )
     metrics = {}
-    for prefix, table in (("loso", held_out), ("test", test_table)):
-        for source, row in table.iterrows():
-            metrics[f"{prefix}_auc_{source}"] = row["model_auc"]
-            metrics[f"{prefix}_rule_auc_{source}"] = row["rule_auc"]
-        metrics[f"{prefix}_auc_min"] = float(table["model_auc"].min())
-        metrics[f"{prefix}_auc_mean"] = float(table["model_auc"].mean())
+    for source, row in test_table.iterrows():
+        metrics[f"test_auc_{source}"] = row["model_auc"]
+        metrics[f"test_rule_auc_{source}"] = row["rule_auc"]
+    metrics["test_auc_min"] = float(test_table["model_auc"].min())
+    metrics["test_auc_mean"] = float(test_table["model_auc"].mean())
+    assert model.share_rates is not None
+    for source, fpr, tpr in zip(
+        model.share_rates.sources, model.share_rates.fpr, model.share_rates.tpr, strict=True
+    ):
+        metrics[f"share_rate_fpr_{source}"] = fpr
+        metrics[f"share_rate_tpr_{source}"] = tpr
     mlflow.log_metrics(metrics)
     mlflow.log_dict(
         {"rows": {f"{s}/{label}": int(n) for (s, label), n in counts.items()}},
         "data/fingerprint.json",
     )
     mlflow.log_dict({"features": list(ACCOUNT_FEATURES)}, "model_input/features.json")
+    mlflow.log_dict(model.share_rates.to_dict(), "evaluation/share_rates.json")
+
+
+def _log_held_out(held_out: pd.DataFrame, shares: pd.DataFrame, calibration: pd.DataFrame) -> None:
+    """Per held-out source: classification at each field set, the fake-share check, and the
+    reliability of the registered model's calibration on its own held-out sources."""
+    metrics = {}
+    for _, row in held_out.iterrows():
+        key = f"{row['source']}_{row['fields']}"
+        for name in ("auc", "fpr", "recall", "lurker_fpr", "rule_auc", "plain_auc", "plain_fpr"):
+            if np.isfinite(row[name]):
+                metrics[f"heldout_{name}_{key}"] = float(row[name])
+    for _, row in shares.iterrows():
+        key = f"{row['source']}_{round(row['true_share'] * 100)}pct"
+        metrics[f"share_abs_error_{key}"] = row["mean_abs_error"]
+        metrics[f"share_coverage_{key}"] = row["coverage"]
+    common = held_out[held_out["fields"] == "common"]
+    metrics["heldout_auc_min_common"] = float(common["auc"].min())
+    metrics["heldout_fpr_max_common"] = float(common["fpr"].max())
+    for group, ece in expected_calibration_error(calibration).items():
+        metrics[f"calibration_ece_{group}"] = float(ece)
+    mlflow.log_metrics(metrics)
     mlflow.log_dict(
         {
-            "leave_one_source_out": held_out.reset_index().to_dict("records"),
-            "test": test_table.reset_index().to_dict("records"),
+            "held_out_sources": held_out.to_dict("records"),
+            "fake_share_check": shares.to_dict("records"),
+            "reliability": calibration.to_dict("records"),
         },
-        "evaluation/per_source_auc.json",
+        "evaluation/held_out_sources.json",
     )
 
 
