@@ -297,10 +297,13 @@ def accounts_train(
         )
     except (FileNotFoundError, ValueError) as err:
         _fail(str(err))
-    held = result.held_out
+    common = result.held_out[result.held_out["fields"] == "common"]
     typer.echo(
-        f"run {result.run_id}: held-out ROC-AUC "
-        + ", ".join(f"{s} {r.model_auc:.3f} (rule {r.rule_auc:.3f})" for s, r in held.iterrows())
+        f"run {result.run_id}: held-out sources, poorest source's fields: "
+        + ", ".join(
+            f"{r.source} ROC-AUC {r.auc:.3f} (rule {r.rule_auc:.3f}, real flagged {r.fpr:.1%})"
+            for r in common.itertuples()
+        )
     )
 
 
@@ -311,14 +314,27 @@ def accounts_score(
     ],
     out: Annotated[Path, typer.Option("--out", help="Output file, .parquet or .csv.")],
     model: Annotated[str, typer.Option("--model", help=MODEL_HELP)] = DEFAULT_ACCOUNT_MODEL,
+    summary: Annotated[
+        Path | None,
+        typer.Option(
+            "--summary",
+            help="Also write the audience report (.parquet/.csv): per creator_id, the estimated "
+            "fake share with its 95% interval and the share of each audience type.",
+        ),
+    ] = None,
 ) -> None:
     """Add p_fake and audience_type (real, suspicious, mass_follower, influencer) to accounts."""
     from creator_audit.dataset import read_accounts, write_table
     from creator_audit.dataset.errors import DatasetError
+    from features.accounts import audience_summary
     from training.registry import load_account_model
     from training.tracking import configure_tracking
 
     _check_table_extension(out)
+    if summary is not None:
+        _check_table_extension(summary)
+        if summary.resolve() == out.resolve():
+            _fail("--summary and --out name the same file")
     configure_tracking()
     try:
         accounts = read_accounts(input_file)
@@ -327,12 +343,16 @@ def accounts_score(
         _fail(str(err))
     loaded.predict_threads = 0
     table = accounts.join(loaded.score(accounts))  # the input columns, then the scores
+    report = None if summary is None else audience_summary(accounts, table, loaded.share_rates)
     write_table(table, out)
     counts = table["audience_type"].value_counts()
     typer.echo(
         f"scored {len(table)} accounts into {out}: "
         + ", ".join(f"{k} {v}" for k, v in counts.items())
     )
+    if report is not None and summary is not None:
+        write_table(report, summary)
+        typer.echo(f"audience report for {len(report)} creator(s) into {summary}")
 
 
 def _account_model(uri: str | None) -> AccountModel | None:

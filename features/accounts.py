@@ -136,16 +136,20 @@ def audience_summary(
     (:func:`features.fake_share.estimate_fake_share`) and the share of each audience type.
     ``scores`` is the account model's ``score`` of ``accounts`` (same index)."""
     if "creator_id" in accounts.columns:
-        creator = accounts["creator_id"].astype(object).where(accounts["creator_id"].notna())
+        named = accounts["creator_id"].notna().to_numpy()
+        ids = accounts["creator_id"].to_numpy(dtype=object)[named].astype(str)
     else:
-        creator = pd.Series(None, index=accounts.index, dtype=object)
-    creators, code = np.unique(creator.fillna("\0").to_numpy(dtype=str), return_inverse=True)
+        named, ids = np.zeros(len(accounts), dtype=bool), np.array([], dtype=str)
+    names = np.unique(ids)
+    code = np.full(len(accounts), len(names))  # unnamed accounts: one row after the named
+    code[named] = np.searchsorted(names, ids)
+    creators = [*names.tolist(), None][: len(names) + int((~named).any())]
     n = len(creators)
     size = np.bincount(code, minlength=n).astype(np.float64)
     kind = scores["audience_type"].to_numpy(dtype=str)
     flagged = np.bincount(code, weights=kind == "suspicious", minlength=n)
     table = {
-        "creator_id": [None if c == "\0" else c for c in creators],
+        "creator_id": creators,
         "accounts": size.astype(np.int64),
         **estimate_fake_share(flagged, size, share_rates),
     }

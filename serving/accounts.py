@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from creator_audit.dataset import DatasetError, coerce_table
+from features.accounts import audience_summary
 from serving.payload import PayloadError, from_json, payload_error
 from serving.schemas import AccountsRequest
 from serving.settings import ServiceSettings
@@ -36,6 +37,26 @@ def parse_accounts_request(raw: bytes, settings: ServiceSettings) -> pd.DataFram
         raise payload_error(err, ("body",)) from None
 
 
+def summary_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """Summary rows as JSON objects: NaN (an empty audience) as null."""
+    return [
+        {k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
+        for row in table.astype(object).to_dict("records")
+    ]
+
+
+def request_summary(
+    model: AccountModel, accounts: pd.DataFrame, scores: pd.DataFrame
+) -> dict[str, Any]:
+    """The request's accounts as one audience, with one row per creator_id named in it."""
+    creators = summary_rows(audience_summary(accounts, scores, model.share_rates))
+    named = accounts["creator_id"].unique()
+    one = len(named) == 1 and pd.notna(named[0])  # every account names the same creator
+    whole = accounts.assign(creator_id=named[0] if one else None)
+    overall = summary_rows(audience_summary(whole, scores, model.share_rates))
+    return {**overall[0], "creators": [row for row in creators if row["creator_id"] is not None]}
+
+
 def score_accounts(model: AccountModel, accounts: pd.DataFrame) -> dict[str, Any]:
     scores = model.score(accounts)
     creator = accounts["creator_id"].astype(object).where(accounts["creator_id"].notna(), None)
@@ -55,5 +76,6 @@ def score_accounts(model: AccountModel, accounts: pd.DataFrame) -> dict[str, Any
                 strict=True,
             )
         ],
+        "summary": request_summary(model, accounts, scores),
         "model_version": str(model.metadata.get("model_version", "unregistered")),
     }

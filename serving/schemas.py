@@ -100,8 +100,31 @@ class AccountScoreOut(BaseModel):
     audience_type: Literal["real", "suspicious", "mass_follower", "influencer"]
 
 
+class AudienceShareOut(BaseModel):
+    """The audience report: the fake share estimated for an audience (adjusted for the account
+    model's error rates on unseen collections), its 95% interval, the share of each type."""
+
+    creator_id: str | None = None
+    accounts: int = Field(ge=0)
+    fake_share: float | None = Field(None, description="Estimated share of fake accounts.")
+    fake_share_low: float | None = Field(None, description="Lower end of its 95% interval.")
+    fake_share_high: float | None = Field(None, description="Upper end of its 95% interval.")
+    share_real: float | None = None
+    share_suspicious: float | None = None
+    share_mass_follower: float | None = None
+    share_influencer: float | None = None
+
+
+class AudienceSummaryOut(AudienceShareOut):
+    """Every account of the request as one audience (creator_id set when they name one creator),
+    and one row per creator_id named (``creators``)."""
+
+    creators: list[AudienceShareOut]
+
+
 class AccountsResponse(BaseModel):
     scores: list[AccountScoreOut]
+    summary: AudienceSummaryOut
     model_version: str = Field(description="Version of the account model that answered.")
 
 

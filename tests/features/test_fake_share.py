@@ -66,3 +66,21 @@ def test_rates_round_trip_and_refuse_ragged_input() -> None:
     assert ShareRates.from_dict(SPREAD.to_dict()) == SPREAD
     with pytest.raises(ValueError, match="one fpr, tpr"):
         ShareRates(fpr=(0.1,), tpr=(0.8, 0.9), n_real=(1,), n_fake=(1,))
+
+
+def test_audience_summary_one_row_per_creator() -> None:
+    import pandas as pd
+
+    from features.accounts import SUMMARY_COLUMNS, audience_summary
+
+    accounts = pd.DataFrame({"creator_id": ["b", "a", "b", None], "followers": [1, 2, 3, 4]})
+    scores = pd.DataFrame({"audience_type": ["suspicious", "real", "real", "influencer"]})
+    out = audience_summary(accounts, scores, STEADY)
+    assert list(out.columns) == list(SUMMARY_COLUMNS)
+    assert out["creator_id"].iloc[:2].tolist() == ["a", "b"]
+    assert pd.isna(out["creator_id"].iloc[2])  # the unnamed accounts: a row of their own
+    assert out["accounts"].tolist() == [1, 2, 1]
+    b = out.set_index(out["creator_id"].fillna("-")).loc["b"]
+    assert b["share_suspicious"] == 0.5 and b["share_real"] == 0.5
+    expected = estimate_fake_share(np.array([1.0]), np.array([2.0]), STEADY)["fake_share"][0]
+    assert b["fake_share"] == pytest.approx(expected)

@@ -53,6 +53,27 @@ def test_scores_each_account_as_the_model_does(
     assert body["model_version"] == account_model.metadata["model_version"]
 
 
+def test_summary_is_the_audience_report_of_the_command_line(
+    make_client: MakeClient, account_model: AccountModel
+) -> None:
+    from features.accounts import audience_summary
+
+    answer = make_client().post("/v1/accounts/score", json={"accounts": ACCOUNTS})
+    summary = answer.json()["summary"]
+    table = coerce_table("accounts", pd.DataFrame(ACCOUNTS), "test")
+    rates = account_model.share_rates
+    whole = audience_summary(table.assign(creator_id=None), account_model.score(table), rates)
+    assert summary["accounts"] == 3 and summary["creator_id"] is None  # two creators: none
+    assert summary["fake_share"] == pytest.approx(whole["fake_share"].iloc[0])
+    assert summary["fake_share_low"] <= summary["fake_share"] <= summary["fake_share_high"]
+    assert summary["share_suspicious"] == pytest.approx(1 / 3)
+    assert summary["share_influencer"] == pytest.approx(1 / 3)
+    assert [c["creator_id"] for c in summary["creators"]] == ["c1"]
+    assert summary["creators"][0]["accounts"] == 1
+    one = make_client().post("/v1/accounts/score", json={"accounts": [ACCOUNTS[1]]}).json()
+    assert one["summary"]["creator_id"] == "c1" and one["summary"]["share_real"] == 1.0
+
+
 def test_needs_an_api_key_when_keys_are_set(
     make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:

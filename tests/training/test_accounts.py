@@ -290,9 +290,20 @@ def test_accounts_score_command(tmp_path: Path, monkeypatch) -> None:
     assert result.exit_code == 0, result.output
     scored = pd.read_parquet(out)
     assert list(scored["account_id"]) == ["a1", "a2"]
+    assert not (tmp_path / "summary.csv").exists()
     assert scored["p_fake"].between(0, 1).all()
     assert scored.loc[0, "p_fake"] > scored.loc[1, "p_fake"]
     assert set(scored["audience_type"]) <= {"real", "suspicious", "mass_follower", "influencer"}
+    summary = tmp_path / "summary.csv"
+    result = runner.invoke(app, [*args, "--summary", str(summary)])
+    assert result.exit_code == 0, result.output
+    report = pd.read_csv(summary)
+    assert len(report) == 1 and report["creator_id"].isna().all()  # no creator_id: one row
+    assert report.loc[0, "accounts"] == 2
+    assert report.loc[0, "fake_share_low"] <= report.loc[0, "fake_share"]
+    assert report.loc[0, "fake_share"] <= report.loc[0, "fake_share_high"]
+    shares = report[[f"share_{t}" for t in ("real", "suspicious", "mass_follower", "influencer")]]
+    assert shares.sum(axis=1).iloc[0] == pytest.approx(1.0)
     bad = tmp_path / "bad.csv"
     bad.write_text("account_id,followers,following,media_count\na1,-4,10,1\n")
     args = [
