@@ -335,3 +335,26 @@ def test_account_model_choice_for_creator_training(tmp_path: Path, monkeypatch) 
     assert _account_model(str(bundle)).metadata["model_version"] == "3"
     with pytest.raises(FileNotFoundError):
         _account_model(str(tmp_path / "missing.joblib"))
+
+
+@needs_real_accounts[0]
+@needs_real_accounts[1]
+def test_monotone_constraints_hold_in_every_source_that_has_the_field() -> None:
+    """A constrained feature moves with the label the same way in every real source (Spearman
+    sign); the free ones are free because they do not (following: Kaggle's fakes follow few)."""
+    from creator_audit.dataset.real_accounts import load_real_accounts
+    from features.accounts import ACCOUNT_FEATURE_DIRECTIONS
+
+    accounts = load_real_accounts(SHARED)
+    x = account_features(accounts)
+    signs = {}
+    for feature in ACCOUNT_FEATURES:
+        per_source = [
+            x[feature][at].corr(accounts["is_fake"][at], method="spearman")
+            for at in (accounts["source"] == s for s in accounts["source"].unique())
+        ]
+        signs[feature] = {int(np.sign(r)) for r in per_source if np.isfinite(r) and abs(r) > 0.1}
+    for feature, direction in ACCOUNT_FEATURE_DIRECTIONS.items():
+        if direction:
+            assert signs[feature] == {direction}, (feature, signs[feature])
+    assert signs["log_following"] == {-1, 1}
