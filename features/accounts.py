@@ -88,6 +88,13 @@ def account_features(accounts: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(columns, index=accounts.index, dtype=np.float64)
 
 
+def account_matrix(
+    accounts: pd.DataFrame, names: tuple[str, ...] | list[str] = ACCOUNT_FEATURES
+) -> np.ndarray:
+    """The float64 matrix a booster takes: :func:`account_features`' ``names`` columns."""
+    return account_features(accounts)[list(names)].to_numpy(np.float64)
+
+
 def username_digit_share(accounts: pd.DataFrame) -> np.ndarray:
     """Digits ÷ characters of the username; NaN when unknown or empty."""
     if "username" in accounts.columns:

@@ -24,7 +24,7 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from creator_audit.dataset.real_accounts import PROFILE_FIELDS
-from features.accounts import ACCOUNT_FEATURES, account_features
+from features.accounts import account_matrix
 from training.account_fit import LURKER_POSTS, fit_account_model
 from training.account_model import AUDIENCE_PRIOR, AccountModel
 
@@ -86,7 +86,7 @@ def operating_point(y: np.ndarray, flagged: np.ndarray, lurker: np.ndarray) -> d
 
 def fit_plain(accounts: pd.DataFrame, seed: int) -> lgb.Booster:
     """The baseline: LightGBM's defaults, 200 trees, no weights, masking or constraints."""
-    x = account_features(accounts)[list(ACCOUNT_FEATURES)].to_numpy(np.float64)
+    x = account_matrix(accounts)
     params = {"objective": "binary", "seed": seed, "num_threads": 2, "verbosity": -1}
     return lgb.train(params, lgb.Dataset(x, accounts["is_fake"].to_numpy()), PLAIN_ROUNDS)
 
@@ -99,8 +99,7 @@ def judge_source(
     lurker = shown["media_count"].to_numpy() <= LURKER_POSTS
     p_fake = model.p_fake(shown)
     rule = auditor_rule(shown)
-    x = account_features(shown)[list(ACCOUNT_FEATURES)].to_numpy(np.float64)
-    p_plain = plain.predict(x)
+    p_plain = plain.predict(account_matrix(shown))
     row = {"fields": fields, "n": len(shown), "fake": int(y.sum()), "auc": roc_auc_score(y, p_fake)}
     row.update(operating_point(y, p_fake >= model.threshold, lurker))
     row["rule_auc"] = roc_auc_score(y, rule)

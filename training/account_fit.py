@@ -27,7 +27,12 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
-from features.accounts import ACCOUNT_FEATURE_DIRECTIONS, ACCOUNT_FEATURES, account_features
+from features.accounts import (
+    ACCOUNT_FEATURE_DIRECTIONS,
+    ACCOUNT_FEATURES,
+    account_features,
+    account_matrix,
+)
 from features.fake_share import ShareRates
 from training.account_model import AUDIENCE_PRIOR, AccountModel, calibrated, prior_logit
 
@@ -121,8 +126,7 @@ def with_masked_copies(
             drop = rng.random(len(copy)) < MASK_RATE
             for column in group:
                 if column in copy.columns:
-                    copy[column] = copy[column].astype(object if column == "username" else float)
-                    copy.loc[drop, column] = None if column == "username" else np.nan
+                    copy[column] = copy[column].where(~drop)
         frames.append(copy)
     return pd.concat(frames, ignore_index=True)
 
@@ -156,8 +160,7 @@ def out_of_group_margins(
     for group in pd.unique(groups):
         at = groups == group
         booster = fit_on(accounts[~at], params, seed)
-        x = account_features(accounts[at])[list(ACCOUNT_FEATURES)].to_numpy(np.float64)
-        margin[at] = booster.predict(x, raw_score=True)
+        margin[at] = booster.predict(account_matrix(accounts[at]), raw_score=True)
     return margin, groups
 
 

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from creator_audit.atomic import atomic_path
-from features.accounts import account_features, audience_types
+from features.accounts import account_matrix, audience_types
 from features.fake_share import ShareRates, estimate_fake_share
 
 ACCOUNT_BUNDLE_FORMAT = "account-authenticity/2"
@@ -67,7 +67,7 @@ class AccountModel:
 
     def raw_margin(self, accounts: pd.DataFrame) -> np.ndarray:
         """The booster's log-odds at the training's even odds, before calibration."""
-        matrix = account_features(accounts)[self.feature_names].to_numpy(np.float64)
+        matrix = account_matrix(accounts, self.feature_names)
         return np.asarray(
             self.booster.predict(matrix, raw_score=True, num_threads=self.predict_threads)
         )
