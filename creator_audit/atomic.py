@@ -1,54 +1,195 @@
-"""Atomic writes: a reader sees the old file (or directory) or the new one, never half of either."""
+"""Atomic writes: a reader sees the old file (or directory) or the new one, never half of either.
+
+Temporaries sit beside their target as ``.<name>.<pid>.<token>.creator-audit-tmp`` (or ``-old``),
+so a run killed with SIGKILL leaves something the next write of the same target recognises: it
+removes every such temporary whose process is gone. A directory this project writes carries a
+``.creator-audit`` marker; a non-empty directory without one is the user's and is never replaced
+unless the caller forces it.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
+import secrets
 import shutil
-import tempfile
-from collections.abc import Iterator
+import stat
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+TEMP_TAG = "creator-audit"
+MARKER = ".creator-audit"
+NEW_FILE_MODE = 0o666  # the kernel applies the umask, as for any new file
+EntryTest = Callable[[str], bool]
+
+
+def _nothing_known(name: str) -> bool:
+    return False
+
+
+class OutputError(ValueError):
+    """An output that cannot or must not be written; one line naming the path and why."""
+
+
+def check_writable_file(target: str | os.PathLike[str]) -> None:
+    """Fail now, before any work, if ``target`` could not be written as a file."""
+    target = Path(target)
+    if target.is_dir():
+        raise OutputError(f"{target} is a folder; name a file to write")
+    _probe(target)
+
+
+def check_writable_directory(
+    target: str | os.PathLike[str], force: bool = False, known: EntryTest = _nothing_known
+) -> None:
+    """Fail now if ``target`` could not be written as a directory, or holds files not ours.
+
+    ``known`` tells the names of entries this project writes there (tables, parts), so a
+    directory written before the marker existed is still recognised as ours.
+    """
+    target = Path(target)
+    if target.exists() and not target.is_dir():
+        raise OutputError(f"{target} is a file; name a folder to write the output into")
+    if not force:
+        _refuse_foreign(target, known)
+    _probe(target)
 
 
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; on success move it over ``target`` in one rename.
 
-    On any exception the temporary file is removed and ``target`` is left untouched.
+    On any exception the temporary file is removed and ``target`` is left untouched. A replaced
+    file keeps its mode; a new one gets the mode any new file gets (0666 less the umask).
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    if target.is_dir():
+        raise OutputError(f"{target} is a folder; name a file to write")
+    existed = target.exists()
+    tmp = _new_temp_file(target)
     try:
+        if existed:
+            os.chmod(tmp, stat.S_IMODE(target.stat().st_mode))
         yield tmp
         os.replace(tmp, target)
+    except OSError as err:
+        raise _write_error(target, err, existed) from err
     finally:
         tmp.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
-def atomic_directory(target: str | os.PathLike[str]) -> Iterator[Path]:
+def atomic_directory(
+    target: str | os.PathLike[str], force: bool = False, known: EntryTest = _nothing_known
+) -> Iterator[Path]:
     """Yield a fresh temporary directory beside ``target``; on success it replaces ``target``.
 
     An existing ``target`` is swapped out and deleted only after the new one is in place, so a
-    failure at any point leaves either the complete old directory or the complete new one.
+    failure at any point leaves either the complete old directory or the complete new one. A
+    non-empty ``target`` that this project did not write is refused unless ``force``.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    check_writable_directory(target, force, known)
+    existed = target.exists()
+    tmp = _new_temp_dir(target, "tmp")
     try:
         yield tmp
-        if target.exists():
-            old = Path(
-                tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent)
-            )
+        (tmp / MARKER).write_text("written by creator-audit; replaced whole on the next write\n")
+        if existed:
+            old = _new_temp_dir(target, "old")
             os.replace(target, old / "previous")
             os.replace(tmp, target)
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(tmp, target)
+    except OSError as err:
+        raise _write_error(target, err, existed) from err
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def remove_stale_temporaries(target: Path) -> list[Path]:
+    """Remove the temporaries of ``target`` left by processes that no longer run."""
+    pattern = f".{glob.escape(target.name)}.*.{TEMP_TAG}-*"
+    removed = []
+    for leftover in target.parent.glob(pattern):
+        pid = _owner_pid(leftover, target)
+        if pid is None or pid == os.getpid() or _is_running(pid):
+            continue
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
+        removed.append(leftover)
+    return removed
+
+
+def _refuse_foreign(target: Path, known: EntryTest) -> None:
+    if not target.is_dir() or (target / MARKER).exists():
+        return
+    foreign = sorted(p.name for p in target.iterdir() if not known(p.name))
+    if foreign:
+        more = f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
+        shown = ", ".join(foreign[:3]) + more
+        raise OutputError(
+            f"{target} holds files creator-audit did not write ({shown}); "
+            "choose an empty or new folder, or pass --force to replace it whole"
+        )
+
+
+def _probe(target: Path) -> None:
+    """Create and remove a temporary where ``target`` would go (or its nearest existing
+    ancestor): the one test of writability that also holds for root and for /proc."""
+    parent = target.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise OutputError(f"cannot write {target}: {parent} is a file, not a folder")
+    try:
+        probe = _new_temp_file(parent / target.name, clean=False)
+    except OSError as err:
+        raise OutputError(f"cannot write {target}: {err.strerror or err}") from None
+    probe.unlink(missing_ok=True)
+
+
+def _new_temp_file(target: Path, clean: bool = True) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if clean:
+        remove_stale_temporaries(target)
+    tmp = _temp_name(target, "tmp")
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, NEW_FILE_MODE))
+    return tmp
+
+
+def _new_temp_dir(target: Path, kind: str) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(target)
+    tmp = _temp_name(target, kind)
+    tmp.mkdir()
+    return tmp
+
+
+def _temp_name(target: Path, kind: str) -> Path:
+    return target.parent / f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.{TEMP_TAG}-{kind}"
+
+
+def _owner_pid(leftover: Path, target: Path) -> int | None:
+    middle = leftover.name[len(target.name) + 2 :].split(".")
+    return int(middle[0]) if len(middle) == 3 and middle[0].isdigit() else None
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: running
+        return True
+    return True
+
+
+def _write_error(target: Path, err: OSError, existed: bool) -> OutputError:
+    kept = "the previous version is intact" if existed else "nothing was written"
+    return OutputError(f"cannot write {target}: {err.strerror or err}; {kept}")

@@ -8,6 +8,7 @@ files, written to a temporary directory beside it and moved into place only when
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -85,12 +86,22 @@ def scores_frame(
     return _apply(data, _scores_partition, meta, model=model, n_reasons=n_reasons)
 
 
+def is_part_file(name: str) -> bool:
+    """What Dask's ``to_parquet`` writes into its directory."""
+    return re.fullmatch(r"part\.\d+\.parquet|_metadata|_common_metadata", name) is not None
+
+
 def write_partitioned(
-    frame: dd.DataFrame, out: str | Path, client: Client, show_progress: bool = True
+    frame: dd.DataFrame,
+    out: str | Path,
+    client: Client,
+    show_progress: bool = True,
+    force: bool = False,
 ) -> Path:
-    """Compute ``frame`` on the cluster into a directory of Parquet parts, atomically."""
+    """Compute ``frame`` on the cluster into a directory of Parquet parts, atomically; a
+    non-empty ``out`` that is not such a directory is refused unless ``force``."""
     out = Path(out)
-    with atomic_directory(out) as tmp:
+    with atomic_directory(out, force, is_part_file) as tmp:
         task = frame.to_parquet(tmp, write_index=False, compute=False)
         future = client.compute(task)
         if show_progress:

@@ -9,8 +9,16 @@ import pandas as pd
 
 from creator_audit.atomic import atomic_directory, atomic_path
 from creator_audit.dataset.types import Dataset
+from creator_audit.schema import TABLES
 
 FORMATS = ("parquet", "csv")
+_DATASET_ENTRIES = frozenset([*TABLES, *(f"{table}.{fmt}" for table in TABLES for fmt in FORMATS)])
+
+
+def is_dataset_entry(name: str) -> bool:
+    """What a dataset directory holds (a file per table, or a folder of parts): a directory
+    holding only these was written by this project, with or without the marker."""
+    return name in _DATASET_ENTRIES
 
 
 def write_table(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
@@ -20,12 +28,17 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
         _write_frame(frame, tmp, path.suffix.lstrip("."))
 
 
-def write_dataset(dataset: Dataset, out_dir: str | os.PathLike[str], fmt: str = "parquet") -> Path:
-    """Write every present table as ``<table>.<fmt>`` into ``out_dir``, replacing it atomically."""
+def write_dataset(
+    dataset: Dataset, out_dir: str | os.PathLike[str], fmt: str = "parquet", force: bool = False
+) -> Path:
+    """Write every present table as ``<table>.<fmt>`` into ``out_dir``, replacing it atomically.
+
+    A non-empty ``out_dir`` that is not a dataset written here is refused unless ``force``.
+    """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     out_dir = Path(out_dir)
-    with atomic_directory(out_dir) as tmp:
+    with atomic_directory(out_dir, force, is_dataset_entry) as tmp:
         for name, frame in dataset.tables().items():
             _write_frame(frame, tmp / f"{name}.{fmt}", fmt)
     return out_dir

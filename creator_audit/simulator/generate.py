@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from creator_audit.atomic import atomic_directory
+from creator_audit.atomic import atomic_directory, check_writable_directory
 from creator_audit.dataset.types import Dataset
-from creator_audit.dataset.write import write_dataset, write_table
+from creator_audit.dataset.write import is_dataset_entry, write_dataset, write_table
 from creator_audit.schema import LABELS
 from creator_audit.simulator import config as C
 from creator_audit.simulator import counts, engagements, followers, posts, profiles
@@ -173,18 +173,21 @@ def generate_to_dir(
     fmt: str = "parquet",
     part_creators: int = PART_CREATORS,
     likes_cap: int = C.LIKES_SAMPLE_CAP,
+    force: bool = False,
 ) -> Path:
     """Generate and write a dataset directory atomically (``creator_audit.dataset.write``).
 
     Up to ``part_creators`` creators: one file per table. More: partitioned Parquet, a directory
     of part files per table, generated and written one part at a time so memory holds one part,
-    never the whole dataset.
+    never the whole dataset. A non-empty ``out_dir`` that is not a dataset written by this
+    project is refused, before any generating, unless ``force``.
     """
-    if n_creators <= part_creators:
-        return write_dataset(generate(n_creators, seed, likes_cap), out_dir, fmt)
-    if fmt != "parquet":
+    if n_creators > part_creators and fmt != "parquet":
         raise ValueError(f"datasets of more than {part_creators} creators are written as Parquet")
-    with atomic_directory(Path(out_dir)) as tmp:
+    check_writable_directory(out_dir, force, is_dataset_entry)
+    if n_creators <= part_creators:
+        return write_dataset(generate(n_creators, seed, likes_cap), out_dir, fmt, force)
+    with atomic_directory(Path(out_dir), force, is_dataset_entry) as tmp:
         for k, start in enumerate(range(0, n_creators, part_creators)):
             size = min(part_creators, n_creators - start)
             part = _prefixed_ids(generate(size, _part_seed(seed, k), likes_cap), f"{k:05d}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from creator_audit.atomic import OutputError
 from creator_audit.dataset import Dataset, read_dataset, write_dataset
 
 
@@ -41,7 +42,7 @@ def test_failed_write_leaves_the_previous_dataset_whole(tmp_path, monkeypatch) -
         raise OSError("disk full")
 
     monkeypatch.setattr(pd.DataFrame, "to_parquet", broken)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(OutputError, match="disk full; the previous version is intact"):
         write_dataset(_dataset(["2026-05-02T10:00:00Z"]), target)
     assert sorted(p.name for p in target.iterdir()) == before
     assert read_dataset(target).posts["posted_at"].iloc[0] == pd.Timestamp("2026-05-01T10:00Z")

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from creator_audit.atomic import MARKER
 from creator_audit.schema import ENGAGEMENT_KINDS, LABELS, TABLES
 from creator_audit.simulator import generate, generate_to_dir
 from creator_audit.simulator.config import HARD_CASES, POSTS_MIN, SNAPSHOT
@@ -138,7 +139,7 @@ def test_same_seed_same_bytes_other_seed_other_data(tmp_path):
         one = generate_to_dir(tmp_path / f"one_{fmt}", 150, 3, fmt=fmt)
         two = generate_to_dir(tmp_path / f"two_{fmt}", 150, 3, fmt=fmt)
         names = sorted(p.name for p in one.iterdir())
-        assert names == sorted(f"{t}.{fmt}" for t in TABLES)
+        assert names == sorted([MARKER, *(f"{t}.{fmt}" for t in TABLES)])
         _, mismatch, errors = filecmp.cmpfiles(one, two, names, shallow=False)
         assert not mismatch and not errors
 
