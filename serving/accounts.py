@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from creator_audit.dataset import DatasetError, coerce_table
+from creator_audit.limits import over_limit
 from features.accounts import audience_summary
 from serving.payload import PayloadError, from_json, payload_error
 from serving.schemas import AccountsRequest
@@ -27,8 +28,7 @@ def parse_accounts_request(raw: bytes, settings: ServiceSettings) -> pd.DataFram
     """The accounts of a request body as a typed table, or a 422 naming the field or limit."""
     request = from_json(AccountsRequest, raw)
     if len(request.accounts) > settings.max_accounts:
-        message = f"{len(request.accounts)} accounts is more than the limit of "
-        message += f"{settings.max_accounts} per request"
+        message = over_limit(len(request.accounts), "accounts", settings.max_accounts, "request")
         raise PayloadError(422, [{"loc": ["body", "accounts"], "msg": message, "type": "too_long"}])
     rows = [account.model_dump(exclude_none=True) for account in request.accounts]
     try:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ValidationError
 
+from creator_audit import limits
 from creator_audit.dataset import Dataset
 from creator_audit.dataset.errors import DatasetError, Problem
 from creator_audit.dataset.validate import dataset_from_frames
@@ -95,7 +96,7 @@ def parse_batch_items(
 
 def check_batch_size(n: int, settings: ServiceSettings) -> None:
     if n > settings.max_batch_items:
-        message = f"{n} items is more than the limit of {settings.max_batch_items} per batch"
+        message = limits.over_limit(n, "items", settings.max_batch_items, "batch")
         raise PayloadError(422, [{"loc": ["body", "items"], "msg": message, "type": "too_long"}])
 
 
@@ -128,27 +129,36 @@ def _creator_id(item: Any) -> str | None:
 
 
 def validation_errors(err: ValidationError, prefix: Sequence[str | int]) -> list[dict[str, Any]]:
-    return [{"loc": [*prefix, *e["loc"]], "msg": e["msg"], "type": e["type"]} for e in err.errors()]
+    return [
+        {"loc": [*prefix, *e["loc"]], "msg": _message(e), "type": e["type"]} for e in err.errors()
+    ]
+
+
+def _message(error: Any) -> str:
+    """pydantic's message, but an id over the limit is worded as files word it."""
+    if error["type"] == "string_too_long":  # only ids have a maximum length
+        return limits.id_too_long(len(error["input"]))
+    return error["msg"]
 
 
 def check_limits(
     request: ScoreRequest, settings: ServiceSettings, prefix: Sequence[str | int] = ("body",)
 ) -> None:
     """422 naming the limit for every list longer than the service allows."""
-    limits = {
+    maxima = {
         "posts": settings.max_posts,
         "engagements": settings.max_engagements,
         "follower_counts": settings.max_follower_counts,
         "follower_samples": settings.max_follower_samples,
     }
     errors = []
-    for field, limit in limits.items():
+    for field, limit in maxima.items():
         rows = getattr(request, field)
         if rows is not None and len(rows) > limit:
             errors.append(
                 {
                     "loc": [*prefix, field],
-                    "msg": f"{len(rows)} {field} is more than the limit of {limit} per creator",
+                    "msg": limits.over_limit(len(rows), field, limit, "creator"),
                     "type": "too_long",
                 }
             )

@@ -15,12 +15,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
+from creator_audit.limits import MAX_ID_CHARS
+
 Count = Annotated[StrictInt, Field(ge=0)]
 Timestamp = Annotated[
     StrictStr | StrictInt,
     Field(description="ISO-8601 with an offset, or integer unix seconds.", examples=[1767225600]),
 ]
-Id = Annotated[StrictStr, Field(min_length=1, max_length=256)]
+# Too long an id gets the message files get for it (``serving.payload.validation_errors``).
+Id = Annotated[StrictStr, Field(min_length=1, max_length=MAX_ID_CHARS)]
 
 
 class _Strict(BaseModel):

@@ -1,7 +1,8 @@
 """Service settings, from the environment (prefix ``CREATOR_AUDIT_``) or a ``.env`` file.
 
 Limits are part of the API: a request beyond one gets 413 (body size) or 422 (item counts) with a
-message naming the limit, never a slow or failed answer.
+message naming the limit, never a slow or failed answer. Their defaults, and the rules files share,
+are in ``creator_audit.limits``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from creator_audit import limits
 from training.registry import DEFAULT_MODEL_URI
 
 
@@ -25,13 +27,15 @@ class ServiceSettings(BaseSettings):
     poll_seconds: float = Field(30.0, ge=0)
     reasons: int = Field(5, ge=0, le=50, description="Reasons returned per score.")
 
-    max_body_bytes: int = Field(8 * 1024 * 1024, gt=0)
-    max_posts: int = Field(1_000, gt=0)
-    max_engagements: int = Field(100_000, gt=0)
-    max_follower_counts: int = Field(5_000, gt=0)
-    max_follower_samples: int = Field(5_000, gt=0)
-    max_batch_items: int = Field(1_000, gt=0)
-    max_accounts: int = Field(5_000, gt=0, description="Accounts per /v1/accounts/score call.")
+    max_body_bytes: int = Field(limits.MAX_BODY_BYTES, gt=0)
+    max_posts: int = Field(limits.API.posts, gt=0)
+    max_engagements: int = Field(limits.API.engagements, gt=0)
+    max_follower_counts: int = Field(limits.API.follower_counts, gt=0)
+    max_follower_samples: int = Field(limits.API.follower_samples, gt=0)
+    max_batch_items: int = Field(limits.MAX_BATCH_ITEMS, gt=0)
+    max_accounts: int = Field(
+        limits.MAX_ACCOUNTS, gt=0, description="Accounts per /v1/accounts/score call."
+    )
     # The account model behind /v1/accounts/score. Unset: the one inside the creator model that is
     # serving (what its audience features use), so the two always agree and swap together.
     accounts_model_uri: str | None = None

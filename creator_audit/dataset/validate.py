@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from creator_audit import limits
 from creator_audit.dataset.errors import DatasetError, Problem
 from creator_audit.dataset.types import Dataset
 from creator_audit.schema import ACCOUNTS, ENGAGEMENT_KINDS, LABELS, TABLES, Column, Table
@@ -118,13 +119,16 @@ def _unknown(noun: str, where: str) -> Callable[[Any], str]:
 
 
 def dataset_from_frames(
-    raw: Mapping[str, pd.DataFrame | None], sources: Mapping[str, str] | None = None
+    raw: Mapping[str, pd.DataFrame | None],
+    sources: Mapping[str, str] | None = None,
+    per_creator: limits.PerCreator = limits.FILES,
 ) -> Dataset:
     """Coerce and validate raw tables (keyed by contract table name) into a typed Dataset.
 
-    ``sources`` maps a table name to what messages call it (default: the table name). Every problem
-    in every table is collected, then raised together as one ``DatasetError``; a Dataset is
-    returned only when there are none.
+    ``sources`` maps a table name to what messages call it (default: the table name);
+    ``per_creator`` caps each creator's rows (``creator_audit.limits``). Every problem in every
+    table is collected, then raised together as one ``DatasetError``; a Dataset is returned only
+    when there are none.
     """
     unknown = sorted(set(raw) - set(TABLES))
     if unknown:
@@ -142,9 +146,44 @@ def dataset_from_frames(
     coerced = {name: frame for name, frame in frames.items() if frame is not None}
     if "creators" in coerced and "posts" in coerced:
         problems.extend(check_references(Dataset(**coerced), names))
+    problems.extend(check_rows_per_creator(coerced, names, per_creator))
     if problems:
         raise DatasetError(problems)
     return Dataset(**coerced)
+
+
+def check_rows_per_creator(
+    tables: Mapping[str, pd.DataFrame], sources: Mapping[str, str], per_creator: limits.PerCreator
+) -> list[Problem]:
+    """A problem for each table where some creator has more rows than ``per_creator`` allows,
+    at that creator's first row. A table no longer than its limit is not counted at all."""
+    problems = []
+    for name in ("posts", "engagements", "follower_counts", "follower_samples"):
+        frame, limit = tables.get(name), per_creator.of(name)
+        if frame is None or len(frame) <= limit:
+            continue
+        owner = _owners(frame, tables) if name == "engagements" else frame["creator_id"]
+        if owner is None:
+            continue
+        sizes = owner.value_counts()
+        over = sizes[sizes > limit]
+        if over.empty:
+            continue
+        creator, count = over.index[0], int(over.iloc[0])
+        message = f"{limits.over_limit(count, name, limit, 'creator')} (creator {_show(creator)}"
+        message += f"; and {len(over) - 1} more creators)" if len(over) > 1 else ")"
+        first = int(np.flatnonzero(owner.eq(creator).to_numpy(dtype=bool, na_value=False))[0])
+        column = "post_id" if name == "engagements" else "creator_id"
+        problems.append(Problem(sources.get(name, name), first + 1, column, message))
+    return problems
+
+
+def _owners(engagements: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> pd.Series | None:
+    """Each engagement's creator, through its post (None while post ids are not unique)."""
+    posts = tables.get("posts")
+    if posts is None or posts["post_id"].duplicated().any():
+        return None
+    return engagements["post_id"].map(posts.set_index("post_id")["creator_id"])
 
 
 def _table(name: str) -> Table:
@@ -227,11 +266,13 @@ def _check_unique(table: Table, out: pd.DataFrame, report: _Report) -> None:
 
 
 def _to_str(values: pd.Series, col: Column, report: _Report) -> pd.Series | None:
-    """Ids and text as pandas strings; a required string (an id) must be present and non-blank."""
+    """Ids and text as pandas strings; a required string (an id) must be present and non-blank, and
+    no id may be longer than ``limits.MAX_ID_CHARS``."""
     out = _as_text(values)
+    ok = _check_id_length(out, col, report) if limits.is_id(col.name) else True
     if not col.required:
-        return out
-    ok = report.check(
+        return out if ok else None
+    ok &= report.check(
         col.name, out.isna(), out, lambda _: f"missing value; every row needs a {col.name}"
     )
     ok &= report.check(
@@ -241,6 +282,15 @@ def _to_str(values: pd.Series, col: Column, report: _Report) -> pd.Series | None
         lambda v: f"{_show(v)} is empty; ids must be non-empty",
     )
     return out if ok else None
+
+
+def _check_id_length(out: pd.Series, col: Column, report: _Report) -> bool:
+    text = pa.array(out)
+    longest = pc.max(pc.binary_length(text)).as_py()  # bytes >= characters, and 10x cheaper
+    if longest is None or longest <= limits.MAX_ID_CHARS:
+        return True
+    too_long = _mask(pc.greater(pc.utf8_length(text), limits.MAX_ID_CHARS))
+    return report.check(col.name, too_long, out, lambda v: limits.id_too_long(len(v)))
 
 
 def _to_choice(values: pd.Series, col: Column, report: _Report) -> pd.Series | None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from creator_audit import limits
 from creator_audit.dataset.errors import DatasetError, Problem
+from creator_audit.dataset.read import read_dataset
 from creator_audit.dataset.validate import check_references, coerce_table, dataset_from_frames
 from creator_audit.schema import TABLES
 
@@ -64,6 +68,9 @@ def raw_frames() -> dict[str, pd.DataFrame]:
             {"creator_id": ["007", "c2"], "label": ["genuine", "fake_followers"]}
         ),
     }
+
+
+ACCOUNT = {"account_id": ["f1"], "followers": [10], "following": [7000], "media_count": [0]}
 
 
 def only_problem(err: pytest.ExceptionInfo[DatasetError]) -> Problem:
@@ -327,3 +334,41 @@ def test_problem_and_error_messages() -> None:
     many = DatasetError([Problem("f", i, "c", "bad") for i in range(1, 80)])
     assert len(many.problems) == 50 and many.total == 79
     assert str(many).endswith("(and 78 more problems)")
+
+
+def test_an_id_over_the_limit_is_refused_with_the_apis_message(tmp_path: Path) -> None:
+    raw = raw_frames()
+    long_id = "c" * 300
+    raw["creators"].loc[1, "creator_id"] = long_id
+    raw["labels"].loc[1, "creator_id"] = long_id
+    for name, frame in raw.items():
+        frame.to_csv(tmp_path / f"{name}.csv", index=False)
+    with pytest.raises(DatasetError) as err:
+        read_dataset(tmp_path)
+    assert [str(p) for p in err.value.problems] == [
+        f"creators.csv: row 2, column 'creator_id': {limits.id_too_long(300)}",
+        f"labels.csv: row 2, column 'creator_id': {limits.id_too_long(300)}",
+    ]
+    assert limits.id_too_long(300) == "300 characters is more than the limit of 256 per id"
+    at_the_limit = raw_frames()["engagements"].assign(actor_id=["a" * 256, "é" * 256, "b"])
+    assert len(coerce_table("engagements", at_the_limit, "e")) == 3  # characters, not bytes
+    with pytest.raises(DatasetError, match="more than the limit of 256 per id") as err:
+        coerce_table("accounts", pd.DataFrame({**ACCOUNT, "creator_id": ["x" * 257]}), "a.csv")
+    assert (only_problem(err).row, only_problem(err).column) == (1, "creator_id")
+
+
+def test_a_creator_over_a_per_creator_limit_is_named_at_its_first_row() -> None:
+    raw = raw_frames()
+    few = limits.PerCreator(posts=1, engagements=1, follower_counts=1, follower_samples=1)
+    with pytest.raises(DatasetError) as err:
+        dataset_from_frames(raw, per_creator=few)
+    assert [str(p) for p in err.value.problems] == [
+        "posts: row 1, column 'creator_id': 2 posts is more than the limit of 1 per creator"
+        " (creator '007')",
+        "engagements: row 1, column 'post_id': 3 engagements is more than the limit of 1 per"
+        " creator (creator '007')",
+        "follower_counts: row 1, column 'creator_id': 2 follower_counts is more than the limit"
+        " of 1 per creator (creator '007')",
+    ]
+    assert limits.over_limit(2, "posts", 1, "creator") in str(err.value.problems[0])
+    assert dataset_from_frames(raw_frames()).posts.shape[0] == 3  # the file limits are far off

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from creator_audit import limits
 from tests.serving.conftest import MakeClient
 
 Body = dict[str, Any]
@@ -166,7 +167,31 @@ def test_more_rows_than_the_limit_is_422_naming_the_limit(
     assert response.status_code == 422
     (entry,) = response.json()["detail"]
     assert entry["loc"] == ["body", field]
-    assert f"limit of {n - 1}" in entry["msg"]
+    assert entry["msg"] == limits.over_limit(n, field, n - 1, "creator")  # as files say it
+
+
+def test_an_id_over_the_limit_is_refused_as_in_files(client: TestClient, small_body: Body) -> None:
+    long_id = "p" * 300
+    body = mutated(small_body, _set(("posts", 1, "post_id"), long_id))
+    batch = {"items": [small_body, mutated(small_body, _set(("creator", "creator_id"), long_id))]}
+    accounts = {
+        "accounts": [{"account_id": long_id, "followers": 1, "following": 2, "media_count": 3}]
+    }
+    answers = [
+        (client.post("/v1/score", json=body).json()["detail"], ["body", "posts", 1, "post_id"]),
+        (
+            client.post("/v1/score/batch", json=batch).json()["scores"][1]["error"],
+            ["body", "items", 1, "creator", "creator_id"],
+        ),
+        (
+            client.post("/v1/accounts/score", json=accounts).json()["detail"],
+            ["body", "accounts", 0, "account_id"],
+        ),
+    ]
+    for detail, loc in answers:
+        assert detail == [{"loc": loc, "msg": limits.id_too_long(300), "type": "string_too_long"}]
+    at_the_limit = mutated(small_body, _set(("posts", 1, "post_id"), "p" * 256))
+    assert client.post("/v1/score", json=at_the_limit).status_code == 200
 
 
 def _raw(body: Body) -> bytes:
