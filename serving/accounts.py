@@ -12,7 +12,8 @@ import pandas as pd
 
 from creator_audit.dataset import DatasetError, coerce_table
 from creator_audit.limits import over_limit
-from features.accounts import audience_summary
+from creator_audit.schema import ACCOUNTS
+from features.accounts import SUMMARY_COLUMNS, audience_summary
 from serving.payload import PayloadError, from_json, payload_error
 from serving.schemas import AccountsRequest
 from serving.settings import ServiceSettings
@@ -31,8 +32,10 @@ def parse_accounts_request(raw: bytes, settings: ServiceSettings) -> pd.DataFram
         message = over_limit(len(request.accounts), "accounts", settings.max_accounts, "request")
         raise PayloadError(422, [{"loc": ["body", "accounts"], "msg": message, "type": "too_long"}])
     rows = [account.model_dump(exclude_none=True) for account in request.accounts]
+    # No accounts is a valid (empty) table: it still has the columns a table needs.
+    frame = pd.DataFrame(rows) if rows else pd.DataFrame(columns=ACCOUNTS.required_columns)
     try:
-        return coerce_table("accounts", pd.DataFrame(rows), "accounts")
+        return coerce_table("accounts", frame, "accounts")
     except DatasetError as err:
         raise payload_error(err, ("body",)) from None
 
@@ -49,6 +52,8 @@ def request_summary(
     model: AccountModel, accounts: pd.DataFrame, scores: pd.DataFrame
 ) -> dict[str, Any]:
     """The request's accounts as one audience, with one row per creator_id named in it."""
+    if accounts.empty:  # an audience of none: nothing is estimable (audience_summary has no row)
+        return {**dict.fromkeys(SUMMARY_COLUMNS), "accounts": 0, "creators": []}
     creators = summary_rows(audience_summary(accounts, scores, model.share_rates))
     named = accounts["creator_id"].unique()
     one = len(named) == 1 and pd.notna(named[0])  # every account names the same creator

@@ -74,6 +74,17 @@ def test_summary_is_the_audience_report_of_the_command_line(
     assert one["summary"]["creator_id"] == "c1" and one["summary"]["share_real"] == 1.0
 
 
+def test_no_accounts_is_an_empty_answer(make_client: MakeClient) -> None:
+    answer = make_client().post("/v1/accounts/score", json={"accounts": []})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["scores"] == []
+    assert body["summary"]["accounts"] == 0 and body["summary"]["creators"] == []
+    assert body["summary"]["creator_id"] is None
+    estimates = {k: v for k, v in body["summary"].items() if k.startswith(("fake_", "share_"))}
+    assert len(estimates) == 7 and set(estimates.values()) == {None}  # nothing is estimable
+
+
 def test_needs_an_api_key_when_keys_are_set(
     make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
