@@ -20,17 +20,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import joblib
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from creator_audit.atomic import atomic_path
+from creator_audit.bundle import BundleError, read_bundle, write_bundle
 from features.accounts import account_matrix, audience_types
 from features.fake_share import ShareRates, estimate_fake_share
 
 ACCOUNT_BUNDLE_FORMAT = "account-authenticity/2"
 READABLE_FORMATS = ("account-authenticity/1", ACCOUNT_BUNDLE_FORMAT)  # /1: no calibration, rates
+BUNDLE_KIND = "account-authenticity"
 DEFAULT_THRESHOLD = 0.5
 # The fake share p_fake assumes of the audience an account comes from. An assumption, not a
 # measurement: industry audits put typical fake-follower shares at 10-30%; 20% flags an account
@@ -99,7 +99,7 @@ class AccountModel:
     @classmethod
     def from_payload(cls, payload: Any, where: str) -> AccountModel:
         if not isinstance(payload, dict) or payload.get("format") not in READABLE_FORMATS:
-            raise ValueError(f"{where}: not an account model bundle ({ACCOUNT_BUNDLE_FORMAT})")
+            raise BundleError(f"{where} is not an account model bundle ({ACCOUNT_BUNDLE_FORMAT})")
         if payload["format"] == "account-authenticity/1":  # raw booster probabilities
             slope, intercept = 1.0, 0.0
         else:
@@ -115,14 +115,11 @@ class AccountModel:
         )
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        path = Path(path)
-        with atomic_path(path) as tmp:
-            joblib.dump(self.to_payload(), tmp, compress=3)
-        return path
+        return write_bundle(path, self.to_payload(), BUNDLE_KIND)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> AccountModel:
-        return cls.from_payload(joblib.load(path), str(path))
+        return cls.from_payload(read_bundle(path, BUNDLE_KIND), str(path))
 
 
 def calibrated(margin: np.ndarray, calibration: tuple[float, float]) -> np.ndarray:

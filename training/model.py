@@ -11,17 +11,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import joblib
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
 from scipy.special import softmax
 
-from creator_audit.atomic import atomic_path
+from creator_audit.bundle import BundleError, read_bundle, write_bundle
 from training.account_model import AccountModel
 from training.calibration import VectorScaling
 
 BUNDLE_FORMAT = 1
+BUNDLE_KIND = "creator-fraud"
 
 
 @dataclass
@@ -87,8 +87,7 @@ class CreatorFraudModel:
         return contrib
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the bundle atomically with joblib (no live booster inside, just its text)."""
-        path = Path(path)
+        """Write the bundle atomically (no live booster inside, just its text)."""
         payload = {
             "format": BUNDLE_FORMAT,
             "booster_text": self.booster_text,
@@ -103,15 +102,13 @@ class CreatorFraudModel:
             if self.account_model is None
             else self.account_model.to_payload(),
         }
-        with atomic_path(path) as tmp:
-            joblib.dump(payload, tmp, compress=3)
-        return path
+        return write_bundle(path, payload, BUNDLE_KIND)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> CreatorFraudModel:
-        payload = joblib.load(path)
+        payload = read_bundle(path, BUNDLE_KIND)
         if not isinstance(payload, dict) or payload.get("format") != BUNDLE_FORMAT:
-            raise ValueError(f"{path}: not a creator-audit model bundle (format {BUNDLE_FORMAT})")
+            raise BundleError(f"{path} is not a creator-fraud model bundle (format 1)")
         calibration = VectorScaling(
             np.asarray(payload["calibration"]["scale"]), np.asarray(payload["calibration"]["bias"])
         )

@@ -27,6 +27,7 @@ from training.accounts import (
     default_account_params,
     train_accounts,
 )
+from training.model import CreatorFraudModel
 
 runner = CliRunner()
 
@@ -184,14 +185,17 @@ def test_account_model_bundle_round_trip(tmp_path: Path) -> None:
     # A bundle written before calibration and rates: raw probabilities, the flagged share.
     old = {**model.to_payload(), "format": "account-authenticity/1"}
     del old["calibration"], old["share_rates"]
-    joblib.dump(old, tmp_path / "old.joblib")
+    joblib.dump(old, tmp_path / "old.joblib", compress=3)  # as bundles were, with no header
     before = AccountModel.load(tmp_path / "old.joblib")
     assert before.calibration == (1.0, 0.0) and before.share_rates is None
     raw = before.booster.predict(account_features(accounts)[before.feature_names].to_numpy())
     np.testing.assert_allclose(before.p_fake(accounts), raw)
-    joblib.dump({"format": 1}, tmp_path / "creator.joblib")  # e.g. a creator model's bundle
+    joblib.dump({"format": 1}, tmp_path / "creator.joblib", compress=3)  # a legacy creator one
     with pytest.raises(ValueError, match="not an account model bundle"):
         AccountModel.load(tmp_path / "creator.joblib")
+    model.save(tmp_path / "account.joblib")  # a bundle with a header says its kind
+    with pytest.raises(ValueError, match="bundle of account-authenticity, not of creator-fraud"):
+        CreatorFraudModel.load(tmp_path / "account.joblib")
 
 
 @pytest.fixture(scope="module")
