@@ -6,9 +6,12 @@ non-zero with one line naming the file, row and column at fault; nothing is writ
 
 from __future__ import annotations
 
+import functools
+import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
@@ -44,16 +47,93 @@ accounts_app = typer.Typer(
 app.add_typer(accounts_app, name="accounts")
 
 
+FORCE_HELP = "Replace --out even when it is a folder holding files creator-audit did not write."
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+
 def _fail(message: str) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
-@app.command()
+def _command(typer_app: typer.Typer, name: str | None = None) -> Callable[[Command], Command]:
+    """Register a command whose failures on bad input exit 2 with one line naming what is wrong:
+    bad data, outputs, bundles and stores (ValueError, LookupError, OSError, MLflow's errors).
+    Any other exception is a bug and keeps its traceback, as do all with CREATOR_AUDIT_DEBUG=1."""
+
+    def register(command: Command) -> Command:
+        @functools.wraps(command)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return command(*args, **kwargs)
+            except Exception as err:
+                if os.environ.get("CREATOR_AUDIT_DEBUG") or not _is_bad_input(err):
+                    raise
+                _fail(_one_line(err))
+
+        typer_app.command(name)(run)
+        return command
+
+    return register
+
+
+def _is_bad_input(err: Exception) -> bool:
+    mlflow_errors = sys.modules.get("mlflow.exceptions")  # only if MLflow was ever imported
+    bad = (ValueError, LookupError, OSError)
+    if mlflow_errors is not None:
+        bad = (*bad, mlflow_errors.MlflowException)
+    return isinstance(err, bad)
+
+
+def _one_line(err: Exception) -> str:
+    if isinstance(err, OSError) and err.strerror:
+        where = f"{err.filename}: " if err.filename else ""
+        return f"{where}{err.strerror}"
+    text = getattr(err, "message", None) or str(err) or type(err).__name__
+    return next((line.strip() for line in str(text).splitlines() if line.strip()), repr(err))
+
+
+def _replaced(path: Path) -> str:
+    """What the output line adds when ``path`` exists before the command writes it."""
+    if path.is_dir():
+        return " (replaced the existing folder)" if any(path.iterdir()) else ""
+    return " (replaced the existing file)" if path.exists() else ""
+
+
+def _check_file_output(path: Path) -> str:
+    """Fail now if ``path`` cannot be written as a table; what to say if it is replaced."""
+    from creator_audit.atomic import check_writable_file
+
+    if path.suffix not in (".parquet", ".csv"):
+        _fail(f"{path}: output must end in .parquet or .csv")
+    check_writable_file(path)
+    return _replaced(path)
+
+
+def _check_models_dir(models_dir: Path) -> None:
+    from creator_audit.atomic import check_writable_file
+
+    if models_dir.exists() and not models_dir.is_dir():
+        _fail(f"--models-dir {models_dir} is a file, not a folder")
+    check_writable_file(models_dir / "creator-fraud-champion.joblib")
+
+
+def _check_store() -> None:
+    """Point MLflow at its store and fail now if it exists and cannot be used; creating a new
+    one waits until the input has been read (training.tracking.ensure_experiment)."""
+    from training.tracking import check_store, configure_tracking
+
+    configure_tracking()
+    check_store()
+
+
+@_command(app)
 def generate(
     out: Annotated[Path, typer.Option("--out", help="Directory to write the dataset into.")],
     creators: Annotated[int, typer.Option("--creators", min=1, help="Number of creators.")] = 3000,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same bytes.")] = 0,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, help="Random seed; same seed, same bytes.")
+    ] = 0,
     fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
     part_creators: Annotated[
         int,
@@ -67,6 +147,7 @@ def generate(
     likes_cap: Annotated[
         int, typer.Option("--likes-per-post", min=0, help="Like events kept per post (a sample).")
     ] = 300,
+    force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
 ) -> None:
     """Write a labelled synthetic dataset with every table of the contract."""
     from creator_audit.dataset.write import FORMATS
@@ -74,21 +155,20 @@ def generate(
 
     if fmt not in FORMATS:
         _fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
-    try:
-        path = generate_to_dir(
-            out,
-            n_creators=creators,
-            seed=seed,
-            fmt=fmt,
-            part_creators=part_creators,
-            likes_cap=likes_cap,
-        )
-    except ValueError as err:
-        _fail(str(err))
-    typer.echo(f"wrote {creators} creators to {path}")
+    replaced = _replaced(out)
+    path = generate_to_dir(
+        out,
+        n_creators=creators,
+        seed=seed,
+        fmt=fmt,
+        part_creators=part_creators,
+        likes_cap=likes_cap,
+        force=force,
+    )
+    typer.echo(f"wrote {creators} creators to {path}{replaced}")
 
 
-@app.command()
+@_command(app)
 def features(
     data: Annotated[Path, typer.Option("--data", help="Dataset directory (CONTRACT.md §1).")],
     out: Annotated[Path, typer.Option("--out", help="Output file, .parquet or .csv.")],
@@ -99,30 +179,29 @@ def features(
     worker_memory: Annotated[
         str | None, typer.Option("--worker-memory", help=WORKER_MEMORY_HELP)
     ] = None,
+    force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
 ) -> None:
     """Write the model input table: one row per creator, the exact feature columns."""
     from creator_audit.dataset import read_dataset, write_table
-    from creator_audit.dataset.errors import DatasetError
     from features import build_features
 
-    _check_table_extension(out)
     if scheduler is not None:
-        _on_dask("features", data, out, scheduler, worker_memory, accounts_model=accounts_model)
+        _on_dask(
+            "features", data, out, scheduler, worker_memory, force, accounts_model=accounts_model
+        )
         return
-    try:
-        dataset = read_dataset(data)
-        account_model = _account_model(accounts_model)
-    except (DatasetError, LookupError, FileNotFoundError, ValueError) as err:
-        _fail(str(err))
+    replaced = _check_file_output(out)
+    account_model = _account_model(accounts_model)
+    dataset = read_dataset(data)
     table = build_features(dataset, account_model).reset_index()
     write_table(table, out)
-    typer.echo(f"wrote {len(table)} creators x {table.shape[1] - 1} features to {out}")
+    typer.echo(f"wrote {len(table)} creators x {table.shape[1] - 1} features to {out}{replaced}")
 
 
-@app.command()
+@_command(app)
 def train(
     data: Annotated[Path, typer.Option("--data", help="Labelled dataset directory.")],
-    seed: Annotated[int, typer.Option("--seed", help="Split and model seed.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Split and model seed.")] = 0,
     models_dir: Annotated[Path, typer.Option("--models-dir", help="Where bundles go.")] = Path(
         "models"
     ),
@@ -138,26 +217,24 @@ def train(
     ] = None,
 ) -> None:
     """Train, evaluate on a held-out split, log to MLflow, register; gate the champion alias."""
-    from creator_audit.dataset.errors import DatasetError
     from training.train import train as run_training
 
-    try:
-        account_model = _account_model(accounts_model)
-        if scheduler is not None:
-            from scaleout.cluster import connect
-            from scaleout.train import train_on_dask
+    _check_models_dir(models_dir)
+    _check_store()
+    account_model = _account_model(accounts_model)
+    if scheduler is not None:
+        from scaleout.cluster import connect
+        from scaleout.train import train_on_dask
 
-            with connect(scheduler, worker_memory) as client:
-                typer.echo(f"dask: dashboard {client.dashboard_link}")
-                result = train_on_dask(
-                    data, client, seed, models_dir, typer.echo, account_model=account_model
-                )
-        else:
-            result = run_training(
-                data, seed=seed, models_dir=models_dir, log=typer.echo, account_model=account_model
+        with connect(scheduler, worker_memory) as client:
+            typer.echo(f"dask: dashboard {client.dashboard_link}")
+            result = train_on_dask(
+                data, client, seed, models_dir, typer.echo, account_model=account_model
             )
-    except (DatasetError, ValueError, LookupError, FileNotFoundError) as err:
-        _fail(str(err))
+    else:
+        result = run_training(
+            data, seed=seed, models_dir=models_dir, log=typer.echo, account_model=account_model
+        )
     m = result.test.metrics
     typer.echo(
         f"run {result.run_id}: test macro-F1 {m['macro_f1']:.4f}, ROC-AUC {m['roc_auc_ovr']:.4f}; "
@@ -165,7 +242,7 @@ def train(
     )
 
 
-@app.command()
+@_command(app)
 def evaluate(
     data: Annotated[Path, typer.Option("--data", help="Labelled dataset directory.")],
     model: Annotated[str, typer.Option("--model", help=MODEL_HELP)] = DEFAULT_MODEL,
@@ -175,17 +252,18 @@ def evaluate(
     out: Annotated[Path, typer.Option("--out", help="Report directory.")] = Path("evaluation"),
 ) -> None:
     """Offline evaluation: metrics.json and a report with plots; logged to MLflow."""
-    from creator_audit.dataset.errors import DatasetError
+    from creator_audit.atomic import check_writable_file
     from training.offline import evaluate_offline
 
-    try:
-        summary = evaluate_offline(data, model, out, compare_uri=compare, log=typer.echo)
-    except (DatasetError, ValueError, LookupError, FileNotFoundError) as err:
-        _fail(str(err))
+    if out.exists() and not out.is_dir():
+        _fail(f"{out} is a file; --out names the report's folder")
+    check_writable_file(out / "metrics.json")
+    _check_store()
+    summary = evaluate_offline(data, model, out, compare_uri=compare, log=typer.echo)
     typer.echo(summary)
 
 
-@app.command()
+@_command(app)
 def score(
     data: Annotated[Path, typer.Option("--data", help="Dataset directory (labels not needed).")],
     out: Annotated[Path, typer.Option("--out", help="Output file, .parquet or .csv.")],
@@ -194,32 +272,29 @@ def score(
     worker_memory: Annotated[
         str | None, typer.Option("--worker-memory", help=WORKER_MEMORY_HELP)
     ] = None,
+    force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
 ) -> None:
     """Batch scores for every creator, with every field of CONTRACT.md §3."""
     from creator_audit.dataset import read_dataset, write_table
-    from creator_audit.dataset.errors import DatasetError
     from serving.batch import score_dataset
     from training.registry import load_model
     from training.tracking import configure_tracking
 
-    _check_table_extension(out)
     if scheduler is not None:
-        _on_dask("score", data, out, scheduler, worker_memory, model=model)
+        _on_dask("score", data, out, scheduler, worker_memory, force, model=model)
         return
+    replaced = _check_file_output(out)
     configure_tracking()
-    try:
-        dataset = read_dataset(data)
-        loaded = load_model(model)
-    except (DatasetError, LookupError, FileNotFoundError, ValueError) as err:
-        _fail(str(err))
+    loaded = load_model(model)
+    dataset = read_dataset(data)
     loaded.predict_threads = 0  # batch: let LightGBM use every core
     table = score_dataset(loaded, dataset)
     write_table(table, out)
     flagged = (table["label"] != "genuine").mean() if len(table) else 0.0
-    typer.echo(f"scored {len(table)} creators ({flagged:.1%} flagged) into {out}")
+    typer.echo(f"scored {len(table)} creators ({flagged:.1%} flagged) into {out}{replaced}")
 
 
-@app.command("check-genuine")
+@_command(app, "check-genuine")
 def check_genuine(
     model: Annotated[str, typer.Option("--model", help=MODEL_HELP)] = DEFAULT_MODEL,
     data: Annotated[
@@ -233,14 +308,10 @@ def check_genuine(
     from training.tracking import configure_tracking
 
     configure_tracking()
-    try:
-        result = check_real_genuine(load_model(model), data)
-    except (LookupError, FileNotFoundError, ValueError) as err:
-        _fail(str(err))
-    typer.echo(result.message)
+    typer.echo(check_real_genuine(load_model(model), data).message)
 
 
-@app.command()
+@_command(app)
 def serve(
     host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=0, max=65535)] = 8000,
@@ -251,25 +322,20 @@ def serve(
     access_log: Annotated[bool, typer.Option(help="Log one line per request.")] = True,
 ) -> None:
     """The real-time scoring API (CONTRACT.md §4); settings from CREATOR_AUDIT_* variables."""
-    import os
-
     from serving.workers import serve as run_server
 
     if model is not None:
         os.environ["CREATOR_AUDIT_MODEL_URI"] = model  # workers read settings from the environment
-    try:
-        run_server(host, port, workers, access_log)
-    except ValueError as err:
-        _fail(str(err))
+    run_server(host, port, workers, access_log)
 
 
-@accounts_app.command("train")
+@_command(accounts_app, "train")
 def accounts_train(
     data: Annotated[
         Path | None,
         typer.Option("--data", help="Real labelled account data (default: ../shared/data)."),
     ] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Model seed.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Model seed.")] = 0,
     models_dir: Annotated[Path, typer.Option("--models-dir", help="Where bundles go.")] = Path(
         "models"
     ),
@@ -284,19 +350,16 @@ def accounts_train(
 ) -> None:
     """Train the account model on every real source; leave-one-source-out ROC-AUC; register."""
     from training.accounts import train_accounts
-    from training.tracking import configure_tracking
 
-    configure_tracking()
-    try:
-        result = train_accounts(
-            data,
-            seed=seed,
-            models_dir=models_dir,
-            log=typer.echo,
-            purba_fake_classes=tuple(c.strip() for c in purba_fake.split(",") if c.strip()),
-        )
-    except (FileNotFoundError, ValueError) as err:
-        _fail(str(err))
+    _check_models_dir(models_dir)
+    _check_store()
+    result = train_accounts(
+        data,
+        seed=seed,
+        models_dir=models_dir,
+        log=typer.echo,
+        purba_fake_classes=tuple(c.strip() for c in purba_fake.split(",") if c.strip()),
+    )
     common = result.held_out[result.held_out["fields"] == "common"]
     typer.echo(
         f"run {result.run_id}: held-out sources, poorest source's fields: "
@@ -307,7 +370,7 @@ def accounts_train(
     )
 
 
-@accounts_app.command("score")
+@_command(accounts_app, "score")
 def accounts_score(
     input_file: Annotated[
         Path, typer.Option("--input", help="Accounts (.csv/.parquet): follower_samples fields.")
@@ -325,34 +388,30 @@ def accounts_score(
 ) -> None:
     """Add p_fake and audience_type (real, suspicious, mass_follower, influencer) to accounts."""
     from creator_audit.dataset import read_accounts, write_table
-    from creator_audit.dataset.errors import DatasetError
     from features.accounts import audience_summary
     from training.registry import load_account_model
     from training.tracking import configure_tracking
 
-    _check_table_extension(out)
+    replaced = _check_file_output(out)
     if summary is not None:
-        _check_table_extension(summary)
         if summary.resolve() == out.resolve():
             _fail("--summary and --out name the same file")
+        summary_replaced = _check_file_output(summary)
     configure_tracking()
-    try:
-        accounts = read_accounts(input_file)
-        loaded = load_account_model(model)
-    except (DatasetError, LookupError, FileNotFoundError, ValueError) as err:
-        _fail(str(err))
+    loaded = load_account_model(model)
+    accounts = read_accounts(input_file)
     loaded.predict_threads = 0
     table = accounts.join(loaded.score(accounts))  # the input columns, then the scores
     report = None if summary is None else audience_summary(accounts, table, loaded.share_rates)
     write_table(table, out)
     counts = table["audience_type"].value_counts()
     typer.echo(
-        f"scored {len(table)} accounts into {out}: "
+        f"scored {len(table)} accounts into {out}{replaced}: "
         + ", ".join(f"{k} {v}" for k, v in counts.items())
     )
     if report is not None and summary is not None:
         write_table(report, summary)
-        typer.echo(f"audience report for {len(report)} creator(s) into {summary}")
+        typer.echo(f"audience report for {len(report)} creator(s) into {summary}{summary_replaced}")
 
 
 def _account_model(uri: str | None) -> AccountModel | None:
@@ -372,39 +431,34 @@ def _on_dask(
     out: Path,
     scheduler: str,
     worker_memory: str | None,
+    force: bool,
     model: str | None = None,
     accounts_model: str | None = None,
 ) -> None:
     """features / score on a Dask cluster; the same per-creator code, partitioned output."""
-    from creator_audit.dataset.errors import DatasetError
-    from scaleout.batch import features_frame, scores_frame, write_partitioned
+    from creator_audit.atomic import check_writable_directory
+    from scaleout.batch import features_frame, is_part_file, scores_frame, write_partitioned
     from scaleout.cluster import connect
     from training.registry import load_model
     from training.tracking import configure_tracking
 
     if out.suffix != ".parquet":
         _fail(f"{out}: with --scheduler the output is partitioned Parquet; name it *.parquet")
-    try:
-        if what == "score":
-            assert model is not None
-            configure_tracking()
-            frame = scores_frame(data, load_model(model))
-        else:
-            frame = features_frame(data, _account_model(accounts_model))
-        with connect(scheduler, worker_memory) as client:
-            typer.echo(
-                f"dask: {len(client.scheduler_info()['workers'])} workers, "
-                f"dashboard {client.dashboard_link}"
-            )
-            write_partitioned(frame, out, client)
-    except (DatasetError, LookupError, FileNotFoundError, ValueError) as err:
-        _fail(str(err))
-    typer.echo(f"wrote {what} into {out}/ ({frame.npartitions} parts)")
-
-
-def _check_table_extension(path: Path) -> None:
-    if path.suffix not in (".parquet", ".csv"):
-        _fail(f"{path}: output must end in .parquet or .csv")
+    check_writable_directory(out, force, is_part_file)
+    replaced = _replaced(out)
+    if what == "score":
+        assert model is not None
+        configure_tracking()
+        frame = scores_frame(data, load_model(model))
+    else:
+        frame = features_frame(data, _account_model(accounts_model))
+    with connect(scheduler, worker_memory) as client:
+        typer.echo(
+            f"dask: {len(client.scheduler_info()['workers'])} workers, "
+            f"dashboard {client.dashboard_link}"
+        )
+        write_partitioned(frame, out, client, force=force)
+    typer.echo(f"wrote {what} into {out}/ ({frame.npartitions} parts){replaced}")
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -106,6 +106,8 @@ def train_on_dask(
     account_model: AccountModel | None = None,
 ) -> TrainResult:
     """Train on a dataset larger than this machine; logged, registered and gated as ``train``."""
+    configure_tracking()
+    experiment_id = ensure_experiment(CREATOR_EXPERIMENT)  # a store that cannot be used fails now
     data = read_partitioned(data_dir)
     frames = [data.tables[name] for name in (*INPUT_TABLES, "labels")]
     table = dd.map_partitions(
@@ -116,8 +118,6 @@ def train_on_dask(
     table = table.persist()
     progress(table)
     validation, test = _collect(table, log)
-    configure_tracking()
-    experiment_id = ensure_experiment(CREATOR_EXPERIMENT)
     with mlflow.start_run(experiment_id=experiment_id) as run:
         _log_inputs(data_dir, seed, table, validation, test, account_model)
         fitted = _fit(client, table, validation, seed, params, log)

@@ -53,11 +53,10 @@ from training.account_fit import (
 )
 from training.account_model import AUDIENCE_PRIOR, AccountModel
 from training.pyfunc import BUNDLE_ARTIFACT, AccountPyfunc
-from training.registry import GateDecision, register_and_gate
+from training.registry import GateDecision, export_bundles, register_and_gate
 from training.tracking import (
     ACCOUNT_EXPERIMENT,
     ACCOUNT_MODEL_NAME,
-    CHAMPION,
     configure_tracking,
     ensure_experiment,
 )
@@ -126,15 +125,15 @@ def train_accounts(
     params: dict[str, Any] | None = None,
 ) -> AccountTrainResult:
     """Evaluate leave-one-source-out, fit on the train split, log, register and gate."""
-    accounts = load_real_accounts(data_dir, purba_fake_classes)
+    accounts = load_real_accounts(data_dir, purba_fake_classes)  # bad data fails before any write
+    configure_tracking()
+    experiment_id = ensure_experiment(ACCOUNT_EXPERIMENT)  # and a store that cannot be used
     counts = accounts.groupby(["source", "source_label"]).size()
     log("accounts: " + ", ".join(f"{s} {label} {n}" for (s, label), n in counts.items()))
     params = {**default_account_params(seed), **(params or {})}
     held_out, shares = held_out_sources(accounts, params, seed, log)
     train_rows, test_rows = split_accounts(accounts)
     train, test = accounts.iloc[train_rows], accounts.iloc[test_rows]
-    configure_tracking()
-    experiment_id = ensure_experiment(ACCOUNT_EXPERIMENT)
     with mlflow.start_run(experiment_id=experiment_id) as run:
         metadata = _metadata(run.info.run_id, seed, accounts, purba_fake_classes)
         model, predictions = fit_account_model(train, params, seed, metadata)
@@ -144,7 +143,7 @@ def train_accounts(
         _log_held_out(held_out, shares, calibration)
         decision = _register(model, test, test_table, run.info.run_id, log)
     model.metadata.update(model_version=decision.version, alias=decision.alias)
-    bundle_path = _export_bundle(model, decision, Path(models_dir))
+    bundle_path = export_bundles(model, decision, ACCOUNT_MODEL_NAME, models_dir)
     log(f"bundle: {bundle_path}")
     return AccountTrainResult(
         run.info.run_id, model, held_out, shares, test_table, decision, bundle_path
@@ -277,10 +276,3 @@ def _register(
 
 # The account fields a caller sends that the real data has (no ids, no username strings).
 _INPUT_EXAMPLE_COLUMNS = tuple(c for c in ACCOUNTS.column_names if c in PROFILE_FIELDS)
-
-
-def _export_bundle(model: AccountModel, decision: GateDecision, models_dir: Path) -> Path:
-    path = model.save(models_dir / f"{ACCOUNT_MODEL_NAME}-v{decision.version}.joblib")
-    if decision.alias == CHAMPION:
-        model.save(models_dir / f"{ACCOUNT_MODEL_NAME}-{CHAMPION}.joblib")
-    return path

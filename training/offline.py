@@ -33,6 +33,7 @@ def evaluate_offline(
 ) -> str:
     """Evaluate, write the report, log the run; return a one-paragraph summary."""
     configure_tracking()
+    ensure_experiment(EVALUATION_EXPERIMENT)  # a store that cannot be used fails now
     ds = read_dataset(data_dir)
     model = load_model(model_uri)
     other = load_model(compare_uri) if compare_uri else None

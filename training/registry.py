@@ -17,7 +17,7 @@ from mlflow.exceptions import MlflowException
 
 from training.account_model import AccountModel
 from training.model import CreatorFraudModel
-from training.tracking import CHALLENGER, CHAMPION
+from training.tracking import CHALLENGER, CHAMPION, first_line, store_lock
 
 DEFAULT_MODEL_URI = "models:/creator-fraud@champion"
 DEFAULT_ACCOUNT_MODEL_URI = "models:/account-authenticity@champion"
@@ -63,7 +63,11 @@ def load_any(uri: str, model_type: type[M]) -> M:
         )
         pyfunc = mlflow.pyfunc.load_model(pinned)
     except MlflowException as err:
-        raise LookupError(f"cannot load model {uri}: {err.message}") from None
+        raise LookupError(f"cannot load model {uri}: {first_line(err)}") from None
+    except ImportError as err:  # e.g. s3:// without boto3: MLflow imports it on demand
+        raise LookupError(
+            f"cannot load model {uri}: it needs the package {err.name}, which is not installed"
+        ) from None
     model = getattr(pyfunc.unwrap_python_model(), "model", None)
     if not isinstance(model, model_type):
         raise LookupError(f"{uri} is not a creator-audit {model_type.__name__}")
@@ -131,6 +135,22 @@ def register_and_gate(
     A version that does not beat ``baseline_f1`` (the best baseline on the same test data) never
     takes champion, not even as the first version.
     """
+    with store_lock():  # the champion compared against is the one current when the alias moves
+        return _register_and_gate(
+            name, model_uri, run_id, candidate_f1, score_champion, baseline_f1, model_type, metric
+        )
+
+
+def _register_and_gate(
+    name: str,
+    model_uri: str,
+    run_id: str,
+    candidate_f1: float,
+    score_champion: Callable[[Any], float],
+    baseline_f1: float,
+    model_type: type[CreatorFraudModel] | type[AccountModel],
+    metric: str,
+) -> GateDecision:
     client = MlflowClient()
     version = mlflow.register_model(model_uri, name).version
     client.set_model_version_tag(name, version, "run_id", run_id)
@@ -154,3 +174,22 @@ def _current_champion(client: MlflowClient, name: str) -> str | None:
         return str(client.get_model_version_by_alias(name, CHAMPION).version)
     except MlflowException:
         return None
+
+
+def export_bundles(
+    model: CreatorFraudModel | AccountModel,
+    decision: GateDecision,
+    name: str,
+    models_dir: str | Path,
+) -> Path:
+    """Every version gets its own file ``<name>-v<N>.joblib``; ``<name>-champion.joblib`` is
+    written only while this version holds the alias, under the store lock, so a concurrent
+    training that took the alias meanwhile is not overwritten by an older champion."""
+    models_dir = Path(models_dir)
+    path = model.save(models_dir / f"{name}-v{decision.version}.joblib")
+    if decision.alias != CHAMPION:
+        return path
+    with store_lock():
+        if _current_champion(MlflowClient(), name) == decision.version:
+            model.save(models_dir / f"{name}-{CHAMPION}.joblib")
+    return path

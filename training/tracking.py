@@ -2,14 +2,29 @@
 
 ``MLFLOW_TRACKING_URI`` overrides the store (a server, Databricks, another database). Nothing is
 configured at import time; commands call :func:`configure_tracking` once.
+
+An embedded store is shared by every process started in its folder. MLflow creates and migrates
+its schema on first open, and two processes doing that at once crash in alembic; so the store is
+opened once under a lock (:func:`prepare_store`) before any expensive work, and experiments are
+created and models registered and aliased under the same lock (:func:`store_lock`). A server
+store serialises its own writers and needs no lock here.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+import sqlite3
+import stat
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import mlflow
+from mlflow import MlflowClient
+
+from creator_audit.atomic import OutputError, check_writable_file
 
 DEFAULT_DB = "mlflow.db"
 DEFAULT_ARTIFACTS = "mlartifacts"
@@ -40,11 +55,122 @@ def configure_tracking(workdir: str | os.PathLike[str] | None = None) -> str:
 
 def ensure_experiment(name: str, workdir: str | os.PathLike[str] | None = None) -> str:
     """Create the experiment on first use; local stores keep artifacts under ./mlartifacts."""
-    existing = mlflow.get_experiment_by_name(name)
-    if existing is not None:
-        return existing.experiment_id
-    location = None
-    if mlflow.get_tracking_uri().startswith("sqlite:"):
-        base = Path(workdir or Path.cwd()).resolve()
-        location = (base / DEFAULT_ARTIFACTS / name).as_uri()
-    return mlflow.create_experiment(name, artifact_location=location)
+    prepare_store()
+    with store_lock():  # two first runs would both create it, and the second fail
+        existing = mlflow.get_experiment_by_name(name)
+        if existing is not None:
+            return existing.experiment_id
+        location = None
+        if mlflow.get_tracking_uri().startswith("sqlite:"):
+            base = Path(workdir or Path.cwd()).resolve()
+            location = (base / DEFAULT_ARTIFACTS / name).as_uri()
+        return mlflow.create_experiment(name, artifact_location=location)
+
+
+class StoreError(ValueError):
+    """A tracking store that cannot be used; one line naming it and what is wrong."""
+
+
+_prepared: set[str] = set()
+
+
+def prepare_store() -> None:
+    """Check the embedded store and create or migrate its schema, once, under the store lock.
+
+    Fails with a :class:`StoreError` naming the file when it is a folder, not an SQLite
+    database, damaged, read-only, or in a folder that cannot be written.
+    """
+    uri = mlflow.get_tracking_uri()
+    db = sqlite_path(uri)
+    if db is None or uri in _prepared:
+        return
+    check_store()
+    with store_lock():
+        try:
+            client = MlflowClient()
+            client.search_experiments(max_results=1)
+            client.search_registered_models(max_results=1)
+        except Exception as err:  # SQLAlchemy and alembic errors name nothing a user can act on
+            raise StoreError(f"tracking store {db} cannot be opened: {first_line(err)}") from None
+    _prepared.add(uri)
+
+
+_lock_depth = threading.local()
+
+
+@contextlib.contextmanager
+def store_lock() -> Iterator[None]:
+    """Hold the embedded store's lock (a ``flock`` on ``<db>.lock``); re-entrant in a process."""
+    db = sqlite_path(mlflow.get_registry_uri()) or sqlite_path(mlflow.get_tracking_uri())
+    depth = getattr(_lock_depth, "n", 0)
+    if db is None or depth:
+        _lock_depth.n = depth + 1
+        try:
+            yield
+        finally:
+            _lock_depth.n = depth
+        return
+    db.parent.mkdir(parents=True, exist_ok=True)
+    with open(db.with_name(db.name + ".lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        _lock_depth.n = 1
+        try:
+            yield
+        finally:
+            _lock_depth.n = 0
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def sqlite_path(uri: str) -> Path | None:
+    """The database file of an embedded ``sqlite:///`` store; None for any other store."""
+    if not uri.startswith("sqlite:///"):
+        return None
+    return Path(uri.removeprefix("sqlite:///").split("?", 1)[0])
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def check_store() -> None:
+    """Fail with a :class:`StoreError` if the embedded store's file cannot be used; reads it
+    and creates nothing."""
+    db = sqlite_path(mlflow.get_tracking_uri())
+    if db is None:
+        return
+    if db.is_dir():
+        raise StoreError(f"tracking store {db} is a folder, not an SQLite database")
+    try:
+        check_writable_file(db)  # SQLite writes a journal beside the database
+    except OutputError as err:
+        raise StoreError(f"tracking store {db}: {err}") from None
+    if not db.exists() or db.stat().st_size == 0:
+        return  # a new store: MLflow creates it
+    if not stat.S_IMODE(db.stat().st_mode) & 0o222 or not os.access(db, os.W_OK):
+        raise StoreError(f"tracking store {db} is read-only; training must write to it")
+    with open(db, "rb") as handle:
+        if handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
+            raise StoreError(
+                f"tracking store {db} is not an SQLite database (damaged, or another file)"
+            )
+    problem = _integrity_problem(db)
+    if problem:
+        raise StoreError(f"tracking store {db} is damaged: {problem}")
+
+
+def _integrity_problem(db: Path) -> str | None:
+    """SQLite's own quick check (milliseconds for a store of a few MB), read-only."""
+    try:
+        with contextlib.closing(
+            sqlite3.connect(db.resolve().as_uri() + "?mode=ro", uri=True)
+        ) as conn:
+            verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
+    except sqlite3.DatabaseError as err:
+        return str(err)
+    return None if verdict == "ok" else str(verdict)
+
+
+def first_line(err: BaseException | str) -> str:
+    """MLflow's and SQLAlchemy's messages run to tracebacks and SQL; a command line prints the
+    first line."""
+    text = err if isinstance(err, str) else getattr(err, "message", None) or str(err)
+    return next((line.strip() for line in str(text).splitlines() if line.strip()), repr(err))

@@ -32,12 +32,11 @@ from training.metrics import classification_metrics, flat_metrics, label_codes
 from training.model import CreatorFraudModel
 from training.pyfunc import BUNDLE_ARTIFACT, CreatorFraudPyfunc
 from training.realcheck import check_real_genuine, real_genuine_file
-from training.registry import GateDecision, register_and_gate
+from training.registry import GateDecision, export_bundles, register_and_gate
 from training.report import plot_feature_importance, write_report
 from training.slices import creator_slices
 from training.split import Split, split_creators
 from training.tracking import (
-    CHAMPION,
     CREATOR_EXPERIMENT,
     CREATOR_MODEL_NAME,
     configure_tracking,
@@ -73,9 +72,10 @@ class TrainResult:
 
 def prepare(ds: Dataset, seed: int, account_model: AccountModel | None = None) -> Prepared:
     truth = labelled_ids(ds)
+    split = split_creators(truth, seed)  # too few labels fail here, before the features
     features = build_features(ds, account_model).loc[truth.index]
     y = label_codes(truth.to_numpy(), LABELS)
-    return Prepared(features, y, creator_slices(ds).loc[truth.index], split_creators(truth, seed))
+    return Prepared(features, y, creator_slices(ds).loc[truth.index], split)
 
 
 def train(
@@ -93,11 +93,11 @@ def train(
     """
     log(f"reading {data_dir}")
     ds = read_dataset(data_dir)
-    log(f"building features (account model: {account_model_name(account_model)})")
-    # bad data fails here, before anything is written
-    prepared = prepare(ds, seed, account_model)
+    split_creators(labelled_ids(ds), seed)  # bad data and labels fail before anything is written
     configure_tracking()
-    experiment_id = ensure_experiment(CREATOR_EXPERIMENT)
+    experiment_id = ensure_experiment(CREATOR_EXPERIMENT)  # and a store that cannot be used
+    log(f"building features (account model: {account_model_name(account_model)})")
+    prepared = prepare(ds, seed, account_model)
     x_train, y_train = with_posts_only_copies(*prepared.part(prepared.split.train))
     # Validation gets the same posts-only copies, so early stopping and calibration judge the
     # model on both regimes; the test split stays exactly as the data came.
@@ -186,7 +186,7 @@ def conclude(
     mlflow.set_tags({"model_version": decision.version, "alias": decision.alias})
     log(decision.message)
     model.metadata.update(model_version=decision.version, alias=decision.alias)
-    bundle_path = _export_bundle(model, decision, models_dir)
+    bundle_path = export_bundles(model, decision, CREATOR_MODEL_NAME, models_dir)
     log(f"bundle: {bundle_path}")
     return TrainResult(run_id, model, test_eval, baselines, decision, bundle_path)
 
@@ -361,11 +361,3 @@ def _requirements() -> list[str]:
 
     names = ("lightgbm", "pandas", "numpy", "scipy", "scikit-learn", "joblib", "mlflow")
     return [f"{name}=={version(name)}" for name in names]
-
-
-def _export_bundle(model: CreatorFraudModel, decision: GateDecision, models_dir: Path) -> Path:
-    """Every version gets its own file; the champion file moves only with the champion alias."""
-    path = model.save(models_dir / f"{CREATOR_MODEL_NAME}-v{decision.version}.joblib")
-    if decision.alias == CHAMPION:
-        model.save(models_dir / f"{CREATOR_MODEL_NAME}-{CHAMPION}.joblib")
-    return path

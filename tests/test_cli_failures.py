@@ -1,0 +1,217 @@
+"""The catalogue of command-line failures: each exits 2 with one line naming what is wrong,
+before any expensive work, and writes nothing.
+
+Output, model and store cases pass a dataset that does not exist: the failure named is the
+output's, the model's or the store's, so it was found before the data was even read.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from creator_audit.bundle import write_bundle
+from creator_audit.cli import app
+
+runner = CliRunner()
+REAL_STORE = Path("set-by-the-real_store-fixture")
+NO_DATA = "no-such-dataset"
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    args: list[str]
+    message: str
+    setup: Callable[[Path], None] = lambda where: None
+
+
+def _bundle(where: Path, damage: Callable[[bytes], bytes]) -> None:
+    path = write_bundle(where / "m.joblib", {"format": 1, "text": "x" * 5000}, "creator-fraud")
+    path.write_bytes(damage(path.read_bytes()))
+
+
+def _users_folder(where: Path) -> None:
+    (where / "out" / "sub").mkdir(parents=True)
+    (where / "out" / "notes.txt").write_text("mine")
+    (where / "out" / "sub" / "keep.md").write_text("mine")
+
+
+def _store(content: Callable[[Path], None]) -> Callable[[Path], None]:
+    return lambda where: content(where / "mlflow.db")
+
+
+def _truncated_store(db: Path) -> None:
+    db.write_bytes(REAL_STORE.read_bytes()[:5000])
+
+
+def _read_only_store(db: Path) -> None:
+    shutil.copy(REAL_STORE, db)
+    db.chmod(0o444)
+
+
+def _flip(data: bytes) -> bytes:
+    return data[:-50] + bytes([data[-50] ^ 1]) + data[-49:]
+
+
+TO_PASSWD = "../" * 12 + "etc/passwd"
+SCORE = ["score", "--data", NO_DATA, "--out", "s.csv", "--model", "m.joblib"]
+CASES = [
+    Case("generate onto the user's folder", ["generate", "--out", "out", "--creators", "20"],
+         "out holds files creator-audit did not write (notes.txt, sub); choose an empty or new "
+         "folder, or pass --force", _users_folder),
+    Case("generate onto a file", ["generate", "--out", "f", "--creators", "20"],
+         "f is a file; name a folder", lambda w: (w / "f").write_text("x")),
+    Case("generate --seed -1", ["generate", "--out", "d", "--seed", "-1"], "'--seed'"),
+    Case("features to /proc", ["features", "--data", NO_DATA, "--out", "/proc/x.csv"],
+         "cannot write /proc/x.csv: "),
+    Case("features onto a folder", ["features", "--data", NO_DATA, "--out", "dir.csv"],
+         "dir.csv is a folder; name a file", lambda w: (w / "dir.csv").mkdir()),
+    Case("score into a file's folder", ["score", "--data", NO_DATA, "--out", "f/s.csv"],
+         "cannot write f/s.csv: f is a file, not a folder", lambda w: (w / "f").write_text("")),
+    Case("score on Dask onto the user's folder",
+         ["score", "--data", NO_DATA, "--out", "out.parquet", "--scheduler", "local"],
+         "holds files creator-audit did not write (notes.txt)",
+         lambda w: (w / "out.parquet").mkdir() or (w / "out.parquet" / "notes.txt").write_text("")),
+    Case("truncated bundle", SCORE, "bundle m.joblib is damaged: ",
+         lambda w: _bundle(w, lambda b: b[: len(b) // 2])),
+    Case("empty bundle", SCORE, "m.joblib is empty: not a creator-audit model bundle",
+         lambda w: _bundle(w, lambda b: b"")),
+    Case("bit-flipped bundle", SCORE, "m.joblib is damaged: its checksum does not match",
+         lambda w: _bundle(w, _flip)),
+    Case("garbage bundle", SCORE, "m.joblib is not a creator-audit model bundle",
+         lambda w: (w / "m.joblib").write_bytes(os.urandom(3000).replace(b"\x78", b"\x00"))),
+    Case("an account bundle as the creator model", SCORE,
+         "m.joblib is a bundle of account-authenticity, not of creator-fraud",
+         lambda w: write_bundle(w / "m.joblib", {}, "account-authenticity")),
+    Case("--model path traversal", [*SCORE[:-1], TO_PASSWD],
+         f"{TO_PASSWD} is not a creator-audit model bundle"),
+    Case("--model s3://", [*SCORE[:-1], "s3://bucket/model"],
+         "cannot load model s3://bucket/model: it needs the package"),
+    Case("--model missing bundle", [*SCORE[:-1], "gone.joblib"],
+         "model bundle gone.joblib does not exist"),
+    Case("accounts score to /proc",
+         ["accounts", "score", "--input", "a.csv", "--out", "/proc/a.csv"], "cannot write /proc/"),
+    Case("accounts score --summary onto a folder",
+         ["accounts", "score", "--input", "a.csv", "--out", "a_out.csv", "--summary", "sum.csv"],
+         "sum.csv is a folder; name a file", lambda w: (w / "sum.csv").mkdir()),
+    Case("train with --models-dir a file", ["train", "--data", NO_DATA, "--models-dir", "m"],
+         "--models-dir m is a file, not a folder", lambda w: (w / "m").touch()),
+    Case("train on a folder-shaped store", ["train", "--data", NO_DATA],
+         "mlflow.db is a folder, not an SQLite database", _store(Path.mkdir)),
+    Case("train on a garbage store", ["train", "--data", NO_DATA],
+         "mlflow.db is not an SQLite database (damaged, or another file)",
+         _store(lambda db: db.write_bytes(b"garbage" * 100))),
+    Case("train on a truncated store", ["train", "--data", NO_DATA],
+         "mlflow.db is damaged: database disk image is malformed", _store(_truncated_store)),
+    Case("train on a read-only store", ["train", "--data", NO_DATA],
+         "mlflow.db is read-only; training must write to it", _store(_read_only_store)),
+    Case("accounts train on a garbage store", ["accounts", "train", "--data", NO_DATA],
+         "mlflow.db is not an SQLite database", _store(lambda db: db.write_bytes(b"x" * 200))),
+    Case("evaluate --out a file", ["evaluate", "--data", NO_DATA, "--out", "report"],
+         "report is a file; --out names the report's folder",
+         lambda w: (w / "report").write_text("")),
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module", autouse=True)
+def real_store(tmp_path_factory) -> None:
+    """An MLflow store with its schema, made once, that cases copy or damage."""
+    global REAL_STORE
+    where = tmp_path_factory.mktemp("store")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(where)
+        mp.setenv("MLFLOW_TRACKING_URI", "")
+        from training.tracking import configure_tracking, prepare_store
+
+        configure_tracking()
+        prepare_store()
+    REAL_STORE = where / "mlflow.db"
+
+
+@pytest.fixture(autouse=True)
+def own_store(tmp_path, monkeypatch) -> None:
+    """Each test in its own folder and embedded store. Set (not deleted), so that the variable
+    MLflow exports when a URI is set is removed again afterwards."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "")
+    monkeypatch.delenv("CREATOR_AUDIT_DEBUG", raising=False)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_each_failure_exits_2_with_one_line_naming_it(case: Case, tmp_path) -> None:
+    case.setup(tmp_path)
+    before = _snapshot(tmp_path)
+    result = runner.invoke(app, case.args)
+    assert result.exit_code == 2, result.output
+    assert case.message in result.output, result.output
+    assert "Traceback" not in result.output
+    if case.args[-1] != "-1":  # click's usage errors have their own three-line form
+        assert result.output.count("\n") == 1 and result.output.startswith("error: ")
+    assert _snapshot(tmp_path) == before  # nothing written, nothing deleted
+
+
+def _snapshot(root: Path) -> dict[str, tuple[int, bytes]]:
+    return {
+        str(p.relative_to(root)): (stat.S_IMODE(p.stat().st_mode), p.read_bytes())
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _tiny_dataset(directory: Path) -> Path:
+    directory.mkdir()
+    (directory / "creators.csv").write_text(
+        "creator_id,followers,following,media_count\nc1,1200,300,40\n"
+    )
+    (directory / "posts.csv").write_text(
+        "creator_id,post_id,posted_at,likes,comments\nc1,p1,2026-05-01T10:00:00Z,100,3\n"
+    )
+    return directory
+
+
+def test_disk_full_while_writing_is_one_line_and_the_old_file_stays(tmp_path, monkeypatch):
+    data, out = _tiny_dataset(tmp_path / "d"), tmp_path / "f.csv"
+    out.write_text("old")
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, os.strerror(28))
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", disk_full)
+    result = runner.invoke(app, ["features", "--data", str(data), "--out", str(out)])
+    assert result.exit_code == 2
+    assert result.output == (
+        f"error: cannot write {out}: No space left on device; the previous version is intact\n"
+    )
+    assert out.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d", "f.csv"]
+
+
+def test_an_existing_output_is_replaced_keeping_its_mode_and_saying_so(tmp_path) -> None:
+    data, out = _tiny_dataset(tmp_path / "d"), tmp_path / "f.csv"
+    out.write_text("old")
+    out.chmod(0o644)
+    result = runner.invoke(app, ["features", "--data", str(data), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "(replaced the existing file)" in result.output
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644
+    assert pd.read_csv(out)["creator_id"].tolist() == ["c1"]
+
+
+def test_force_replaces_a_foreign_folder_and_a_dataset_folder_needs_no_force(tmp_path) -> None:
+    _users_folder(tmp_path)
+    out = tmp_path / "out"
+    args = ["generate", "--out", str(out), "--creators", "20"]
+    assert runner.invoke(app, [*args, "--force"]).exit_code == 0
+    assert not (out / "notes.txt").exists() and (out / "creators.parquet").exists()
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0, again.output
+    assert "(replaced the existing folder)" in again.output
