@@ -124,3 +124,28 @@ def test_disk_full_names_the_file_and_keeps_the_old_one(tmp_path) -> None:
         raise OSError(28, os.strerror(28))
     assert target.read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.csv"]
+
+
+def test_a_write_killed_with_sigkill_leaves_debris_the_next_write_removes(tmp_path) -> None:
+    target = tmp_path / "scores.csv"
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITE_THEN_HANG, str(target)], stdout=subprocess.PIPE, text=True
+    )
+    assert writer.stdout is not None and writer.stdout.readline().strip() == "writing"
+    writer.kill()
+    writer.wait()
+    debris = [p.name for p in tmp_path.iterdir()]
+    assert len(debris) == 1 and debris[0].startswith(".scores.csv.")  # the partial temporary
+    with atomic_path(target) as tmp:
+        tmp.write_text("whole")
+    assert [p.name for p in tmp_path.iterdir()] == ["scores.csv"]
+
+
+WRITE_THEN_HANG = """
+import sys, time
+from creator_audit.atomic import atomic_path
+with atomic_path(sys.argv[1]) as tmp:
+    tmp.write_bytes(b"x" * 268_000)
+    print("writing", flush=True)
+    time.sleep(60)
+"""
