@@ -17,7 +17,7 @@ from mlflow.exceptions import MlflowException
 
 from training.account_model import AccountModel
 from training.model import CreatorFraudModel
-from training.tracking import CHALLENGER, CHAMPION, first_line, store_lock
+from training.tracking import CHALLENGER, CHAMPION, check_store, first_line, store_lock
 
 DEFAULT_MODEL_URI = "models:/creator-fraud@champion"
 DEFAULT_ACCOUNT_MODEL_URI = "models:/account-authenticity@champion"
@@ -40,6 +40,7 @@ def champion_account_model() -> AccountModel | None:
     store = mlflow.get_registry_uri()
     if store.startswith("sqlite:///") and not Path(store.removeprefix("sqlite:///")).exists():
         return None
+    check_store(writing=False)
     try:
         registry_identity(DEFAULT_ACCOUNT_MODEL_URI)
     except MlflowException:  # no such model, or no champion alias
@@ -54,6 +55,8 @@ def load_any(uri: str, model_type: type[M]) -> M:
         if not path.is_file():
             raise FileNotFoundError(f"model bundle {uri} does not exist")
         return model_type.load(path)
+    if uri.startswith(("models:/", "runs:/")):
+        check_store(writing=False)  # a damaged store fails here, not deep inside SQLAlchemy
     try:
         identity = registry_identity(uri)
         # An alias is resolved to its version first, so the version we report is the one loaded

@@ -131,21 +131,23 @@ def sqlite_path(uri: str) -> Path | None:
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 
-def check_store() -> None:
-    """Fail with a :class:`StoreError` if the embedded store's file cannot be used; reads it
-    and creates nothing."""
-    db = sqlite_path(mlflow.get_tracking_uri())
+def check_store(writing: bool = True) -> None:
+    """Fail with a :class:`StoreError` if the embedded store's file cannot be used (to write to
+    when ``writing``, else only to read models from); reads it and creates nothing."""
+    uri = mlflow.get_tracking_uri() if writing else mlflow.get_registry_uri()
+    db = sqlite_path(uri)
     if db is None:
         return
     if db.is_dir():
         raise StoreError(f"tracking store {db} is a folder, not an SQLite database")
-    try:
-        check_writable_file(db)  # SQLite writes a journal beside the database
-    except OutputError as err:
-        raise StoreError(f"tracking store {db}: {err}") from None
+    if writing:
+        try:
+            check_writable_file(db)  # SQLite writes a journal beside the database
+        except OutputError as err:
+            raise StoreError(f"tracking store {db}: {err}") from None
     if not db.exists() or db.stat().st_size == 0:
         return  # a new store: MLflow creates it
-    if not stat.S_IMODE(db.stat().st_mode) & 0o222 or not os.access(db, os.W_OK):
+    if writing and (not stat.S_IMODE(db.stat().st_mode) & 0o222 or not os.access(db, os.W_OK)):
         raise StoreError(f"tracking store {db} is read-only; training must write to it")
     with open(db, "rb") as handle:
         if handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
