@@ -2,8 +2,12 @@
 runs it under uvicorn.
 
 Requests are scored by ``serving.service`` through the same feature and scoring code as batch
-files. The model lives in a ``ModelHolder``: loaded once in the lifespan, swapped atomically when
-the registry alias moves (polled) or on ``POST /v1/admin/reload``.
+files. The model lives in a ``ModelHolder``: loaded in the background once the server is up (so
+``/healthz`` answers at once and ``/readyz`` says what is loading, ``serving.startup``), swapped
+atomically when the registry alias moves (polled) or on ``POST /v1/admin/reload``.
+
+Every route documents each answer it can give (``_answers``), with the body the error handlers at
+the end of this module send, so generated clients and schemathesis agree with the server.
 """
 
 from __future__ import annotations
@@ -43,7 +47,10 @@ from serving.schemas import (
     BatchRequestDocumented,
     BatchResponse,
     ItemError,
+    MessageOut,
     ModelInfo,
+    NotReadyOut,
+    ReadyOut,
     ReloadOut,
     ScoreOut,
     ScoreRequest,
@@ -52,18 +59,28 @@ from serving.schemas import (
 from serving.scoring import Score
 from serving.service import score_parsed
 from serving.settings import ServiceSettings
+from serving.startup import ConfiguredAccountModel, off_the_loop
 from training.account_model import AccountModel
 
 log = logging.getLogger("creator_audit.serving")
 GC_YOUNG_THRESHOLD = 20_000  # allocations between young-generation collections (default 700)
 UNREADABLE_BODY = "There was an error parsing the body"  # FastAPI's 400 for a body it cannot decode
 API_KEY_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API key.")
+NO_MODEL_YET = "no model loaded yet; see /readyz"
+# Each refusal the service can send: its body model, and when it happens.
+ERROR_ANSWERS: dict[int, tuple[type[BaseModel], str]] = {
+    401: (MessageOut, "Missing or unknown API key (header X-API-Key)."),
+    403: (MessageOut, "Admin routes are off: CREATOR_AUDIT_ADMIN_KEY is not set."),
+    413: (ValidationErrorOut, "The body is larger than CREATOR_AUDIT_MAX_BODY_BYTES."),
+    422: (ValidationErrorOut, "Bad input, by field."),
+    503: (MessageOut, "No model to answer with yet (see /readyz)."),
+}
 
 
 def serving_model(request: Request) -> LoadedModel:
     loaded = request.app.state.holder.current  # read once: the request finishes on this model
     if loaded is None:
-        raise HTTPException(503, "no model loaded yet; see /readyz")
+        raise HTTPException(503, NO_MODEL_YET)
     return loaded
 
 
@@ -77,34 +94,43 @@ def create_app(
     holder = holder or ModelHolder(settings.model_uri)
     metrics = ServiceMetrics()
     batcher = MicroBatcher(settings.reasons)
-    standalone_accounts: list[AccountModel] = []  # the configured account model, once loaded
+    configured_accounts = ConfiguredAccountModel(settings.accounts_model_uri)
+
+    async def keep_models_loaded() -> None:
+        """Load the models, then check their sources every ``poll_seconds`` (0: never)."""
+        await _reload(holder, metrics, force=holder.current is None)
+        await off_the_loop(lambda: configured_accounts.load(_load_account_model))
+        _tune_garbage_collection()  # after the load: the model's objects are frozen too
+        while settings.poll_seconds > 0:
+            await asyncio.sleep(settings.poll_seconds)
+            await _reload(holder, metrics, force=holder.current is None)
+            await off_the_loop(lambda: configured_accounts.load(_load_account_model))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from training.tracking import configure_tracking
 
-        if settings.model_uri.startswith("models:/"):  # a bundle needs no tracking store
+        uris = (settings.model_uri, settings.accounts_model_uri or "")
+        if any(uri.startswith("models:/") for uri in uris):  # a bundle needs no tracking store
             configure_tracking()
-        await _reload(holder, metrics, force=holder.current is None)
-        if settings.accounts_model_uri:
-            standalone_accounts.append(await asyncio.to_thread(_load_accounts, settings))
-        _tune_garbage_collection()
-        poller = asyncio.create_task(_poll(holder, metrics, settings.poll_seconds))
+        # Not awaited: the server accepts connections (/healthz) while the models load.
+        loader = asyncio.create_task(keep_models_loaded())
         await batcher.start()
         workers.on_reload_request(lambda: asyncio.create_task(_reload(holder, metrics, False)))
         try:
             yield
         finally:
             await batcher.stop()
-            poller.cancel()
+            loader.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await poller
+                await loader
 
     app = FastAPI(
         title="creator-audit",
         version=creator_audit.__version__,
         summary="Scores creators for fake followers, engagement pods and bought engagement.",
         lifespan=lifespan,
+        responses=_answers(413),  # the body limit applies to every route (serving/limits.py)
     )
     app.state.holder = holder  # read by the serving_model dependency
     app.add_middleware(
@@ -118,7 +144,8 @@ def create_app(
         "/v1/score",
         response_model=ScoreOut,
         dependencies=[Depends(require_key)],
-        **_parsed_body("ScoreRequest"),
+        responses=_answers(401, 422, 503),
+        openapi_extra=_parsed_body("ScoreRequest"),
     )
     async def score(request: Request, loaded: CurrentModel) -> dict[str, Any]:
         """Score one creator (requests that arrive together are scored as one batch)."""
@@ -132,7 +159,8 @@ def create_app(
         "/v1/score/batch",
         response_model=BatchResponse,
         dependencies=[Depends(require_key)],
-        **_parsed_body("BatchRequest"),
+        responses=_answers(401, 422, 503),
+        openapi_extra=_parsed_body("BatchRequest"),
     )
     async def score_batch(request: Request, loaded: CurrentModel) -> dict[str, Any]:
         """Score many creators; a bad item gets its own error entry, the others are scored."""
@@ -150,18 +178,24 @@ def create_app(
         "/v1/accounts/score",
         response_model=AccountsResponse,
         dependencies=[Depends(require_key)],
-        **_parsed_body("AccountsRequest"),
+        responses=_answers(401, 422, 503),
+        openapi_extra=_parsed_body("AccountsRequest"),
     )
     async def accounts_score(request: Request) -> dict[str, Any]:
         """Judge single accounts: p_fake and audience_type (real, suspicious, mass_follower,
         influencer)."""
-        model = standalone_accounts[0] if standalone_accounts else _carried_account_model(holder)
+        model = _account_model(configured_accounts, holder)
         raw = await request.body()
         return await asyncio.to_thread(
             lambda: score_accounts(model, parse_accounts_request(raw, settings))
         )
 
-    @app.get("/v1/model", response_model=ModelInfo, dependencies=[Depends(require_key)])
+    @app.get(
+        "/v1/model",
+        response_model=ModelInfo,
+        dependencies=[Depends(require_key)],
+        responses=_answers(401, 503),
+    )
     def model_info(loaded: CurrentModel) -> dict[str, Any]:
         """The model answering now: name, version, alias, training run, feature list."""
         meta = loaded.model.metadata
@@ -176,7 +210,12 @@ def create_app(
             "loaded_at": loaded.loaded_at,
         }
 
-    @app.post("/v1/admin/reload", response_model=ReloadOut, dependencies=[Depends(require_admin)])
+    @app.post(
+        "/v1/admin/reload",
+        response_model=ReloadOut,
+        dependencies=[Depends(require_admin)],
+        responses=_answers(401, 403, 422),
+    )
     async def reload(force: bool = False) -> dict[str, Any]:
         """Load the model at the configured URI now (if it changed, or always with ``force``)."""
         result = await _reload(holder, metrics, force=force)
@@ -185,18 +224,29 @@ def create_app(
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
-        """Liveness: the process answers."""
+        """Liveness: the process answers (at once, even while the models load)."""
         return {"status": "ok"}
 
-    @app.get("/readyz", responses={503: {"description": "No model loaded yet."}})
-    async def readyz() -> JSONResponse:
-        """Readiness: 200 only once a model is loaded."""
+    @app.get(
+        "/readyz",
+        response_model=ReadyOut,
+        responses={503: {"model": NotReadyOut, "description": "What is loading, or what failed."}},
+    )
+    async def readyz() -> Any:
+        """Readiness: 200 once every model the routes need is loaded; until then 503 saying
+        what is loading, or why the last load failed."""
         loaded = holder.current
-        if loaded is None:
-            return JSONResponse({"status": "no model loaded"}, status_code=503)
-        return JSONResponse({"status": "ready", "model_version": loaded.version})
+        reason = holder.not_ready() or configured_accounts.not_ready()
+        if loaded is None or reason is not None:
+            status = "loading" if str(reason).startswith("loading ") else "failed"
+            return JSONResponse({"status": status, "detail": reason}, status_code=503)
+        return {"status": "ready", "model_version": loaded.version}
 
-    @app.get("/metrics", response_class=Response)
+    @app.get(
+        "/metrics",
+        response_class=Response,
+        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+    )
     async def prometheus() -> Response:
         """Prometheus text format."""
         return Response(metrics.render(), media_type=metrics.content_type)
@@ -212,18 +262,22 @@ def create_app(
     return app
 
 
-def _load_accounts(settings: ServiceSettings) -> AccountModel:
+def _load_account_model(uri: str) -> AccountModel:
     from training.registry import load_account_model
 
-    assert settings.accounts_model_uri is not None
-    return load_account_model(settings.accounts_model_uri)
+    return load_account_model(uri)
 
 
-def _carried_account_model(holder: ModelHolder) -> AccountModel:
-    """The account model inside the creator model serving now (its audience features use it)."""
+def _account_model(configured: ConfiguredAccountModel, holder: ModelHolder) -> AccountModel:
+    """The configured account model, or else the one inside the creator model serving now (its
+    audience features use it); 503 while the one that answers is not loaded."""
+    if configured.uri is not None:
+        if configured.model is None:
+            raise HTTPException(503, NO_MODEL_YET)
+        return configured.model
     loaded = holder.current
     if loaded is None:
-        raise HTTPException(503, "no model loaded yet; see /readyz")
+        raise HTTPException(503, NO_MODEL_YET)
     if loaded.model.account_model is None:
         raise HTTPException(503, NO_ACCOUNT_MODEL)
     return loaded.model.account_model
@@ -243,13 +297,17 @@ def _tune_garbage_collection() -> None:
 
 
 def _parsed_body(model_name: str) -> dict[str, Any]:
-    """Route arguments documenting a body the route parses itself (from bytes, see
-    ``serving.payload``): the request schema and the 422 answer."""
+    """The OpenAPI request body of a route that parses its body itself (from bytes, see
+    ``serving.payload``)."""
     schema = {"$ref": f"#/components/schemas/{model_name}"}
-    body = {"required": True, "content": {"application/json": {"schema": schema}}}
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+def _answers(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The documented refusals of a route (``ERROR_ANSWERS``)."""
     return {
-        "openapi_extra": {"requestBody": body},
-        "responses": {422: {"model": ValidationErrorOut, "description": "Bad input, by field."}},
+        status: {"model": ERROR_ANSWERS[status][0], "description": ERROR_ANSWERS[status][1]}
+        for status in statuses
     }
 
 
@@ -280,20 +338,11 @@ def _entry(index: int, creator_id: str | None, answer: Score | PayloadError) -> 
 
 
 async def _reload(holder: ModelHolder, metrics: ServiceMetrics, force: bool):
-    result = await asyncio.to_thread(holder.reload, force)
+    result = await off_the_loop(lambda: holder.reload(force))
     if result.swapped:
         metrics.set_model(result.version)
     metrics.reloads.labels(result.outcome).inc()
     return result
-
-
-async def _poll(holder: ModelHolder, metrics: ServiceMetrics, every: float) -> None:
-    """Check the model's source every ``every`` seconds; swap when it changed."""
-    if every <= 0:
-        return
-    while True:
-        await asyncio.sleep(every)
-        await _reload(holder, metrics, force=holder.current is None)
 
 
 def _api_key_check(settings: ServiceSettings):

@@ -57,11 +57,19 @@ class ModelHolder:
         self._loader = loader
         self._smoke_test = smoke_test or smoke_test_model
         self._current: LoadedModel | None = None
+        self._failure: str | None = None  # why the last load failed, while there is no model
         self._reload_lock = threading.Lock()  # one load at a time; reads never wait on it
 
     @property
     def current(self) -> LoadedModel | None:
         return self._current
+
+    def not_ready(self) -> str | None:
+        """Why there is no model to answer with (one line naming the URI), or None once there
+        is one."""
+        if self._current is not None:
+            return None
+        return self._failure or f"loading model from {self.uri} …"
 
     def reload(self, force: bool = False) -> ReloadResult:
         """Load the model at ``uri`` if its source changed (or ``force``), test it, swap it in."""
@@ -76,8 +84,10 @@ class ModelHolder:
                 self._smoke_test(model)
             except Exception as err:  # any failure keeps the old model serving
                 kept = old.version if old else "none"
-                message = f"new model from {self.uri} not loaded ({err}); serving version {kept}"
+                message = f"new model from {self.uri} not loaded ({one_line(err)}); "
+                message += f"serving version {kept}"
                 log.warning(message)
+                self._failure = message if old is None else None
                 return ReloadResult("failed", kept, message)
             self._current = LoadedModel(model, self.uri, stamp, time.time())
             new_version = self._current.version
@@ -86,6 +96,12 @@ class ModelHolder:
             )
             log.info(message)
             return ReloadResult("swapped", new_version, message)
+
+
+def one_line(err: BaseException, limit: int = 300) -> str:
+    """An error as one short line (MLflow's can span pages of HTML)."""
+    text = " ".join(str(err).split()) or type(err).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def source_stamp(uri: str) -> str:

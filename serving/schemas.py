@@ -170,7 +170,28 @@ class ErrorDetail(BaseModel):
 
 
 class ValidationErrorOut(BaseModel):
-    detail: list[ErrorDetail]
+    """Bad input (422) or too large a body (413): what is wrong, by field."""
+
+    detail: list[ErrorDetail] = Field(min_length=1)
+
+
+class MessageOut(BaseModel):
+    """A refusal that is about the request as a whole (401, 403, 503)."""
+
+    detail: str = Field(min_length=1)
+
+
+class ReadyOut(BaseModel):
+    status: Literal["ready"]
+    model_version: str
+
+
+class NotReadyOut(BaseModel):
+    status: Literal["loading", "failed"] = Field(
+        description="loading: the first load is under way; failed: the last load failed (the "
+        "service tries again every CREATOR_AUDIT_POLL_SECONDS)."
+    )
+    detail: str = Field(min_length=1, description="One line naming the URI.")
 
 
 class ItemError(BaseModel):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -204,9 +205,20 @@ def make_client(bundles: SimpleNamespace) -> Iterator[MakeClient]:
                 **overrides,
             )
             app = create_app(settings)
-            return stack.enter_context(TestClient(app, raise_server_exceptions=False))
+            client = stack.enter_context(TestClient(app, raise_server_exceptions=False))
+            return wait_loaded(client)
 
         yield make
+
+
+def wait_loaded(client: TestClient, timeout: float = 60) -> TestClient:
+    """``client`` once its app's start-up loads are over (the lifespan does not wait for them):
+    ready, or refusing because a load failed."""
+    deadline = time.monotonic() + timeout
+    while client.get("/readyz").json().get("status") == "loading":
+        assert time.monotonic() < deadline, f"models still loading after {timeout} s"
+        time.sleep(0.01)
+    return client
 
 
 @pytest.fixture

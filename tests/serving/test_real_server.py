@@ -2,7 +2,8 @@
 
 TestClient runs the app in-process; this checks what only a real server shows: the command
 starts, both workers answer over TCP with the same model, limits and keys hold, a model swap via
-the admin route reaches every worker (polling is off), and SIGTERM stops everything.
+the admin route reaches every worker (polling is off), and SIGTERM stops everything; and on a
+model store it cannot reach, liveness answers at once while readiness says what it waits for.
 """
 
 from __future__ import annotations
@@ -137,6 +138,49 @@ def test_sigterm_stops_every_worker(server: SimpleNamespace) -> None:
     assert server.process.wait(timeout=60) is not None
     with pytest.raises(OSError):
         _call(server.port, "/healthz", key=None)
+
+
+def test_unreachable_store_answers_liveness_at_once_and_readiness_says_why(
+    tmp_path: Path,
+) -> None:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "MLFLOW_TRACKING_URI": "http://127.0.0.1:9",  # nothing listens: MLflow retries ~100 s
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    started = time.monotonic()
+    process = subprocess.Popen(
+        ["creator-audit", "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        status = None
+        while status != 200 and time.monotonic() - started < 30:
+            assert process.poll() is None, process.communicate()[0].decode()
+            try:
+                status = _call(port, "/healthz", key=None)[0]
+            except OSError:
+                time.sleep(0.2)
+        live_after = time.monotonic() - started
+        assert status == 200 and live_after < 30  # imports and two workers; not MLflow's 100 s
+        status, ready = _call(port, "/readyz", key=None)
+        assert status == 503, ready
+        assert ready == {
+            "status": "loading",
+            "detail": "loading model from models:/creator-fraud@champion …",
+        }
+        status, refused = _call(port, "/v1/model", key=None)
+        assert status == 503 and "/readyz" in refused["detail"]
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        stopping = time.monotonic()
+        process.communicate(timeout=60)
+    assert time.monotonic() - stopping < 20  # a load stuck in MLflow's retries does not hold it
 
 
 def _copy(path: Path, folder: Path) -> Path:

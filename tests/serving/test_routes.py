@@ -57,6 +57,9 @@ def test_without_a_loadable_model_readyz_and_scoring_are_503(
     assert client.get("/healthz").status_code == 200
     ready = client.get("/readyz")
     assert ready.status_code == 503
+    assert ready.json()["status"] == "failed"
+    assert f"new model from {path} not loaded (" in ready.json()["detail"]
+    assert "\n" not in ready.json()["detail"]
     assert client.post("/v1/score", json=small_body).status_code == 503
     assert client.post("/v1/score/batch", json={"items": [small_body]}).status_code == 503
     assert client.get("/v1/model").status_code == 503
