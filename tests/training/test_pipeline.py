@@ -15,7 +15,7 @@ from creator_audit.schema import LABELS
 from tests.training.conftest import SHARED_DATA
 from training.model import CreatorFraudModel
 from training.registry import load_model, register_and_gate
-from training.tracking import CHALLENGER, CHAMPION, CREATOR_MODEL_NAME
+from training.tracking import CHALLENGER, CHAMPION, CREATOR_MODEL_NAME, configure_tracking
 
 # Measured on this workspace (3,000 creators, 1,800 for training): macro-F1 0.851, AUC 0.968.
 MACRO_F1_FLOOR = 0.80
@@ -26,6 +26,7 @@ ROC_AUC_FLOOR = 0.95
 def in_workspace(workspace, monkeypatch):
     monkeypatch.chdir(workspace.root)
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    configure_tracking()  # the workspace's store, whichever another test pointed MLflow at
     return workspace
 
 
