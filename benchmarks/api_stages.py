@@ -23,9 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from serve_vs_mlflow import _payloads
 
 from features import build_features
+from scoring.loading import load_model
+from scoring.scores import score_features
 from serving.payload import Parsed, parse_score_request, validate_items
-from serving.scoring import score_features
-from training.registry import load_model
 
 
 def main() -> None:

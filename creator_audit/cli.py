@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 import typer
 
 if TYPE_CHECKING:
-    from training.account_model import AccountModel
+    from scoring.account_model import AccountModel
 
 app = typer.Typer(
     name="creator-audit",
@@ -121,7 +121,7 @@ def _check_models_dir(models_dir: Path) -> None:
 def _check_store() -> None:
     """Point MLflow at its store and fail now if it exists and cannot be used; creating a new
     one waits until the input has been read (training.tracking.ensure_experiment)."""
-    from training.tracking import check_store, configure_tracking
+    from scoring.store import check_store, configure_tracking
 
     configure_tracking()
     check_store()
@@ -276,9 +276,9 @@ def score(
 ) -> None:
     """Batch scores for every creator, with every field of CONTRACT.md §3."""
     from creator_audit.dataset import read_dataset, write_table
-    from serving.batch import score_dataset
-    from training.registry import load_model
-    from training.tracking import configure_tracking
+    from scoring.loading import load_model
+    from scoring.scores import score_dataset
+    from scoring.store import configure_tracking
 
     if scheduler is not None:
         _on_dask("score", data, out, scheduler, worker_memory, force, model=model)
@@ -287,8 +287,7 @@ def score(
     configure_tracking()
     loaded = load_model(model)
     dataset = read_dataset(data)
-    loaded.predict_threads = 0  # batch: let LightGBM use every core
-    table = score_dataset(loaded, dataset)
+    table = score_dataset(loaded, dataset, threads=0)  # batch: LightGBM on every core
     write_table(table, out)
     flagged = (table["label"] != "genuine").mean() if len(table) else 0.0
     typer.echo(f"scored {len(table)} creators ({flagged:.1%} flagged) into {out}{replaced}")
@@ -303,9 +302,9 @@ def check_genuine(
     ] = None,
 ) -> None:
     """Score real accounts known to be genuine; print the share flagged as fraud."""
+    from scoring.loading import load_model
+    from scoring.store import configure_tracking
     from training.realcheck import check_real_genuine
-    from training.registry import load_model
-    from training.tracking import configure_tracking
 
     configure_tracking()
     typer.echo(check_real_genuine(load_model(model), data).message)
@@ -389,8 +388,8 @@ def accounts_score(
     """Add p_fake and audience_type (real, suspicious, mass_follower, influencer) to accounts."""
     from creator_audit.dataset import read_accounts, write_table
     from features.accounts import audience_summary
-    from training.registry import load_account_model
-    from training.tracking import configure_tracking
+    from scoring.loading import load_account_model
+    from scoring.store import configure_tracking
 
     replaced = _check_file_output(out)
     if summary is not None:
@@ -400,8 +399,7 @@ def accounts_score(
     configure_tracking()
     loaded = load_account_model(model)
     accounts = read_accounts(input_file)
-    loaded.predict_threads = 0
-    table = accounts.join(loaded.score(accounts))  # the input columns, then the scores
+    table = accounts.join(loaded.score(accounts, threads=0))  # the input columns, then the scores
     report = None if summary is None else audience_summary(accounts, table, loaded.share_rates)
     write_table(table, out)
     counts = table["audience_type"].value_counts()
@@ -416,8 +414,8 @@ def accounts_score(
 
 def _account_model(uri: str | None) -> AccountModel | None:
     """The given account model, or the registered champion if any (None when there is none)."""
-    from training.registry import champion_account_model, load_account_model
-    from training.tracking import configure_tracking
+    from scoring.loading import champion_account_model, load_account_model
+    from scoring.store import configure_tracking
 
     configure_tracking()
     if uri is None:
@@ -439,8 +437,8 @@ def _on_dask(
     from creator_audit.atomic import check_writable_directory
     from scaleout.batch import features_frame, is_part_file, scores_frame, write_partitioned
     from scaleout.cluster import connect
-    from training.registry import load_model
-    from training.tracking import configure_tracking
+    from scoring.loading import load_model
+    from scoring.store import configure_tracking
 
     if out.suffix != ".parquet":
         _fail(f"{out}: with --scheduler the output is partitioned Parquet; name it *.parquet")

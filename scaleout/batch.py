@@ -22,10 +22,9 @@ from creator_audit.atomic import atomic_directory
 from creator_audit.dataset.validate import dataset_from_frames
 from features import FEATURE_COLUMNS, build_features
 from scaleout.tables import PartitionedDataset, partition_frame, read_partitioned
-from serving.batch import score_dataset
-from serving.scoring import DEFAULT_REASONS
-from training.account_model import AccountModel
-from training.model import CreatorFraudModel
+from scoring.account_model import AccountModel
+from scoring.model import CreatorFraudModel
+from scoring.scores import DEFAULT_REASONS, score_dataset
 
 INPUT_TABLES = ("creators", "posts", "engagements", "follower_counts", "follower_samples")
 STR = pd.StringDtype(na_value=np.nan)
@@ -42,8 +41,8 @@ def _features_partition(*parts: Any, account_model: AccountModel | None) -> pd.D
 
 
 def _scores_partition(*parts: Any, model: CreatorFraudModel, n_reasons: int) -> pd.DataFrame:
-    model.predict_threads = 1  # one thread per worker process; Dask runs the partitions in parallel
-    return score_dataset(model, _dataset(*parts), n_reasons=n_reasons)
+    # one thread per worker process: Dask runs the partitions in parallel
+    return score_dataset(model, _dataset(*parts), n_reasons=n_reasons, threads=1)
 
 
 def features_meta() -> pd.DataFrame:

@@ -36,13 +36,14 @@ from creator_audit.schema import LABELS
 from features import FEATURE_COLUMNS, build_features
 from scaleout.batch import INPUT_TABLES, STR, features_frame
 from scaleout.tables import partition_frame, read_partitioned
-from training.account_model import AccountModel
+from scoring.account_model import AccountModel
+from scoring.calibration import expected_calibration_error
+from scoring.store import configure_tracking
 from training.augment import OPTIONAL_FEATURES
-from training.calibration import expected_calibration_error
 from training.evaluate import labelled_ids
 from training.fit import FittedBooster, calibrate, default_params
 from training.slices import creator_slices
-from training.tracking import CREATOR_EXPERIMENT, configure_tracking, ensure_experiment
+from training.tracking import CREATOR_EXPERIMENT, ensure_experiment
 from training.train import (
     HeldOut,
     Provenance,

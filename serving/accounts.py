@@ -14,10 +14,10 @@ from creator_audit.dataset import DatasetError, coerce_table
 from creator_audit.limits import over_limit
 from creator_audit.schema import ACCOUNTS
 from features.accounts import SUMMARY_COLUMNS, audience_summary
+from scoring.account_model import AccountModel
 from serving.payload import PayloadError, from_json, payload_error
 from serving.schemas import AccountsRequest
 from serving.settings import ServiceSettings
-from training.account_model import AccountModel
 
 NO_ACCOUNT_MODEL = (
     "no account model: the serving creator model carries none and "
@@ -82,5 +82,5 @@ def score_accounts(model: AccountModel, accounts: pd.DataFrame) -> dict[str, Any
             )
         ],
         "summary": request_summary(model, accounts, scores),
-        "model_version": str(model.metadata.get("model_version", "unregistered")),
+        "model_version": model.version,
     }

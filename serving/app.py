@@ -28,6 +28,8 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import creator_audit
+from scoring.account_model import AccountModel
+from scoring.scores import Score
 from serving import workers
 from serving.accounts import NO_ACCOUNT_MODEL, parse_accounts_request, score_accounts
 from serving.batcher import MicroBatcher
@@ -56,11 +58,9 @@ from serving.schemas import (
     ScoreRequest,
     ValidationErrorOut,
 )
-from serving.scoring import Score
 from serving.service import score_parsed
 from serving.settings import ServiceSettings
 from serving.startup import ConfiguredAccountModel, off_the_loop
-from training.account_model import AccountModel
 
 log = logging.getLogger("creator_audit.serving")
 GC_YOUNG_THRESHOLD = 20_000  # allocations between young-generation collections (default 700)
@@ -108,7 +108,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from training.tracking import configure_tracking
+        from scoring.store import configure_tracking
 
         uris = (settings.model_uri, settings.accounts_model_uri or "")
         if any(uri.startswith("models:/") for uri in uris):  # a bundle needs no tracking store
@@ -263,7 +263,7 @@ def create_app(
 
 
 def _load_account_model(uri: str) -> AccountModel:
-    from training.registry import load_account_model
+    from scoring.loading import load_account_model
 
     return load_account_model(uri)
 

@@ -13,9 +13,9 @@ import asyncio
 import contextlib
 from dataclasses import dataclass, field
 
+from scoring.scores import Score
 from serving.holder import LoadedModel
 from serving.payload import Parsed, PayloadError
-from serving.scoring import Score
 from serving.service import score_parsed
 
 MAX_BATCH = 32

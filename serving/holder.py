@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from training.model import CreatorFraudModel
-from training.registry import load_model, registry_identity
+from scoring.loading import load_model, registry_identity
+from scoring.model import CreatorFraudModel
 
 log = logging.getLogger("creator_audit.serving")
 
@@ -32,7 +32,7 @@ class LoadedModel:
 
     @property
     def version(self) -> str:
-        return str(self.model.metadata.get("model_version", "unregistered"))
+        return self.model.version
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,6 @@ class ModelHolder:
                 if old is not None and not force and stamp == old.source_stamp:
                     return ReloadResult("unchanged", old.version, "model unchanged")
                 model = self._loader(self.uri)
-                model.predict_threads = 1
                 self._smoke_test(model)
             except Exception as err:  # any failure keeps the old model serving
                 kept = old.version if old else "none"

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from features import build_features
+from scoring.model import CreatorFraudModel
+from scoring.scores import Score, score_features
 from serving.payload import Parsed, PayloadError, validate_items
 from serving.schemas import ScoreRequest
-from serving.scoring import Score, score_features
-from training.model import CreatorFraudModel
 
 
 def score_parsed(

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from scoring.account_model import AccountModel
 from serving.holder import one_line
-from training.account_model import AccountModel
 
 log = logging.getLogger("creator_audit.serving")
 T = TypeVar("T")

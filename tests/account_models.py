@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from features.accounts import ACCOUNT_FEATURES, account_features
-from training.account_model import AccountModel
+from scoring.account_model import AccountModel
 from training.accounts import default_account_params, fit_account_booster
 
 

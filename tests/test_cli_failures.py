@@ -135,7 +135,8 @@ def real_store(tmp_path_factory) -> None:
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(where)
         mp.setenv("MLFLOW_TRACKING_URI", "")
-        from training.tracking import configure_tracking, prepare_store
+        from scoring.store import configure_tracking
+        from training.tracking import prepare_store
 
         configure_tracking()
         prepare_store()

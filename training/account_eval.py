@@ -25,8 +25,8 @@ from sklearn.metrics import roc_auc_score
 
 from creator_audit.dataset.real_accounts import PROFILE_FIELDS
 from features.accounts import account_matrix
+from scoring.account_model import AUDIENCE_PRIOR, AccountModel
 from training.account_fit import LURKER_POSTS, fit_account_model
-from training.account_model import AUDIENCE_PRIOR, AccountModel
 
 Log = Callable[[str], None]
 MASS_FOLLOW_RATIO = 2.0  # auditor's rule: following more than twice the followers

@@ -34,7 +34,7 @@ from features.accounts import (
     account_matrix,
 )
 from features.fake_share import ShareRates
-from training.account_model import AUDIENCE_PRIOR, AccountModel, calibrated, prior_logit
+from scoring.account_model import AUDIENCE_PRIOR, AccountModel, calibrated, prior_logit
 
 LURKER_POSTS = 3
 # Assumed share of real accounts in an audience that have posted ≤ 3 times; the labelled

@@ -36,6 +36,9 @@ from creator_audit.dataset.real_accounts import (
 )
 from creator_audit.schema import ACCOUNTS
 from features.accounts import ACCOUNT_FEATURES
+from scoring.account_model import AUDIENCE_PRIOR, AccountModel
+from scoring.pyfunc import BUNDLE_ARTIFACT, AccountPyfunc
+from scoring.store import ACCOUNT_MODEL_NAME, configure_tracking
 from training.account_eval import (
     auditor_rule,
     expected_calibration_error,
@@ -51,15 +54,8 @@ from training.account_fit import (
     fit_account_booster,
     fit_account_model,
 )
-from training.account_model import AUDIENCE_PRIOR, AccountModel
-from training.pyfunc import BUNDLE_ARTIFACT, AccountPyfunc
 from training.registry import GateDecision, export_bundles, register_and_gate
-from training.tracking import (
-    ACCOUNT_EXPERIMENT,
-    ACCOUNT_MODEL_NAME,
-    configure_tracking,
-    ensure_experiment,
-)
+from training.tracking import ACCOUNT_EXPERIMENT, ensure_experiment
 
 __all__ = [
     "auditor_rule",

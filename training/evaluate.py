@@ -14,9 +14,9 @@ from sklearn.metrics import f1_score
 
 from creator_audit.dataset import Dataset
 from features import build_features
-from serving.scoring import GENUINE, fraud_score
+from scoring.model import CreatorFraudModel
+from scoring.scores import GENUINE, fraud_score
 from training.metrics import classification_metrics, label_codes
-from training.model import CreatorFraudModel
 from training.slices import creator_slices
 from training.thresholds import threshold_table
 

@@ -11,7 +11,7 @@ import numpy as np
 from scipy.special import softmax
 from sklearn.metrics import log_loss
 
-from training.calibration import VectorScaling, expected_calibration_error
+from scoring.calibration import VectorScaling, expected_calibration_error
 
 MAX_ROUNDS = 2000
 EARLY_STOPPING_ROUNDS = 50

@@ -14,7 +14,7 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
-from training.calibration import expected_calibration_error
+from scoring.calibration import expected_calibration_error
 
 
 def label_codes(y: Sequence[str] | np.ndarray, labels: Sequence[str]) -> np.ndarray:

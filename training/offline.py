@@ -14,12 +14,13 @@ from mlflow import MlflowClient
 
 from creator_audit.dataset import read_dataset
 from features import build_features
+from scoring.loading import load_model
+from scoring.model import CreatorFraudModel
+from scoring.store import configure_tracking
 from training.evaluate import Evaluation, evaluate_model, follower_sample_ablation
 from training.metrics import flat_metrics
-from training.model import CreatorFraudModel
-from training.registry import load_model
 from training.report import write_report
-from training.tracking import configure_tracking, ensure_experiment
+from training.tracking import ensure_experiment
 
 EVALUATION_EXPERIMENT = "creator-fraud-evaluation"
 

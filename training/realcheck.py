@@ -16,8 +16,8 @@ from creator_audit.dataset.instafake import (
     default_shared_data_dir,
     load_instafake_genuine,
 )
-from serving.batch import score_dataset
-from training.model import CreatorFraudModel
+from scoring.model import CreatorFraudModel
+from scoring.scores import score_dataset
 
 
 @dataclass(frozen=True)

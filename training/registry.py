@@ -1,4 +1,4 @@
-"""Load models by URI or bundle path, register versions, and move ``champion`` only forward.
+"""Register versions and move ``champion`` only forward; loading is ``scoring.loading``'s.
 
 A registered version is never overwritten or deleted. A new version takes ``champion`` only if its
 macro-F1 on the same test data is at least the current champion's; otherwise it gets ``challenger``.
@@ -9,89 +9,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import mlflow
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
-from training.account_model import AccountModel
-from training.model import CreatorFraudModel
-from training.tracking import CHALLENGER, CHAMPION, check_store, first_line, store_lock
-
-DEFAULT_MODEL_URI = "models:/creator-fraud@champion"
-DEFAULT_ACCOUNT_MODEL_URI = "models:/account-authenticity@champion"
-M = TypeVar("M", CreatorFraudModel, AccountModel)
-
-
-def load_model(uri: str) -> CreatorFraudModel:
-    """A creator model: a bundle file (path) or any MLflow model URI logged by this project."""
-    return load_any(uri, CreatorFraudModel)
-
-
-def load_account_model(uri: str) -> AccountModel:
-    """An account model: a bundle file (path) or an MLflow URI of ``account-authenticity``."""
-    return load_any(uri, AccountModel)
-
-
-def champion_account_model() -> AccountModel | None:
-    """The registered account model's champion, or None when there is none. An embedded store
-    that does not exist yet is not created just to find that out."""
-    store = mlflow.get_registry_uri()
-    if store.startswith("sqlite:///") and not Path(store.removeprefix("sqlite:///")).exists():
-        return None
-    check_store(writing=False)
-    try:
-        registry_identity(DEFAULT_ACCOUNT_MODEL_URI)
-    except MlflowException:  # no such model, or no champion alias
-        return None
-    return load_account_model(DEFAULT_ACCOUNT_MODEL_URI)
-
-
-def load_any(uri: str, model_type: type[M]) -> M:
-    """Load ``uri`` as ``model_type``: from its joblib bundle, or unwrapped from its pyfunc."""
-    path = Path(uri)
-    if path.suffix == ".joblib" or path.is_file():
-        if not path.is_file():
-            raise FileNotFoundError(f"model bundle {uri} does not exist")
-        return model_type.load(path)
-    if uri.startswith(("models:/", "runs:/")):
-        check_store(writing=False)  # a damaged store fails here, not deep inside SQLAlchemy
-    try:
-        identity = registry_identity(uri)
-        # An alias is resolved to its version first, so the version we report is the one loaded
-        # even if the alias moves meanwhile.
-        pinned = (
-            f"models:/{identity['model_name']}/{identity['model_version']}" if identity else uri
-        )
-        pyfunc = mlflow.pyfunc.load_model(pinned)
-    except MlflowException as err:
-        raise LookupError(f"cannot load model {uri}: {first_line(err)}") from None
-    except ImportError as err:  # e.g. s3:// without boto3: MLflow imports it on demand
-        raise LookupError(
-            f"cannot load model {uri}: it needs the package {err.name}, which is not installed"
-        ) from None
-    model = getattr(pyfunc.unwrap_python_model(), "model", None)
-    if not isinstance(model, model_type):
-        raise LookupError(f"{uri} is not a creator-audit {model_type.__name__}")
-    model.metadata.update(identity)
-    model.metadata["uri"] = uri
-    return model
-
-
-def registry_identity(uri: str) -> dict[str, str]:
-    """name, version (and alias) for ``models:/name@alias`` and ``models:/name/version`` URIs;
-    empty for any other URI. Resolving an alias is one registry query, cheap enough to poll."""
-    if not uri.startswith("models:/"):
-        return {}
-    ref = uri.removeprefix("models:/")
-    client = MlflowClient()
-    if "@" in ref:
-        name, alias = ref.split("@", 1)
-        version = client.get_model_version_by_alias(name, alias).version
-        return {"model_name": name, "model_version": str(version), "alias": alias}
-    name, _, version = ref.partition("/")
-    return {"model_name": name, "model_version": version} if version.isdigit() else {}
+from scoring.account_model import AccountModel
+from scoring.loading import load_any
+from scoring.model import CreatorFraudModel
+from scoring.store import CHALLENGER, CHAMPION
+from training.tracking import store_lock
 
 
 @dataclass(frozen=True)

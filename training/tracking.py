@@ -1,13 +1,11 @@
-"""MLflow configuration: an embedded SQLite store and local artifacts unless told otherwise.
+"""Training's side of the MLflow store: experiments, and the lock its writers share.
 
-``MLFLOW_TRACKING_URI`` overrides the store (a server, Databricks, another database). Nothing is
-configured at import time; commands call :func:`configure_tracking` once.
-
-An embedded store is shared by every process started in its folder. MLflow creates and migrates
-its schema on first open, and two processes doing that at once crash in alembic; so the store is
-opened once under a lock (:func:`prepare_store`) before any expensive work, and experiments are
-created and models registered and aliased under the same lock (:func:`store_lock`). A server
-store serialises its own writers and needs no lock here.
+Where the store is and whether it can be used is ``scoring.store``'s. An embedded store is shared
+by every process started in its folder. MLflow creates and migrates its schema on first open, and
+two processes doing that at once crash in alembic; so the store is opened once under a lock
+(:func:`prepare_store`) before any expensive work, and experiments are created and models
+registered and aliased under the same lock (:func:`store_lock`). A server store serialises its
+own writers and needs no lock here.
 """
 
 from __future__ import annotations
@@ -15,8 +13,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import sqlite3
-import stat
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,33 +20,10 @@ from pathlib import Path
 import mlflow
 from mlflow import MlflowClient
 
-from creator_audit.atomic import OutputError, check_writable_file
+from scoring.store import DEFAULT_ARTIFACTS, StoreError, check_store, first_line, sqlite_path
 
-DEFAULT_DB = "mlflow.db"
-DEFAULT_ARTIFACTS = "mlartifacts"
 CREATOR_EXPERIMENT = "creator-fraud"
-CREATOR_MODEL_NAME = "creator-fraud"
 ACCOUNT_EXPERIMENT = "account-authenticity"
-ACCOUNT_MODEL_NAME = "account-authenticity"
-CHAMPION = "champion"
-CHALLENGER = "challenger"
-
-
-def configure_tracking(workdir: str | os.PathLike[str] | None = None) -> str:
-    """Point MLflow at ``MLFLOW_TRACKING_URI`` or at ``sqlite:///<workdir>/mlflow.db``.
-
-    ``MLFLOW_REGISTRY_URI`` counts only beside an explicit ``MLFLOW_TRACKING_URI``: MLflow exports
-    both variables whenever a URI is set, so a child process (a notebook kernel, a worker) would
-    otherwise inherit its parent's registry while tracking runs in its own embedded store.
-    """
-    uri = os.environ.get("MLFLOW_TRACKING_URI")
-    registry = os.environ.get("MLFLOW_REGISTRY_URI") if uri else None
-    if not uri:
-        base = Path(workdir or Path.cwd()).resolve()
-        uri = f"sqlite:///{base / DEFAULT_DB}"
-    mlflow.set_tracking_uri(uri)
-    mlflow.set_registry_uri(registry or uri)
-    return uri
 
 
 def ensure_experiment(name: str, workdir: str | os.PathLike[str] | None = None) -> str:
@@ -65,10 +38,6 @@ def ensure_experiment(name: str, workdir: str | os.PathLike[str] | None = None) 
             base = Path(workdir or Path.cwd()).resolve()
             location = (base / DEFAULT_ARTIFACTS / name).as_uri()
         return mlflow.create_experiment(name, artifact_location=location)
-
-
-class StoreError(ValueError):
-    """A tracking store that cannot be used; one line naming it and what is wrong."""
 
 
 _prepared: set[str] = set()
@@ -119,60 +88,3 @@ def store_lock() -> Iterator[None]:
         finally:
             _lock_depth.n = 0
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def sqlite_path(uri: str) -> Path | None:
-    """The database file of an embedded ``sqlite:///`` store; None for any other store."""
-    if not uri.startswith("sqlite:///"):
-        return None
-    return Path(uri.removeprefix("sqlite:///").split("?", 1)[0])
-
-
-SQLITE_HEADER = b"SQLite format 3\x00"
-
-
-def check_store(writing: bool = True) -> None:
-    """Fail with a :class:`StoreError` if the embedded store's file cannot be used (to write to
-    when ``writing``, else only to read models from); reads it and creates nothing."""
-    uri = mlflow.get_tracking_uri() if writing else mlflow.get_registry_uri()
-    db = sqlite_path(uri)
-    if db is None:
-        return
-    if db.is_dir():
-        raise StoreError(f"tracking store {db} is a folder, not an SQLite database")
-    if writing:
-        try:
-            check_writable_file(db)  # SQLite writes a journal beside the database
-        except OutputError as err:
-            raise StoreError(f"tracking store {db}: {err}") from None
-    if not db.exists() or db.stat().st_size == 0:
-        return  # a new store: MLflow creates it
-    if writing and (not stat.S_IMODE(db.stat().st_mode) & 0o222 or not os.access(db, os.W_OK)):
-        raise StoreError(f"tracking store {db} is read-only; training must write to it")
-    with open(db, "rb") as handle:
-        if handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
-            raise StoreError(
-                f"tracking store {db} is not an SQLite database (damaged, or another file)"
-            )
-    problem = _integrity_problem(db)
-    if problem:
-        raise StoreError(f"tracking store {db} is damaged: {problem}")
-
-
-def _integrity_problem(db: Path) -> str | None:
-    """SQLite's own quick check (milliseconds for a store of a few MB), read-only."""
-    try:
-        with contextlib.closing(
-            sqlite3.connect(db.resolve().as_uri() + "?mode=ro", uri=True)
-        ) as conn:
-            verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
-    except sqlite3.DatabaseError as err:
-        return str(err)
-    return None if verdict == "ok" else str(verdict)
-
-
-def first_line(err: BaseException | str) -> str:
-    """MLflow's and SQLAlchemy's messages run to tracebacks and SQL; a command line prints the
-    first line."""
-    text = err if isinstance(err, str) else getattr(err, "message", None) or str(err)
-    return next((line.strip() for line in str(text).splitlines() if line.strip()), repr(err))

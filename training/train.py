@@ -22,26 +22,22 @@ import creator_audit
 from creator_audit.dataset import Dataset, read_dataset
 from creator_audit.schema import LABELS
 from features import build_features
-from training.account_model import AccountModel
+from scoring.account_model import AccountModel
+from scoring.model import CreatorFraudModel
+from scoring.pyfunc import BUNDLE_ARTIFACT, CreatorFraudPyfunc
+from scoring.store import CREATOR_MODEL_NAME, configure_tracking
 from training.augment import with_posts_only_copies
 from training.baselines import logistic_baseline, rules_predict
 from training.evaluate import Evaluation, evaluate_predictions, labelled_ids
 from training.fingerprint import dataset_fingerprint
 from training.fit import FittedBooster, fit_booster
 from training.metrics import classification_metrics, flat_metrics, label_codes
-from training.model import CreatorFraudModel
-from training.pyfunc import BUNDLE_ARTIFACT, CreatorFraudPyfunc
 from training.realcheck import check_real_genuine, real_genuine_file
 from training.registry import GateDecision, export_bundles, register_and_gate
 from training.report import plot_feature_importance, write_report
 from training.slices import creator_slices
 from training.split import Split, split_creators
-from training.tracking import (
-    CREATOR_EXPERIMENT,
-    CREATOR_MODEL_NAME,
-    configure_tracking,
-    ensure_experiment,
-)
+from training.tracking import CREATOR_EXPERIMENT, ensure_experiment
 
 Log = Callable[[str], None]
 

@@ -17,11 +17,11 @@ from features import build_features
 from scaleout.batch import features_frame, scores_frame, write_partitioned
 from scaleout.cluster import connect
 from scaleout.tables import part_of
-from serving.batch import score_dataset
+from scoring.model import CreatorFraudModel
+from scoring.scores import score_dataset
 from tests.account_models import small_account_model
 from training.fit import fit_booster
 from training.metrics import label_codes
-from training.model import CreatorFraudModel
 
 runner = CliRunner()
 

@@ -25,14 +25,14 @@ from creator_audit.dataset import Dataset
 from creator_audit.schema import LABELS
 from creator_audit.simulator import generate
 from features import build_features
+from scoring.account_model import AccountModel
+from scoring.model import CreatorFraudModel
 from serving.app import create_app
 from serving.payload import REQUEST_TABLES, request_body
 from serving.settings import ServiceSettings
 from tests.account_models import small_account_model
-from training.account_model import AccountModel
 from training.fit import fit_booster
 from training.metrics import label_codes
-from training.model import CreatorFraudModel
 
 N_CREATORS, DATA_SEED = 1_200, 7
 N_SAMPLE = 20  # creators sent through the API in the comparison tests

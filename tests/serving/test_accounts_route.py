@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from creator_audit.dataset import coerce_table
+from scoring.account_model import AccountModel
 from tests.serving.conftest import MakeClient
-from training.account_model import AccountModel
 
 ACCOUNTS = [
     {

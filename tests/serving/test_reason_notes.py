@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from serving.scoring import _fake_share_note, _top_reasons
+from scoring.scores import _fake_share_note, _top_reasons
 
 
 def test_fake_share_note_reads_like_the_brief() -> None:

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from creator_audit.dataset import Dataset
 from creator_audit.schema import LABELS
-from serving.batch import score_dataset
+from scoring.scores import score_dataset
 
 TOLERANCE = 1e-12
 

@@ -17,7 +17,7 @@ from types import ModuleType, SimpleNamespace
 
 import pytest
 
-from training.account_model import AccountModel
+from scoring.account_model import AccountModel
 
 EXAMPLES = 15  # per route and mode: ~170 cases per server, ~10 s
 

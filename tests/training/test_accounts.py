@@ -12,6 +12,8 @@ from typer.testing import CliRunner
 
 from creator_audit.cli import app
 from features.accounts import ACCOUNT_FEATURES, account_features, audience_types
+from scoring.account_model import AUDIENCE_PRIOR, AccountModel
+from scoring.model import CreatorFraudModel
 from tests.account_models import made_up_accounts, small_account_model
 from tests.shared_data import SHARED, needs_real_accounts
 from training.account_eval import held_out_sources, keep_fields, reliability
@@ -20,14 +22,12 @@ from training.account_fit import (
     lurker_weights,
     with_masked_copies,
 )
-from training.account_model import AUDIENCE_PRIOR, AccountModel
 from training.accounts import (
     auditor_rule,
     balanced_weights,
     default_account_params,
     train_accounts,
 )
-from training.model import CreatorFraudModel
 
 runner = CliRunner()
 

@@ -12,8 +12,8 @@ import pytest
 from mlflow import MlflowClient
 
 from creator_audit.simulator import generate_to_dir
-from training.model import CreatorFraudModel
-from training.tracking import CHAMPION, CREATOR_MODEL_NAME, configure_tracking
+from scoring.model import CreatorFraudModel
+from scoring.store import CHAMPION, CREATOR_MODEL_NAME, configure_tracking
 
 CLI = Path(sys.executable).with_name("creator-audit")
 

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from scipy.special import softmax
 
-from training.calibration import VectorScaling, expected_calibration_error
+from scoring.calibration import VectorScaling, expected_calibration_error
+from scoring.model import CreatorFraudModel
 from training.fit import balanced_weights, fit_booster
 from training.metrics import classification_metrics, label_codes
-from training.model import CreatorFraudModel
 from training.split import split_creators
 from training.thresholds import threshold_table
 

@@ -1,7 +1,7 @@
 """Scores (CONTRACT.md §3) from a model and a feature table: the one scoring path.
 
-Batch scoring and the HTTP API both call :func:`score_features`, so the same creator gets the same
-probabilities, label, fraud_score and reasons from either.
+Batch scoring (:func:`score_dataset`) and the HTTP API both call :func:`score_features`, so the
+same creator gets the same probabilities, label, fraud_score and reasons from either.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from training.model import CreatorFraudModel
+from creator_audit.dataset import Dataset
+from features import build_features
+from scoring.model import CreatorFraudModel
 
 GENUINE = "genuine"
 DEFAULT_REASONS = 5
@@ -74,7 +76,7 @@ def fraud_score(p_genuine: np.ndarray) -> np.ndarray:
 
 
 def fraud_log_odds_contributions(
-    model: CreatorFraudModel, x: np.ndarray, proba: np.ndarray
+    model: CreatorFraudModel, x: np.ndarray, proba: np.ndarray, threads: int = 1
 ) -> np.ndarray:
     """Per-feature contributions to log(P(fraud) / P(genuine)), shape (rows, features).
 
@@ -83,7 +85,7 @@ def fraud_log_odds_contributions(
     its share of the fraud probability (the first-order expansion), and the genuine logit's
     contributions count against. Positive means "pushed towards fraud".
     """
-    contrib = model.contributions(x)[:, :, :-1]  # drop the bias slot
+    contrib = model.contributions(x, threads)[:, :, :-1]  # drop the bias slot
     g = model.labels.index(GENUINE)
     fraud_mass = np.clip(1.0 - proba[:, g], 1e-12, None)
     weights = proba / fraud_mass[:, None]
@@ -92,16 +94,20 @@ def fraud_log_odds_contributions(
 
 
 def score_features(
-    model: CreatorFraudModel, features: pd.DataFrame, n_reasons: int = DEFAULT_REASONS
+    model: CreatorFraudModel,
+    features: pd.DataFrame,
+    n_reasons: int = DEFAULT_REASONS,
+    threads: int = 1,
 ) -> list[Score]:
-    """Score every row of a feature table indexed by creator_id."""
+    """Score every row of a feature table indexed by creator_id; ``threads`` LightGBM's (0: every
+    core, for batch jobs; 1 for a request among many)."""
     if len(features) == 0:
         return []
     values = model.matrix(features)
-    proba = model.predict_proba(values)
+    proba = model.predict_proba(values, threads)
     scores = fraud_score(proba[:, model.labels.index(GENUINE)])
-    contrib = fraud_log_odds_contributions(model, values, proba) if n_reasons > 0 else None
-    version = str(model.metadata.get("model_version", "unregistered"))
+    contrib = fraud_log_odds_contributions(model, values, proba, threads) if n_reasons > 0 else None
+    version = model.version
     out = []
     for i, creator_id in enumerate(features.index):
         reasons = (
@@ -153,3 +159,12 @@ def scores_to_frame(scores: list[Score], labels: list[str]) -> pd.DataFrame:
             "model_version": [s.model_version for s in scores],
         }
     )
+
+
+def score_dataset(
+    model: CreatorFraudModel, ds: Dataset, n_reasons: int = DEFAULT_REASONS, threads: int = 1
+) -> pd.DataFrame:
+    """One row per creator, in the dataset's order, with every field of CONTRACT.md §3."""
+    features = build_features(ds, model.account_model)
+    scores = score_features(model, features, n_reasons=n_reasons, threads=threads)
+    return scores_to_frame(scores, model.labels)

@@ -31,6 +31,7 @@ from features.fake_share import ShareRates, estimate_fake_share
 ACCOUNT_BUNDLE_FORMAT = "account-authenticity/2"
 READABLE_FORMATS = ("account-authenticity/1", ACCOUNT_BUNDLE_FORMAT)  # /1: no calibration, rates
 BUNDLE_KIND = "account-authenticity"
+UNREGISTERED = "unregistered"  # the version of a model that was never registered
 DEFAULT_THRESHOLD = 0.5
 # The fake share p_fake assumes of the audience an account comes from. An assumption, not a
 # measurement: industry audits put typical fake-follower shares at 10-30%; 20% flags an account
@@ -50,8 +51,12 @@ class AccountModel:
     # included); identity for bundles of format /1
     calibration: tuple[float, float] = (1.0, 0.0)
     share_rates: ShareRates | None = None
-    predict_threads: int = field(default=1, compare=False)
     _booster: lgb.Booster | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def version(self) -> str:
+        """The registered version this model was loaded as, or ``unregistered``."""
+        return str(self.metadata.get("model_version", UNREGISTERED))
 
     @property
     def booster(self) -> lgb.Booster:
@@ -59,27 +64,26 @@ class AccountModel:
             self._booster = lgb.Booster(model_str=self.booster_text)
         return self._booster
 
-    def p_fake(self, accounts: pd.DataFrame) -> np.ndarray:
-        """Probability that each account is fake, in row order."""
+    def p_fake(self, accounts: pd.DataFrame, threads: int = 1) -> np.ndarray:
+        """Probability that each account is fake, in row order. ``threads``: LightGBM's, per call
+        (0: every core, for batch)."""
         if len(accounts) == 0:
             return np.empty(0)
-        return calibrated(self.raw_margin(accounts), self.calibration)
+        return calibrated(self.raw_margin(accounts, threads), self.calibration)
 
-    def raw_margin(self, accounts: pd.DataFrame) -> np.ndarray:
+    def raw_margin(self, accounts: pd.DataFrame, threads: int = 1) -> np.ndarray:
         """The booster's log-odds at the training's even odds, before calibration."""
         matrix = account_matrix(accounts, self.feature_names)
-        return np.asarray(
-            self.booster.predict(matrix, raw_score=True, num_threads=self.predict_threads)
-        )
+        return np.asarray(self.booster.predict(matrix, raw_score=True, num_threads=threads))
 
     def fake_share(self, flagged: np.ndarray, size: np.ndarray) -> dict[str, np.ndarray]:
         """The fake share of groups of accounts (``size`` each, ``flagged`` over the threshold)
         with its 95% interval, from the rates measured on unseen sources."""
         return estimate_fake_share(flagged, size, self.share_rates)
 
-    def score(self, accounts: pd.DataFrame) -> pd.DataFrame:
+    def score(self, accounts: pd.DataFrame, threads: int = 1) -> pd.DataFrame:
         """``p_fake`` and ``audience_type`` per account, same index as ``accounts``."""
-        p_fake = self.p_fake(accounts)
+        p_fake = self.p_fake(accounts, threads)
         return pd.DataFrame(
             {"p_fake": p_fake, "audience_type": audience_types(accounts, p_fake, self.threshold)},
             index=accounts.index,

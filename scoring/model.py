@@ -17,8 +17,8 @@ import pandas as pd
 from scipy.special import softmax
 
 from creator_audit.bundle import BundleError, read_bundle, write_bundle
-from training.account_model import AccountModel
-from training.calibration import VectorScaling
+from scoring.account_model import UNREGISTERED, AccountModel
+from scoring.calibration import VectorScaling
 
 BUNDLE_FORMAT = 1
 BUNDLE_KIND = "creator-fraud"
@@ -36,10 +36,12 @@ class CreatorFraudModel:
     # The account model that scored the follower samples the model learned from; the audience
     # features need it at scoring time too. None: those features are missing.
     account_model: AccountModel | None = None
-    # One thread per prediction by default: an API answers requests in parallel, and LightGBM's
-    # threads on small inputs only add contention (MEASURED.md). Batch jobs may raise it.
-    predict_threads: int = field(default=1, compare=False)
     _booster: lgb.Booster | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def version(self) -> str:
+        """The registered version this model was loaded as, or ``unregistered``."""
+        return str(self.metadata.get("model_version", UNREGISTERED))
 
     @property
     def booster(self) -> lgb.Booster:
@@ -60,17 +62,18 @@ class CreatorFraudModel:
             raise ValueError(f"feature table lacks columns the model needs: {', '.join(missing)}")
         return features[self.feature_names].to_numpy(dtype=np.float64, na_value=np.nan)
 
-    def logits(self, features: pd.DataFrame | np.ndarray) -> np.ndarray:
-        raw = self.booster.predict(
-            self.matrix(features), raw_score=True, num_threads=self.predict_threads
-        )
+    def logits(self, features: pd.DataFrame | np.ndarray, threads: int = 1) -> np.ndarray:
+        """Calibrated logits. ``threads``: LightGBM's, per call (0: every core, for batch). One by
+        default: an API answers requests in parallel, and LightGBM's threads on small inputs only
+        add contention (MEASURED.md)."""
+        raw = self.booster.predict(self.matrix(features), raw_score=True, num_threads=threads)
         return self.calibration.apply(np.asarray(raw).reshape(len(features), len(self.labels)))
 
-    def predict_proba(self, features: pd.DataFrame | np.ndarray) -> np.ndarray:
+    def predict_proba(self, features: pd.DataFrame | np.ndarray, threads: int = 1) -> np.ndarray:
         """Calibrated probabilities, one column per label in ``self.labels`` order."""
-        return softmax(self.logits(features), axis=1)
+        return softmax(self.logits(features, threads), axis=1)
 
-    def contributions(self, features: pd.DataFrame | np.ndarray) -> np.ndarray:
+    def contributions(self, features: pd.DataFrame | np.ndarray, threads: int = 1) -> np.ndarray:
         """Per-feature contributions to each calibrated logit: shape (rows, labels, features + 1).
 
         The last slot is the bias. Rows sum exactly to :meth:`logits` because vector scaling is
@@ -78,9 +81,7 @@ class CreatorFraudModel:
         """
         n, k, f = len(features), len(self.labels), len(self.feature_names)
         raw = np.asarray(
-            self.booster.predict(
-                self.matrix(features), pred_contrib=True, num_threads=self.predict_threads
-            )
+            self.booster.predict(self.matrix(features), pred_contrib=True, num_threads=threads)
         )
         contrib = raw.reshape(n, k, f + 1) * self.calibration.scale[None, :, None]
         contrib[:, :, -1] += self.calibration.bias[None, :]
