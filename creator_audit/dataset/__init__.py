@@ -1,5 +1,6 @@
-"""Datasets on disk (CONTRACT.md §1): read, validate, write."""
+"""Datasets (CONTRACT.md §1): read from disk or built from request columns, validated, written."""
 
+from creator_audit.dataset.columns import dataset_from_columns
 from creator_audit.dataset.errors import DatasetError, Problem
 from creator_audit.dataset.instafake import default_shared_data_dir, load_instafake_genuine
 from creator_audit.dataset.read import read_accounts, read_dataset
@@ -13,6 +14,7 @@ __all__ = [
     "Problem",
     "check_references",
     "coerce_table",
+    "dataset_from_columns",
     "dataset_from_frames",
     "default_shared_data_dir",
     "epoch_seconds",

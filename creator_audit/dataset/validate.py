@@ -1,9 +1,11 @@
 """The one path from raw tables to a typed, trusted Dataset.
 
-Files (``read.py``), the real InstaFake data (``instafake.py``) and, later, HTTP payloads all build
-raw frames and pass them through here, so the same input is accepted or rejected the same way
-everywhere. Every check is vectorised (tables can hold tens of millions of engagement rows); each
-failed check reports its first offending row and how many more rows fail it.
+Files (``read.py``) and the real InstaFake data (``instafake.py``) build raw frames and pass them
+through here; HTTP payloads come through ``columns.py``, whose fast path mirrors these rules and
+falls back to them. So the same input is accepted or rejected the same way everywhere.
+
+Every check is vectorised (tables can hold tens of millions of engagement rows); each failed check
+reports its first offending row and how many more rows fail it.
 
 Nothing downstream sees a frame that failed a check: a problem anywhere raises ``DatasetError``
 with every problem found, instead of computing features from a guess.

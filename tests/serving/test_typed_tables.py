@@ -9,16 +9,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from creator_audit.dataset.columns import shared_validation as _shared_validation
+from creator_audit.dataset.columns import typed_dataset
 from creator_audit.simulator import generate
 from serving.payload import (
     LIST_TABLES,
     _frames,
     _request_tables,
-    _shared_validation,
     parse_score_request,
     request_body,
 )
-from serving.typed_tables import typed_dataset
 
 
 @pytest.fixture(scope="module")
