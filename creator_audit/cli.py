@@ -253,7 +253,7 @@ def evaluate(
 ) -> None:
     """Offline evaluation: metrics.json and a report with plots; logged to MLflow."""
     from creator_audit.atomic import check_writable_file
-    from training.offline import evaluate_offline
+    from training.offline_evaluation import evaluate_offline
 
     if out.exists() and not out.is_dir():
         _fail(f"{out} is a file; --out names the report's folder")
@@ -304,7 +304,7 @@ def check_genuine(
     """Score real accounts known to be genuine; print the share flagged as fraud."""
     from scoring.loading import load_model
     from scoring.store import configure_tracking
-    from training.realcheck import check_real_genuine
+    from training.real_genuine_check import check_real_genuine
 
     configure_tracking()
     typer.echo(check_real_genuine(load_model(model), data).message)
@@ -435,7 +435,7 @@ def _on_dask(
 ) -> None:
     """features / score on a Dask cluster; the same per-creator code, partitioned output."""
     from creator_audit.atomic import check_writable_directory
-    from scaleout.batch import features_frame, is_part_file, scores_frame, write_partitioned
+    from scaleout.jobs import features_frame, is_part_file, scores_frame, write_partitioned
     from scaleout.cluster import connect
     from scoring.loading import load_model
     from scoring.store import configure_tracking

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from creator_audit.dataset import DatasetError, Problem
+from creator_audit.dataset.read import check_dataset_directory, find_table, missing_table
 from creator_audit.schema import TABLES
 
 # Input bytes per partition: Parquet takes ~10x its size in memory once read and featurised, so
@@ -38,15 +39,6 @@ class PartitionedDataset:
     npartitions: int
 
 
-def locate(root: Path, name: str) -> Path | None:
-    """The table's file or directory of parts, or None; two spellings of one table is an error."""
-    found = [p for p in (root / f"{name}.parquet", root / f"{name}.csv", root / name) if p.exists()]
-    if len(found) > 1:
-        shown = ", ".join(p.name for p in found)
-        raise DatasetError([Problem(str(root), None, None, f"table {name} given twice: {shown}")])
-    return found[0] if found else None
-
-
 def read_table(path: Path, name: str) -> dd.DataFrame:
     if path.suffix == ".csv":
         text = [c.name for c in TABLES[name].columns if c.kind in _TEXT_KINDS]
@@ -59,13 +51,11 @@ def read_table(path: Path, name: str) -> dd.DataFrame:
 
 def read_partitioned(data_dir: str | Path, npartitions: int | None = None) -> PartitionedDataset:
     """Read every table of ``data_dir`` lazily and co-partition it by creator."""
-    root = Path(data_dir)
-    if not root.is_dir():
-        raise DatasetError([Problem(str(root), None, None, "dataset directory not found")])
+    root = check_dataset_directory(data_dir)
     raw = {name: _read(root, name) for name in TABLES}
-    for name in ("creators", "posts"):
-        if raw[name] is None:
-            raise DatasetError([Problem(name, None, None, "required table is missing")])
+    missing = [missing_table(root, n) for n, t in TABLES.items() if t.required and raw[n] is None]
+    if missing:
+        raise DatasetError(missing)
     check_post_ids_unique(raw["posts"])
     n = npartitions or default_partitions(root, raw)
     tables = {name: _with_part(frame, name, n, raw["posts"]) for name, frame in raw.items()}
@@ -103,7 +93,7 @@ def default_partitions(root: Path, raw: dict[str, dd.DataFrame | None]) -> int:
 
 
 def _read(root: Path, name: str) -> dd.DataFrame | None:
-    path = locate(root, name)
+    path = find_table(root, name)
     return None if path is None else _with_order(read_table(path, name))
 
 

@@ -16,7 +16,6 @@ it reports results only from a worker that happened to hold validation rows.)
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -30,28 +29,30 @@ from distributed import Client, progress
 from scipy.special import softmax
 from sklearn.metrics import log_loss
 
-import creator_audit
 from creator_audit.dataset.validate import dataset_from_frames
 from creator_audit.schema import LABELS
 from features import FEATURE_COLUMNS, build_features
-from scaleout.batch import INPUT_TABLES, STR, features_frame
+from scaleout.jobs import INPUT_TABLES, STR, features_frame
 from scaleout.tables import partition_frame, read_partitioned
 from scoring.account_model import AccountModel
 from scoring.calibration import expected_calibration_error
 from scoring.store import configure_tracking
-from training.augment import OPTIONAL_FEATURES
-from training.evaluate import labelled_ids
-from training.fit import FittedBooster, calibrate, default_params
-from training.slices import creator_slices
-from training.tracking import CREATOR_EXPERIMENT, ensure_experiment
-from training.train import (
+from training.augment import posts_only_copies
+from training.conclude import (
     HeldOut,
     Provenance,
+    RunInputs,
     TrainResult,
-    account_model_name,
     conclude,
+    log_run_inputs,
     same_account_model,
 )
+from training.evaluate import labelled_ids
+from training.fingerprint import dataset_fingerprint
+from training.fit import FittedBooster, calibrate, default_params
+from training.metrics import label_codes
+from training.slices import creator_slices
+from training.tracking import CREATOR_EXPERIMENT, ensure_experiment
 
 Log = Callable[[str], None]
 MAX_DASK_ROUNDS = 400
@@ -82,9 +83,8 @@ def _training_partition(*parts: Any, account_model: AccountModel | None, seed: i
     table["_split"] = split_part(truth.index, seed)
     table["_copy"] = False
     # The in-memory training's posts-only copies, for training and validation creators.
-    copies = table[(table["_split"] != TEST) & table[list(OPTIONAL_FEATURES)].notna().any(axis=1)]
-    copies = copies.assign(**{c: np.nan for c in OPTIONAL_FEATURES}, _copy=True)
-    return pd.concat([table, copies]).reset_index()
+    copies, _ = posts_only_copies(table[table["_split"] != TEST])
+    return pd.concat([table, copies.assign(_copy=True)]).reset_index()
 
 
 def training_meta() -> pd.DataFrame:
@@ -120,7 +120,7 @@ def train_on_dask(
     progress(table)
     validation, test = _collect(table, log)
     with mlflow.start_run(experiment_id=experiment_id) as run:
-        _log_inputs(data_dir, seed, table, validation, test, account_model)
+        fingerprint = _log_inputs(data_dir, seed, table, test, account_model)
         fitted = _fit(client, table, validation, seed, params, log)
         held_out = HeldOut(
             test[list(FEATURE_COLUMNS)], _codes(test["label"]), test[list(SLICE_COLUMNS)]
@@ -128,7 +128,7 @@ def train_on_dask(
         return conclude(
             run.info.run_id,
             fitted,
-            Provenance(seed, _data_sha256(Path(data_dir)), account_model),
+            Provenance(seed, fingerprint["sha256"], account_model),
             _baseline_sample(table, seed),
             held_out,
             lambda champion: _champion_features(champion, account_model, data_dir, held_out),
@@ -147,7 +147,7 @@ def _collect(table: dd.DataFrame, log: Log) -> tuple[pd.DataFrame, pd.DataFrame]
 
 
 def _codes(labels: pd.Series) -> np.ndarray:
-    return labels.map({label: i for i, label in enumerate(LABELS)}).to_numpy(np.int64)
+    return label_codes(labels.to_numpy(), LABELS)
 
 
 def _fit(
@@ -218,40 +218,18 @@ def _champion_features(
     return features.set_index("creator_id").loc[held_out.x.index, list(FEATURE_COLUMNS)]
 
 
-def _data_sha256(root: Path) -> str:
-    """sha256 over every file of the dataset (relative path and content), streamed."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        digest.update(path.relative_to(root).as_posix().encode())
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()
-
-
 def _log_inputs(
     data_dir: str | Path,
     seed: int,
     table: dd.DataFrame,
-    validation: pd.DataFrame,
     test: pd.DataFrame,
     account_model: AccountModel | None,
-) -> None:
+) -> dict[str, Any]:
     counts = table[~table["_copy"]].groupby(["_split", "label"]).size().compute()
-    mlflow.log_params(
-        {
-            "seed": seed,
-            "data_dir": str(data_dir),
-            "engine": "dask",
-            "n_features": len(FEATURE_COLUMNS),
-            "n_train": int(counts.loc[TRAIN].sum()),
-            "n_validation": int(counts.loc[VALIDATION].sum()),
-            "n_test": len(test),
-            "augmentation": "posts-only copy of each training creator with optional tables",
-            "account_model": account_model_name(account_model),
-            "project_version": creator_audit.__version__,
-        }
-    )
     labels = counts.groupby(level="label").sum()
-    mlflow.log_dict({"labels": {k: int(v) for k, v in labels.items()}}, "data/fingerprint.json")
-    mlflow.log_dict({"features": list(FEATURE_COLUMNS)}, "model_input/features.json")
+    fingerprint = dataset_fingerprint(data_dir, {str(k): int(v) for k, v in labels.items()})
+    sizes = (int(counts.loc[TRAIN].sum()), int(counts.loc[VALIDATION].sum()), len(test))
+    log_run_inputs(
+        RunInputs(data_dir, seed, "dask", fingerprint, sizes, list(FEATURE_COLUMNS), account_model)
+    )
+    return fingerprint

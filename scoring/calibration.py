@@ -1,9 +1,11 @@
 """Probability calibration: measure it (expected calibration error) and fix it (vector scaling).
 
-Class-balanced training makes LightGBM's raw probabilities over-predict rare classes. Vector
-scaling (Guo et al. 2017) learns one scale and one bias per class on the validation logits: it
-corrects both over-confidence and the prior shift, keeps the ranking within each class logit, and
-stays linear, so per-feature contributions remain exact after calibration.
+LightGBM's raw multiclass probabilities are over-confident (the validation ECE before and after
+is logged with every run). Vector scaling (Guo et al. 2017) learns one scale and one bias per
+class on the validation logits: it corrects both over-confidence and the prior shift, keeps the
+ranking within each class logit, and stays linear, so per-feature contributions remain exact
+after calibration. The fitting sits beside ``VectorScaling.apply`` because the bundle carries
+the fitted scaling.
 """
 
 from __future__ import annotations

@@ -17,14 +17,22 @@ import pandas as pd
 from features.build import OPTIONAL_TABLE_FEATURES
 
 OPTIONAL_FEATURES = tuple(c for cols in OPTIONAL_TABLE_FEATURES.values() for c in cols)
+AUGMENTATION = "posts-only copy of each training creator with optional tables"  # as logged
+
+
+def posts_only_copies(table: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """A copy of every row that has any optional-table feature, with those features missing, and
+    which rows were copied. The one definition, for the in-memory and the Dask training."""
+    optional = [c for c in OPTIONAL_FEATURES if c in table.columns]
+    has_optional = table[optional].notna().any(axis=1).to_numpy()
+    copies = table[has_optional].copy()
+    copies[optional] = np.nan
+    return copies, has_optional
 
 
 def with_posts_only_copies(
     features: pd.DataFrame, y: np.ndarray
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """``features`` plus a posts-only copy of every row that has any optional-table feature."""
-    optional = [c for c in OPTIONAL_FEATURES if c in features.columns]
-    has_optional = features[optional].notna().any(axis=1).to_numpy()
-    copies = features[has_optional].copy()
-    copies[optional] = np.nan
+    copies, has_optional = posts_only_copies(features)
     return pd.concat([features, copies]), np.concatenate([y, y[has_optional]])

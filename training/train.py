@@ -2,13 +2,12 @@
 
 One run logs parameters, metrics (ours and the baselines'), the evaluation report with its plots,
 feature importance, the feature list, the data fingerprint and the model with its signature; then
-the model is registered and the gate decides whether it becomes ``champion``.
+the model is registered and the gate decides whether it becomes ``champion``. From the fitted
+booster on, this and the Dask training share ``training.conclude``.
 """
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,30 +15,32 @@ from typing import Any
 import mlflow
 import numpy as np
 import pandas as pd
-from mlflow.models import infer_signature
 
-import creator_audit
 from creator_audit.dataset import Dataset, read_dataset
 from creator_audit.schema import LABELS
 from features import build_features
 from scoring.account_model import AccountModel
 from scoring.model import CreatorFraudModel
-from scoring.pyfunc import BUNDLE_ARTIFACT, CreatorFraudPyfunc
-from scoring.store import CREATOR_MODEL_NAME, configure_tracking
+from scoring.store import configure_tracking
 from training.augment import with_posts_only_copies
-from training.baselines import logistic_baseline, rules_predict
-from training.evaluate import Evaluation, evaluate_predictions, labelled_ids
+from training.conclude import (
+    HeldOut,
+    Log,
+    Provenance,
+    RunInputs,
+    TrainResult,
+    account_model_name,
+    conclude,
+    log_run_inputs,
+    same_account_model,
+)
+from training.evaluate import labelled_ids
 from training.fingerprint import dataset_fingerprint
-from training.fit import FittedBooster, fit_booster
-from training.metrics import classification_metrics, flat_metrics, label_codes
-from training.realcheck import check_real_genuine, real_genuine_file
-from training.registry import GateDecision, export_bundles, register_and_gate
-from training.report import plot_feature_importance, write_report
+from training.fit import fit_booster
+from training.metrics import label_codes
 from training.slices import creator_slices
 from training.split import Split, split_creators
 from training.tracking import CREATOR_EXPERIMENT, ensure_experiment
-
-Log = Callable[[str], None]
 
 
 @dataclass
@@ -54,16 +55,6 @@ class Prepared:
     def part(self, ids: pd.Index) -> tuple[pd.DataFrame, np.ndarray]:
         rows = self.features.index.get_indexer(ids)
         return self.features.iloc[rows], self.y[rows]
-
-
-@dataclass
-class TrainResult:
-    run_id: str
-    model: CreatorFraudModel
-    test: Evaluation
-    baselines: dict[str, dict[str, Any]]
-    decision: GateDecision
-    bundle_path: Path
 
 
 def prepare(ds: Dataset, seed: int, account_model: AccountModel | None = None) -> Prepared:
@@ -106,9 +97,14 @@ def train(
     )
     with mlflow.start_run(experiment_id=experiment_id) as run:
         run_id = run.info.run_id
-        fingerprint = dataset_fingerprint(ds)
-        _log_inputs(fingerprint, prepared, data_dir, seed)
-        mlflow.log_param("account_model", account_model_name(account_model))
+        truth = labelled_ids(ds)
+        fingerprint = dataset_fingerprint(data_dir, truth.value_counts().to_dict())
+        split = prepared.split
+        sizes = (len(split.train), len(split.validation), len(split.test))
+        columns = list(prepared.features.columns)
+        log_run_inputs(
+            RunInputs(data_dir, seed, "in-memory", fingerprint, sizes, columns, account_model)
+        )
         log("training LightGBM (early stopping on validation)")
         fitted = fit_booster(
             x_train.to_numpy(np.float64),
@@ -134,104 +130,6 @@ def train(
         )
 
 
-@dataclass
-class HeldOut:
-    """The held-out creators: features, label codes and slices (only ever measured)."""
-
-    x: pd.DataFrame
-    y: np.ndarray
-    slices: pd.DataFrame
-
-
-@dataclass
-class Provenance:
-    seed: int
-    data_sha256: str
-    account_model: AccountModel | None
-
-
-def conclude(
-    run_id: str,
-    fitted: FittedBooster,
-    provenance: Provenance,
-    baseline_train: tuple[pd.DataFrame, np.ndarray],
-    test: HeldOut,
-    champion_features: Callable[[CreatorFraudModel], pd.DataFrame],
-    models_dir: Path,
-    log: Log,
-) -> TrainResult:
-    """Inside the active run: bundle, measure on test against the baselines, log, register, gate,
-    export. The in-memory and the Dask training share it from the fitted booster on."""
-    feature_names = list(test.x.columns)
-    model = _bundle(fitted, feature_names, provenance.seed, run_id, provenance.data_sha256)
-    model.account_model = provenance.account_model
-    test_eval = evaluate_predictions(list(LABELS), test.y, model.predict_proba(test.x), test.slices)
-    log(f"test macro-F1 {test_eval.metrics['macro_f1']:.4f}")
-    baselines = _baselines(*baseline_train, test.x, test.y, provenance.seed)
-    _log_results(fitted, model, test_eval, baselines)
-    _log_real_genuine_check(model, log)
-    model_uri = _log_model(model, test.x)
-    decision = register_and_gate(
-        CREATOR_MODEL_NAME,
-        model_uri,
-        run_id,
-        test_eval.metrics["macro_f1"],
-        lambda champion: _champion_f1(champion, champion_features(champion), test.y),
-        baseline_f1=max(b["macro_f1"] for b in baselines.values()),
-    )
-    mlflow.set_tags({"model_version": decision.version, "alias": decision.alias})
-    log(decision.message)
-    model.metadata.update(model_version=decision.version, alias=decision.alias)
-    bundle_path = export_bundles(model, decision, CREATOR_MODEL_NAME, models_dir)
-    log(f"bundle: {bundle_path}")
-    return TrainResult(run_id, model, test_eval, baselines, decision, bundle_path)
-
-
-def _bundle(
-    fitted: FittedBooster, feature_names: list[str], seed: int, run_id: str, data_sha256: str
-) -> CreatorFraudModel:
-    import lightgbm
-    import sklearn
-
-    return CreatorFraudModel(
-        booster_text=fitted.booster.model_to_string(),
-        feature_names=feature_names,
-        labels=list(LABELS),
-        calibration=fitted.calibration,
-        metadata={
-            "model_name": CREATOR_MODEL_NAME,
-            "run_id": run_id,
-            "seed": seed,
-            "best_iteration": fitted.best_iteration,
-            "project_version": creator_audit.__version__,
-            "lightgbm_version": lightgbm.__version__,
-            "sklearn_version": sklearn.__version__,
-            "data_sha256": data_sha256,
-        },
-    )
-
-
-def account_model_name(account_model: AccountModel | None) -> str:
-    if account_model is None:
-        return "none"
-    meta = account_model.metadata
-    name = meta.get("model_name", "account model")
-    version = meta.get("model_version")
-    return f"{name} v{version}" if version else f"{name} (run {meta.get('run_id', '?')})"
-
-
-def _baselines(
-    x_train: pd.DataFrame, y_train: np.ndarray, x_test: pd.DataFrame, y_test: np.ndarray, seed: int
-) -> dict[str, dict[str, Any]]:
-    rules = classification_metrics(y_test, rules_predict(x_test, list(LABELS)), list(LABELS))
-    logistic = logistic_baseline(seed).fit(x_train.to_numpy(np.float64), y_train)
-    proba = logistic.predict_proba(x_test.to_numpy(np.float64))
-    return {
-        "rules": rules,
-        "logistic": classification_metrics(y_test, proba, list(LABELS)),
-    }
-
-
 def _test_features_for(
     champion: CreatorFraudModel,
     account_model: AccountModel | None,
@@ -243,117 +141,3 @@ def _test_features_for(
     if same_account_model(champion.account_model, account_model):
         return x_test
     return build_features(ds, champion.account_model).loc[x_test.index]
-
-
-def same_account_model(a: AccountModel | None, b: AccountModel | None) -> bool:
-    if a is None or b is None:
-        return a is b
-    return a.booster_text == b.booster_text and a.threshold == b.threshold
-
-
-def _champion_f1(champion: CreatorFraudModel, x_test: pd.DataFrame, y_test: np.ndarray) -> float:
-    """The champion's macro-F1 on this run's test creators; -inf if it needs absent features."""
-    missing = [c for c in champion.feature_names if c not in x_test.columns]
-    if missing:
-        return float("-inf")
-    proba = champion.predict_proba(x_test)
-    return classification_metrics(y_test, proba, champion.labels)["macro_f1"]
-
-
-def _log_inputs(
-    fingerprint: dict[str, Any], prepared: Prepared, data_dir: str | Path, seed: int
-) -> None:
-    mlflow.log_params(
-        {
-            "seed": seed,
-            "data_dir": str(data_dir),
-            "data_sha256": fingerprint["sha256"],
-            "n_features": prepared.features.shape[1],
-            "n_train": len(prepared.split.train),
-            "augmentation": "posts-only copy of each training creator with optional tables",
-            "n_validation": len(prepared.split.validation),
-            "n_test": len(prepared.split.test),
-            "project_version": creator_audit.__version__,
-        }
-    )
-    mlflow.log_dict(fingerprint, "data/fingerprint.json")
-    mlflow.log_dict({"features": list(prepared.features.columns)}, "model_input/features.json")
-
-
-def _log_results(
-    fitted: FittedBooster,
-    model: CreatorFraudModel,
-    test_eval: Evaluation,
-    baselines: dict[str, dict[str, Any]],
-) -> None:
-    mlflow.log_params({f"lgbm_{k}": v for k, v in fitted.params.items()})
-    mlflow.log_params({"best_iteration": fitted.best_iteration, "calibrated": fitted.calibrated})
-    metrics = {
-        "validation_ece_raw": fitted.validation_ece_raw,
-        "validation_ece_calibrated": fitted.validation_ece_calibrated,
-        **flat_metrics(test_eval.metrics, "test_"),
-    }
-    for name, baseline in baselines.items():
-        metrics.update(flat_metrics(baseline, f"{name}_"))
-    mlflow.log_metrics(metrics)
-    mlflow.log_dict(
-        {
-            name: {k: m[k] for k in ("macro_f1", "accuracy", "roc_auc_ovr", "per_class")}
-            for name, m in baselines.items()
-        },
-        "baselines/metrics.json",
-    )
-    with tempfile.TemporaryDirectory() as tmp:
-        write_report(test_eval, tmp, "held-out test split")
-        mlflow.log_artifacts(tmp, "evaluation")
-        importance = feature_importance(model)
-        importance.to_csv(Path(tmp) / "feature_importance.csv")
-        plot_feature_importance(importance["gain"], Path(tmp) / "feature_importance.png")
-        for name in ("feature_importance.csv", "feature_importance.png"):
-            mlflow.log_artifact(str(Path(tmp) / name), "model_input")
-
-
-def _log_real_genuine_check(model: CreatorFraudModel, log: Log) -> None:
-    """The share of real genuine accounts flagged, when the shared real data is present."""
-    if not real_genuine_file().exists():
-        log(f"real genuine accounts not found at {real_genuine_file()}: check skipped")
-        return
-    check = check_real_genuine(model)
-    log(check.message)
-    mlflow.log_metric("real_genuine_flagged_share", check.flagged_share)
-
-
-def feature_importance(model: CreatorFraudModel) -> pd.DataFrame:
-    booster = model.booster
-    return pd.DataFrame(
-        {
-            "gain": booster.feature_importance("gain"),
-            "split": booster.feature_importance("split"),
-        },
-        index=pd.Index(model.feature_names, name="feature"),
-    ).sort_values("gain", ascending=False)
-
-
-def _log_model(model: CreatorFraudModel, x_example: pd.DataFrame) -> str:
-    example = x_example.head(3).reset_index(drop=True)
-    output = pd.DataFrame(
-        model.predict_proba(example), columns=[f"p_{label}" for label in model.labels]
-    )
-    with tempfile.TemporaryDirectory() as tmp:
-        bundle = model.save(Path(tmp) / "model.joblib")
-        info = mlflow.pyfunc.log_model(
-            name="model",
-            python_model=CreatorFraudPyfunc(),
-            artifacts={BUNDLE_ARTIFACT: str(bundle)},
-            signature=infer_signature(example, output),
-            input_example=example,
-            pip_requirements=_requirements(),
-        )
-    return info.model_uri
-
-
-def _requirements() -> list[str]:
-    from importlib.metadata import version
-
-    names = ("lightgbm", "pandas", "numpy", "scipy", "scikit-learn", "joblib", "mlflow")
-    return [f"{name}=={version(name)}" for name in names]

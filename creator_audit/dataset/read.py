@@ -51,10 +51,7 @@ def read_dataset(path: str | os.PathLike[str]) -> Dataset:
     directory or required table, a table given twice, an unreadable file, a bad value). Files that
     are not named after a table are ignored, so a dataset may carry notes or extra exports.
     """
-    root = Path(path)
-    if not root.is_dir():
-        what = "is not a directory" if root.exists() else "does not exist"
-        raise DatasetError([Problem(str(root), None, None, f"dataset directory {what}")])
+    root = check_dataset_directory(path)
     problems: list[Problem] = []
     located = {name: _locate(root, name, problems) for name in TABLES}
     raw: dict[str, pd.DataFrame] = {}
@@ -76,24 +73,48 @@ def read_dataset(path: str | os.PathLike[str]) -> Dataset:
         raise DatasetError(_point_into_parts(err, parts)) from None
 
 
-def _locate(root: Path, name: str, problems: list[Problem]) -> _Located | None:
-    """The file(s) of table ``name``, or None (with a problem if it is required or ambiguous)."""
+def check_dataset_directory(path: str | os.PathLike[str]) -> Path:
+    """``path`` as a Path if it is a directory; a :class:`DatasetError` saying what it is not."""
+    root = Path(path)
+    if not root.is_dir():
+        what = "is not a directory" if root.exists() else "does not exist"
+        raise DatasetError([Problem(str(root), None, None, f"dataset directory {what}")])
+    return root
+
+
+def missing_table(root: Path, name: str) -> Problem:
+    message = (
+        f"required table {name!r} is missing "
+        f"(expected {name}.csv, {name}.parquet or a {name}/ directory of part files)"
+    )
+    return Problem(str(root), None, None, message)
+
+
+def find_table(root: Path, name: str) -> Path | None:
+    """Where table ``name`` lives in dataset ``root``: ``<name>.csv``, ``<name>.parquet`` or a
+    directory ``<name>/`` of parts; None if absent. One definition for the in-memory and the
+    Dask readers; a table given twice is a :class:`DatasetError`."""
     found = [root / f"{name}.{fmt}" for fmt in FORMATS if (root / f"{name}.{fmt}").is_file()]
     if (root / name).is_dir():
         found.append(root / name)
     if len(found) > 1:
         names = " and ".join(_display(root, p) for p in found)
-        problems.append(
-            Problem(names, None, None, f"table {name!r} is given {len(found)} times; keep one")
-        )
+        message = f"table {name!r} is given {len(found)} times; keep one"
+        raise DatasetError([Problem(names, None, None, message)])
+    return found[0] if found else None
+
+
+def _locate(root: Path, name: str, problems: list[Problem]) -> _Located | None:
+    """The file(s) of table ``name``, or None (with a problem if it is required or ambiguous)."""
+    try:
+        path = find_table(root, name)
+    except DatasetError as err:
+        problems.extend(err.problems)
         return None
+    found = [] if path is None else [path]
     if not found:
         if TABLES[name].required:
-            message = (
-                f"required table {name!r} is missing "
-                f"(expected {name}.csv, {name}.parquet or a {name}/ directory of part files)"
-            )
-            problems.append(Problem(str(root), None, None, message))
+            problems.append(missing_table(root, name))
         return None
     if found[0].is_file():
         return _Located(found[0].name, (found[0],))

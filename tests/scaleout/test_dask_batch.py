@@ -14,8 +14,8 @@ from creator_audit.dataset import DatasetError, read_dataset, write_dataset
 from creator_audit.schema import LABELS
 from creator_audit.simulator import generate, generate_to_dir
 from features import build_features
-from scaleout.batch import features_frame, scores_frame, write_partitioned
 from scaleout.cluster import connect
+from scaleout.jobs import features_frame, scores_frame, write_partitioned
 from scaleout.tables import part_of
 from scoring.model import CreatorFraudModel
 from scoring.scores import score_dataset

@@ -15,6 +15,7 @@ from scaleout.cluster import connect
 from scaleout.train import TEST, TRAIN, VALIDATION, split_part, train_on_dask
 from scoring.model import CreatorFraudModel
 from tests.account_models import small_account_model
+from training.fingerprint import files_sha256
 
 
 def test_split_is_seeded_stable_and_near_its_shares() -> None:
@@ -47,6 +48,8 @@ def test_train_on_dask_registers_a_working_model(tmp_path: Path, monkeypatch) ->
     assert 1 <= bundle.metadata["best_iteration"] <= 80
     run = mlflow.get_run(result.run_id)
     assert run.data.params["engine"] == "dask"
+    assert run.data.params["data_sha256"] == files_sha256(data)  # as the in-memory run logs it
+    assert bundle.metadata["data_sha256"] == files_sha256(data)
     assert "test_macro_f1" in run.data.metrics and "logistic_macro_f1" in run.data.metrics
     n = sum(int(run.data.params[k]) for k in ("n_train", "n_validation", "n_test"))
     assert n == 2_400

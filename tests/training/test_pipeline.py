@@ -16,6 +16,7 @@ from scoring.loading import load_model
 from scoring.model import CreatorFraudModel
 from scoring.store import CHALLENGER, CHAMPION, CREATOR_MODEL_NAME, configure_tracking
 from tests.training.conftest import SHARED_DATA
+from training.fingerprint import files_sha256
 from training.registry import register_and_gate
 
 # Measured on this workspace (3,000 creators, 1,800 for training): macro-F1 0.851, AUC 0.968.
@@ -90,7 +91,8 @@ def test_run_logs_metrics_baselines_and_artifacts(in_workspace) -> None:
     for key in ("test_macro_f1", "rules_macro_f1", "logistic_macro_f1", "test_ece"):
         assert key in run.data.metrics
     assert run.data.params["seed"] == "0"
-    assert len(run.data.params["data_sha256"]) == 64
+    assert run.data.params["data_sha256"] == files_sha256(in_workspace.data)  # as Dask logs it
+    assert run.data.params["engine"] == "in-memory"
     paths = {a.path for a in client.list_artifacts(run.info.run_id)}
     assert {"evaluation", "data", "model_input", "baselines"} <= paths
     evaluation = {a.path for a in client.list_artifacts(run.info.run_id, "evaluation")}
