@@ -8,6 +8,9 @@ Sources quoted below:
   pod sizes and drop windows, bought-follower steps).
 - BRIEF: the simulator's design brief (class mix, hard-case shares, overlap targets).
 - ASSUMED: no public source; a plausible value chosen to keep classes overlapping.
+
+Each comment gives the constant's source and, for fitted ones, the real figure it reproduces;
+the values tried before and what they gave: ``docs/simulator_calibration.md``.
 """
 
 from __future__ import annotations
@@ -47,8 +50,9 @@ HARD_CASE_SHARES = {
     "fake_followers": {"partial": 0.30, "pre_window": 0.20},
     "engagement_pod": {"partial": 0.30, "small_pod": 0.15},
     "bot_engagement": {"partial": 0.30, "bought_followers": 0.20},
-}  # Fraudsters have viral posts and loyal commenters too: without them in the fraud classes, an
-# ordinary creator with neither would read as fraud. Independent of the fraud hard case.
+}
+# Viral posts and loyal fans in the fraud classes too, at genuine's shares (BRIEF), independent of
+# the fraud hard case: without them an ordinary creator with neither would read as fraud.
 FRAUD_VIRAL_SHARE, FRAUD_COMMUNITY_SHARE = 0.10, 0.10
 
 
@@ -58,8 +62,8 @@ SHARE_WITH_FOLLOWER_COUNTS = 0.75
 SHARE_WITH_FOLLOWER_SAMPLES = 0.70
 
 # --- creator size: displayed followers, lognormal mixture truncated to each tier (BRIEF) --------
-# (share, median, sigma, low, high). Nano is needed because REAL genuine accounts are mostly
-# 100-1K followers (median ~350, 5-95 % 97-886), and 5 % have fewer than 100 (down to 2).
+# (share, median, sigma, low, high). The nano tier is for REAL genuine accounts: mostly 100-1K
+# followers (median ~350, 5-95 % 97-886), 5 % under 100 (down to 2).
 SIZE_TIERS = (
     (0.12, 350.0, 0.80, 5.0, 1_000.0),
     (0.25, 3_200.0, 0.75, 1_000.0, 10_000.0),
@@ -73,40 +77,29 @@ FOLLOWING_RECIPROCAL, FOLLOWING_PLATEAU, FOLLOWING_SIGMA = 1.1, 800.0, 0.55
 # REAL: media_count median ~44; we add older posts on top of the recent posts given, for creators
 # showing a full export window (generate.py: one showing fewer posts has shown them all).
 OLDER_MEDIA_MEDIAN, OLDER_MEDIA_SIGMA = 60.0, 1.1
-# Organic follower drift, log-growth per day: ~+7 %/quarter typical, some shrink. The mean is
-# ASSUMED; the sd is fitted to REAL likes trends, which follow the audience: the slope of log likes
-# across an account's recent 24 posts is 5/25/50/75/95 % -0.31/0.06/0.39/0.91/1.71. An sd of 0.0012
-# gave -0.45..1.48 with too many shrinking accounts; 0.0008 gives -0.33/0.04/0.31/0.77/1.36.
+# Organic follower drift, log-growth per day (~+7 %/quarter typical, some shrink). Mean ASSUMED;
+# sd REAL, fitted to likes trends (likes follow the audience): slope of log likes over the recent
+# 24 posts, 5/25/50/75/95 % -0.31/0.06/0.39/0.91/1.71.
 GROWTH_PER_DAY_MEAN, GROWTH_PER_DAY_SD = 0.0008, 0.0008
 
 # --- posting (REAL: median gap ~14 d for small accounts; BRIEF: creator median 1-12 d) ----------
 POSTS_MIN, POSTS_MAX = 20, 60  # REAL: median at the 60-post window
-# REAL: 5 % of accounts show <= 1 post and 4 % none; the model must see such creators in every
-# class, or it reads their missing posting features as a fraud signal. Drawn independently of label.
-# Newcomers are small: the share of accounts showing 1-8 posts falls with followers. REAL, as
-# 1 / (1 + (F / F50) ** slope): InstaFake genuine (350) slope 1.43, F50 77 (45 % of accounts
-# under 200 followers show 8 or fewer, none over 800); Purba's real accounts (10,441) slope 0.74,
-# F50 73 (10 % still at 1.5-3K, none over 10K). Between the two, nearer InstaFake: 28 % at 150
-# followers, 12 % at 350, 2 % at 1,500, 0.5 % at 5,000. A flat 10 % put most newcomers among
-# micro creators and left the real ones (median 243 followers) a sparse corner of the training data.
+# Newcomers showing 1-8 posts, share 1 / (1 + (followers / F50) ** slope), any label. REAL: between
+# InstaFake genuine (slope 1.43, F50 77) and Purba's real accounts (0.74, 73), nearer InstaFake.
 FEW_POSTS_F50, FEW_POSTS_SLOPE, FEW_POSTS_MIN, FEW_POSTS_MAX = 70.0, 1.25, 1, 8
+# REAL: 5 % of accounts show <= 1 post and 4 % none. Independent of the label, so that missing
+# posting features are no fraud signal.
 NO_VISIBLE_POSTS_SHARE = 0.04  # posts not visible at all (private, or all deleted)
 NEVER_POSTED_SHARE = 0.5  # of those, media_count 0 (REAL: all 14 post-less accounts have 0)
-# REAL accounts showing 1-3 posts draw more comments per like (median 0.064, n=19; 1-2 posts
-# 0.067, 3 posts 0.063) than those with 4-8 (0.023, n=22): first posts are commented on by
-# friends. Any label; without it a genuine newcomer's comments read as a pod's.
+# Friends comment on first posts, any label. REAL: accounts showing 1-3 posts draw 0.064 comments
+# per like (median, n=19), those with 4-8 0.023 (n=22).
 FEW_POSTS_COMMENTS_AT_MOST, FEW_POSTS_COMMENT_FACTOR = 3, 2.5
-# Their likes too: REAL accounts showing 1-8 posts draw 0.30 likes per follower (median, n=43;
-# 0.30 for 1-3 posts, 0.30 for 4-8) against 0.19 for those showing more (n=293), at any size
-# (under 600 followers: 0.30 against 0.19). Without it the model read a newcomer's well-liked
-# first posts as bought likes.
+# And like them. REAL: accounts showing 1-8 posts draw 0.30 likes per follower (median, n=43),
+# those showing more 0.19 (n=293), at any size.
 FEW_POSTS_LIKE_FACTOR = 1.5
 # Median gap in days by size tier (nano, small, micro, macro), creator sd and clip. REAL accounts
-# of 100-1,000 followers, over the recent 24 posts the features see (10+ posts): a creator's
-# median gap 5/25/50/75/95 % 2.0/6.4/14/23/48 d (9 d over whole histories: people post less as
-# an account ages). 9 d, sd 0.6 and a 30-d cap gave 3.0/5.8/8.2/12.7/25, so a real account's 24
-# posts spanned twice the simulated time, and its likes rose twice as much across them with the
-# same audience growth: a steady ramp the model had only seen as likes being bought.
+# of 100-1,000 followers (10+ posts), over the recent 24 posts: a creator's median gap
+# 5/25/50/75/95 % 2.0/6.4/14/23/48 d.
 GAP_MEDIAN_BY_TIER = (14.0, 5.0, 3.0, 2.0)
 GAP_CREATOR_SIGMA, GAP_MIN_DAYS, GAP_MAX_DAYS = 0.8, 0.8, 60.0
 GAP_POST_SIGMA = 1.2  # REAL gaps are very irregular (gap CV median ~1.4, 5-95 % 0.8-3.1)
@@ -114,7 +107,9 @@ GAP_POST_SIGMA = 1.2  # REAL gaps are very irregular (gap CV median ~1.4, 5-95 %
 PREF_HOUR_MEAN, PREF_HOUR_SD = 17.5, 3.0
 # REAL hour-of-day entropy: median 0.75 of the maximum but p10 0.63 (habitual posters exist).
 HOUR_SD_MIN, HOUR_SD_MAX = 1.0, 7.0
+# Posting hours outside this local day are redrawn within it (ASSUMED).
 DAY_START_HOUR, DAY_END_HOUR = 6.5, 23.8
+# Creator timezones, UTC offsets in hours and their weights (ASSUMED).
 TZ_OFFSETS_H = np.array([-8, -7, -6, -5, -4, -3, 0, 1, 2, 3, 5.5, 7, 8, 9])
 TZ_WEIGHTS = np.array([6, 3, 6, 10, 3, 4, 8, 14, 8, 6, 10, 5, 4, 3], dtype=float)
 # Machine-regular posting: share of bot creators (BRIEF "part of them"), jitter in seconds.
@@ -127,67 +122,49 @@ COMMENTS_DISABLED_CREATORS, COMMENTS_DISABLED_POST_SHARE = 0.11, 0.25
 
 # --- genuine engagement -------------------------------------------------------------------------
 # Expected likes/followers by size. Large: ER(F) = 0.0145 + 0.028 (F/2500)^-0.84 (BRIEF; fits
-# HYPE tier means). Small: REAL accounts are much flatter (log-log fit on the 350 accounts:
-# ER = exp(-0.598) F^-0.217, median 0.16 at ~350 followers). Below ER_BLEND_LO the REAL fit,
-# above ER_BLEND_HI the formula, log-linear in log F between.
+# HYPE tier means). Small: the REAL fit below. Below ER_BLEND_LO the REAL fit, above ER_BLEND_HI
+# the formula, log-linear in log F between.
 ER_FLOOR, ER_SCALE, ER_PIVOT, ER_EXPONENT = 0.0145, 0.028, 2_500.0, -0.84
-# Fitted on each REAL account's most recent 24 posts (what the features use): flat at ~0.19.
-# Over all posts the fit is lower and steeper (-0.598, -0.217): old posts earned their likes from
-# a smaller audience, so a creator's whole history understates today's engagement.
+# REAL: log-log fit on each account's most recent 24 posts (what the features use), flat at ~0.19.
 ER_SMALL_LOG_A, ER_SMALL_SLOPE = -1.638, -0.002
-ER_BLEND_LO, ER_BLEND_HI = 700.0, 3_000.0
-# Creator-level spread (BRIEF 0.6-0.7). REAL genuine accounts reach further from the typical rate
-# on both sides (log ratio to the tier curve: 5-95 % -1.2..+0.9) than 0.45 gave; a model trained on
-# too narrow a genuine class flags real genuine accounts as fraud.
+ER_BLEND_LO, ER_BLEND_HI = 700.0, 3_000.0  # ASSUMED
+# Creator-level spread (BRIEF 0.6-0.7). REAL genuine accounts' log ratio to the tier curve:
+# 5-95 % -1.2..+0.9; too narrow a genuine class flags real genuine accounts as fraud.
 ER_CREATOR_SIGMA = 0.6
-# Per-post variation: REAL active accounts' likes are steadier than the BRIEF's 0.3-0.45 (likes CV
-# ~0.33 for accounts with 30+ posts), and uniform likes alone must not look bought. REAL accounts of
-# 200-1,000 followers with 10+ posts: likes CV 10/25/50/75/90 % 0.16/0.22/0.31/0.43/0.58. The
-# earlier 0.15-0.40 with 4 % flops (posts at 0.15-0.5x) gave 0.26/0.31/0.40/0.50/0.77, so real
-# steady accounts fell outside the genuine class and into bought likes' (0.23/0.27/0.34/...);
-# 0.05-0.40 without flops gives 0.17/0.24/0.34/0.44/0.74. Since recent posts span realistic times
-# (see the gaps), the audience trend adds variation of its own: 0.05-0.33 gives
-# 0.18/0.24/0.32/0.41/0.87.
+# Per-post variation, a creator's sd drawn in MIN-MAX: REAL likes are steadier than the BRIEF's
+# 0.3-0.45, and uniform likes alone must not look bought. REAL accounts of 200-1,000 followers
+# with 10+ posts: likes CV 10/25/50/75/90 % 0.16/0.22/0.31/0.43/0.58.
 POST_SIGMA_MIN, POST_SIGMA_MAX = 0.05, 0.33
 # Flops: a post now and then draws far fewer likes (another format, a bad hour). REAL accounts of
 # 100-2,000 followers with 10+ recent posts: 2.6 % of posts under half the local level (median of
-# the 7 around it), 1.0 % under 0.35x, 39 % of creators with at least one, at any position in
-# the window. Post noise alone gave 0.8 %, 0.2 % and 15 %, leaving dips to the bought-likes class
-# (posts that were not boosted), and the model flagged real genuine accounts for them.
+# the 7 around it), 1.0 % under 0.35x, 39 % of creators with at least one.
 FLOP_SHARE, FLOP_MULT = 0.022, (0.15, 0.55)
 # Comments/likes per creator (REAL: median ~0.025, 5-95 % 0.005-0.077), at COMMENT_SIZE_PIVOT
 # real followers.
 COMMENT_RATIO_MEDIAN, COMMENT_RATIO_SIGMA = 0.025, 0.70
-# Bigger audiences comment less per like. REAL genuine accounts of 100-2,000 followers (294 with
-# 5+ recent posts): log comments/likes on log followers, slope -0.48 (bootstrap sd 0.10; -0.35
-# over whole histories); medians 0.037 at 100-200 followers, 0.027 at 200-400, 0.018 at 400-2,000.
-# Purba's real accounts (7,521) keep falling past 2,000 followers, slope -0.21 (0.043 at 1.5-3K,
-# 0.029 at 3-6K, 0.015 at 12-30K, on their higher level). A flat ratio gave genuine
-# 400-900-follower creators 0.03, leaving real ones with a high like rate and 1-2 % comments to
-# the bought-likes class. Log-linear in the organic audience, a slope each side of BREAK; -0.45
-# measures as -0.31..-0.47 on simulated genuine creators (hard cases blur it).
+# Bigger audiences comment less per like: log-linear in the organic audience, a slope each side
+# of BREAK. REAL, log comments/likes on log followers: slope -0.48 at 100-2,000 followers
+# (InstaFake genuine), -0.21 past 2,000 (Purba's real accounts).
 COMMENT_SIZE_PIVOT, COMMENT_SIZE_BREAK = 350.0, 2_000.0
 COMMENT_SIZE_SLOPE_SMALL, COMMENT_SIZE_SLOPE_LARGE = -0.45, -0.21
-# Extra per-post dispersion of comments: REAL comments are lumpy (per-post CV median ~1.5, a
-# quarter of small accounts have a median post with no comment at all), but less so the more
-# comments a post draws. REAL accounts of 100-2,000 followers, comments CV over the recent posts
-# by mean comments per post 0.5-1 / 1-2 / 2-4 / 4-8: 1.69 / 1.34 / 1.11 / 0.86; beyond Poisson,
-# a squared CV of ~1.3 x mean^-0.47. A fixed sigma of 1.0 kept genuine creators above 1.1 at any
-# level, so a real account's steady comments read as bought ones (bots' CV at 4-8: 0.76).
-# Per post: sigma^2 = log(1 + A x expected^-B), the expected count floored at FLOOR.
+# Extra per-post dispersion of comments, less the more comments a post draws: sigma^2 =
+# log(1 + A x expected^-B), the expected count floored at FLOOR. REAL accounts of 100-2,000
+# followers: comments CV 1.69 / 1.34 / 1.11 / 0.86 at 0.5-1 / 1-2 / 2-4 / 4-8 comments per post,
+# beyond Poisson a squared CV of ~1.3 x mean^-0.47.
 COMMENT_LUMP_A, COMMENT_LUMP_B, COMMENT_LUMP_FLOOR = 1.3, 0.47, 0.2
 
 # Arrival after posting: about half within the first hour (README), long tail over days.
 # (fast share, fast exponential mean s, slow lognormal median s, slow sigma)
 ARRIVAL_GENUINE = (0.48, 12 * MINUTE, 9 * HOUR, 1.5)
-ARRIVAL_VIRAL = (0.35, 25 * MINUTE, 3 * HOUR, 1.0)  # algorithmic push in the first hours
-ARRIVAL_COMMUNITY = (0.55, 15 * MINUTE, 3 * HOUR, 1.2)  # "fairly quickly"
+ARRIVAL_VIRAL = (0.35, 25 * MINUTE, 3 * HOUR, 1.0)  # algorithmic push in the first hours (ASSUMED)
+ARRIVAL_COMMUNITY = (0.55, 15 * MINUTE, 3 * HOUR, 1.2)  # BRIEF: "fairly quickly"
 
-# Audience pools: actor index = floor(A u^gamma), so low indices are loyal fans who recur.
+# Audience pools: actor index = floor(A u^gamma), so low indices are loyal fans who recur
+# (ASSUMED).
 AUDIENCE_POOL_PER_FOLLOWER, AUDIENCE_POOL_MIN = 0.8, 60
 LIKER_GAMMA, COMMENTER_GAMMA = 2.5, 3.5
 # Genuine audiences overlap across creators of one niche (so cross-creator actors are not a
-# pod-only signal): niche size and the share of organic actors drawn from the niche pool.
+# pod-only signal): niche size and the share of organic actors drawn from the niche pool (ASSUMED).
 NICHE_CREATORS, NICHE_POOL_SIZE, NICHE_SHARE = 40, 5_000, 0.08
 
 # Hard genuine cases (BRIEF).
@@ -223,13 +200,14 @@ POD_DROP_WINDOW_S = 30 * MINUTE
 # Members act 5-60 min after posting: lognormal median 15 min, truncated.
 POD_DELAY_MEDIAN_S, POD_DELAY_SIGMA = 15 * MINUTE, 0.6
 POD_DELAY_MIN_S, POD_DELAY_MAX_S = 4 * MINUTE, 60 * MINUTE
+# Share of pod comments whose emoji differs from the member's template (ASSUMED).
 POD_TEMPLATE_VARY = 0.25
 # Pod members and community fans differ in keenness (lognormal weight fixed per account), so the
 # keen ones engage on most posts while others drop in (ASSUMED; pods enforce reciprocity).
 MEMBER_ACTIVITY_SIGMA, MEMBER_ACTIVITY_SALT = (
     1.2,
     0x5EED,
-)  # share of pod comments whose emoji differs from the member's template
+)
 
 # --- bought engagement (BRIEF: 2-10x expected likes in 1-10 minute bursts, one-off actors) ------
 BOT_MULT_FULL, BOT_MULT_PARTIAL = (2.0, 10.0), (1.3, 2.5)
@@ -241,11 +219,11 @@ BOT_COMMENT_RATE = (0.002, 0.015)  # bought comments per bought like
 BOT_PROVIDERS, BOT_FARM_SIZE = 4, 400_000
 BOT_PURCHASE_SHARE = (0.05, 0.30)  # "bought_followers" bots
 
-# --- engagement events table --------------------------------------------------------------------
+# --- engagement events table (ASSUMED) ----------------------------------------------------------
 EVENT_POSTS_MAX = 12  # most recent posts only
 LIKES_SAMPLE_CAP = 300  # likes are a uniform sample capped per post; comments are complete
 
-# --- follower history and samples ---------------------------------------------------------------
+# --- follower history and samples (ASSUMED unless marked) ---------------------------------------
 HISTORY_DAYS = (60, 120)
 HISTORY_IRREGULAR_SHARE = 0.3  # creators read every 1-2 days instead of daily
 FOLLOWER_NOISE_PER_DAY = 0.002  # random-walk sd of log followers (unfollows, churn)
