@@ -25,7 +25,7 @@ from serve_vs_mlflow import _payloads
 from features import build_features
 from scoring.loading import load_model
 from scoring.scores import score_features
-from serving.payload import Parsed, parse_score_request, validate_items
+from serving.decoding import Parsed, parse_score_request, validate_items
 
 
 def main() -> None:

@@ -148,7 +148,7 @@ def _payloads(workdir: Path) -> tuple[list[bytes], list[bytes]]:
     """Request bodies of creators with every table: ours raw, MLflow's as a feature row."""
     from creator_audit.simulator import generate
     from features import build_features
-    from serving.payload import request_body
+    from serving.client_bodies import request_body
 
     ds = generate(1_500, seed=99)
     with_all = set(ds.engagements.merge(ds.posts[["post_id", "creator_id"]]).creator_id)

@@ -116,7 +116,7 @@ def source_stamp(uri: str) -> str:
 
 def smoke_test_model(model: CreatorFraudModel) -> None:
     """Score a small known creator end to end; raise if anything is off."""
-    from serving.service import score_requests
+    from serving.creator_scoring import score_requests
     from serving.smoke import SMOKE_REQUEST
 
     (score,) = score_requests(model, [SMOKE_REQUEST], n_reasons=3)

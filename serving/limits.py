@@ -1,116 +1,69 @@
-"""ASGI middleware: refuse oversized bodies with 413 (by their declared length, or as soon as a
-chunked body passes the limit), and count every request (route template, status, latency) for
-``/metrics``.
+"""Every limit the service enforces on a request, and the refusal that names it (README, "The
+scoring API").
 
-Pure ASGI rather than ``BaseHTTPMiddleware``: it adds no task or buffering per request.
+The maxima are settings (``ServiceSettings``); their defaults, the id length and the wording are
+``creator_audit.limits``, shared with files. A body over ``max_body_bytes`` gets 413, sent by
+``serving.middleware`` before the app reads it. Too many items in a batch, accounts in a request or
+rows in one creator's list get 422 naming the field. An id over ``MAX_ID_CHARS`` is refused by the
+schema (``serving.schemas.Id``) and its message is worded here as files word it.
 """
 
 from __future__ import annotations
 
 import json
-import time
+from collections.abc import Sequence
 from typing import Any
 
-from serving.metrics import ServiceMetrics
-
-Scope = dict[str, Any]
-
-
-class BodyLimitAndMetricsMiddleware:
-    def __init__(self, app: Any, max_body_bytes: int, metrics: ServiceMetrics) -> None:
-        self.app = app
-        self.max_body_bytes = max_body_bytes
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500  # what a request that never answers counts as
-
-        async def send_and_record(message: dict[str, Any]) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            too_large = self._declared_length(scope) > self.max_body_bytes
-            body = None if too_large else await self._read_body(receive)
-            if body is None:
-                await self._too_large(send_and_record)
-                return
-            await self.app(scope, _replay(body, receive), send_and_record)
-        finally:
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
-            self.metrics.observe_request(
-                template, scope["method"], status, time.perf_counter() - started
-            )
-
-    def _declared_length(self, scope: Scope) -> int:
-        for name, value in scope.get("headers", ()):
-            if name == b"content-length":
-                try:
-                    return int(value)
-                except ValueError:
-                    return 0
-        return 0
-
-    async def _read_body(self, receive: Any) -> bytes | None:
-        """The whole body, or None as soon as it passes the limit (chunked bodies declare no
-        length). Read here rather than in the app: an error raised while FastAPI reads the body
-        would become its generic 400."""
-        chunks, seen = [], 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                break
-            chunk = message.get("body", b"")
-            seen += len(chunk)
-            if seen > self.max_body_bytes:
-                return None
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        return b"".join(chunks)
-
-    async def _too_large(self, send: Any) -> None:
-        body = json.dumps(
-            {
-                "detail": [
-                    {
-                        "loc": ["body"],
-                        "msg": "request body is larger than the limit of "
-                        f"{self.max_body_bytes} bytes",
-                        "type": "too_large",
-                    }
-                ]
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+from creator_audit import limits
+from serving.errors import PayloadError
+from serving.schemas import ScoreRequest
+from serving.settings import ServiceSettings
 
 
-def _replay(body: bytes, receive: Any) -> Any:
-    """``receive`` that gives the buffered body once, then defers to the server (disconnects)."""
-    sent = False
+def body_too_large(max_body_bytes: int) -> bytes:
+    """The JSON body of the 413 answer."""
+    message = f"request body is larger than the limit of {max_body_bytes} bytes"
+    return json.dumps({"detail": [{"loc": ["body"], "msg": message, "type": "too_large"}]}).encode()
 
-    async def replay() -> dict[str, Any]:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
 
-    return replay
+def check_creator_lists(
+    request: ScoreRequest, settings: ServiceSettings, prefix: Sequence[str | int] = ("body",)
+) -> None:
+    """422 naming the limit for every list longer than the service allows."""
+    maxima = {
+        "posts": settings.max_posts,
+        "engagements": settings.max_engagements,
+        "follower_counts": settings.max_follower_counts,
+        "follower_samples": settings.max_follower_samples,
+    }
+    errors = []
+    for field, limit in maxima.items():
+        rows = getattr(request, field)
+        if rows is not None and len(rows) > limit:
+            message = limits.over_limit(len(rows), field, limit, "creator")
+            errors.append(_too_long([*prefix, field], message))
+    if errors:
+        raise PayloadError(422, errors)
+
+
+def check_batch_size(n: int, settings: ServiceSettings) -> None:
+    if n > settings.max_batch_items:
+        message = limits.over_limit(n, "items", settings.max_batch_items, "batch")
+        raise PayloadError(422, [_too_long(["body", "items"], message)])
+
+
+def check_accounts(n: int, settings: ServiceSettings) -> None:
+    if n > settings.max_accounts:
+        message = limits.over_limit(n, "accounts", settings.max_accounts, "request")
+        raise PayloadError(422, [_too_long(["body", "accounts"], message)])
+
+
+def schema_message(error: Any) -> str:
+    """pydantic's message, but an id over the limit is worded as files word it."""
+    if error["type"] == "string_too_long":  # only ids have a maximum length
+        return limits.id_too_long(len(error["input"]))
+    return error["msg"]
+
+
+def _too_long(loc: list[str | int], message: str) -> dict[str, Any]:
+    return {"loc": loc, "msg": message, "type": "too_long"}

@@ -3,7 +3,7 @@
 Fields mirror the dataset tables of §1. Types are strict (a count is a JSON integer ≥ 0, a flag a
 JSON boolean) so a wrong type gets a 422 naming the field instead of a guess; unknown fields are
 refused so a misspelt optional table is not silently ignored. List lengths are checked against the
-service's limits in ``serving.payload`` (they are settings, so not fixed in the schema).
+service's limits in ``serving.limits`` (they are settings, so not fixed in the schema).
 
 Timestamps are ISO-8601 strings with an offset or integer unix seconds; parsing them is left to the
 dataset validation shared with files, so both answer the same way.
@@ -22,7 +22,7 @@ Timestamp = Annotated[
     StrictStr | StrictInt,
     Field(description="ISO-8601 with an offset, or integer unix seconds.", examples=[1767225600]),
 ]
-# Too long an id gets the message files get for it (``serving.payload.validation_errors``).
+# Too long an id gets the message files get for it (``serving.limits.schema_message``).
 Id = Annotated[StrictStr, Field(min_length=1, max_length=MAX_ID_CHARS)]
 
 

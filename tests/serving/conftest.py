@@ -28,7 +28,7 @@ from features import build_features
 from scoring.account_model import AccountModel
 from scoring.model import CreatorFraudModel
 from serving.app import create_app
-from serving.payload import REQUEST_TABLES, request_body
+from serving.client_bodies import REQUEST_TABLES, request_body
 from serving.settings import ServiceSettings
 from tests.account_models import small_account_model
 from training.fit import fit_booster

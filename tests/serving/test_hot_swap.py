@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from serving.creator_scoring import score_requests
 from serving.schemas import ScoreRequest
-from serving.service import score_requests
 from tests.serving.conftest import MakeClient
 
 ADMIN = "hot-swap-admin-key"

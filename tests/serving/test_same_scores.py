@@ -68,7 +68,7 @@ def test_batch_route_equals_batch_scoring_in_order(
 def test_iso_and_unix_timestamps_score_the_same(
     client: TestClient, sample: SimpleNamespace, batch_scores: pd.DataFrame
 ) -> None:
-    from serving.payload import request_body
+    from serving.client_bodies import request_body
 
     creator_id = _with_posts(sample)[3]
     for iso in (False, True):

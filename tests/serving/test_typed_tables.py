@@ -12,13 +12,8 @@ import pytest
 from creator_audit.dataset.columns import shared_validation as _shared_validation
 from creator_audit.dataset.columns import typed_dataset
 from creator_audit.simulator import generate
-from serving.payload import (
-    LIST_TABLES,
-    _frames,
-    _request_tables,
-    parse_score_request,
-    request_body,
-)
+from serving.client_bodies import request_body
+from serving.decoding import LIST_TABLES, _frames, _request_tables, parse_score_request
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,11 @@
-"""Request bodies → the typed ``Dataset`` that files also become.
+"""Request bodies → the typed tables, and ``Dataset``, that files also become.
 
-A payload goes through ``dataset_from_frames``, the same validation as a dataset on disk, so the
-API refuses exactly what ``creator-audit score`` refuses, with the same messages, and the features
-are computed from identical tables. Errors come back as FastAPI-style ``{"loc", "msg", "type"}``
-entries whose ``loc`` names the field (``["body", "posts", 3, "posted_at"]``).
+Bodies are validated straight from JSON bytes against the strict schema (``serving.schemas``) and
+the limits (``serving.limits``), then turned into columns for ``dataset_from_columns``: the same
+rules as a dataset on disk, so the API refuses exactly what ``creator-audit score`` refuses, with
+the same messages, and the features are computed from identical tables. Errors come back as
+FastAPI-style ``{"loc", "msg", "type"}`` entries whose ``loc`` names the field
+(``["body", "posts", 3, "posted_at"]``).
 
 Batches are validated as one dataset (fast when all is well); only when that fails is each item
 validated alone, to find the bad ones and word their errors with the ids the client sent.
@@ -11,7 +13,6 @@ validated alone, to find the bad ones and word their errors with the ids the cli
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import attrgetter
@@ -21,19 +22,11 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ValidationError
 
-from creator_audit import limits
-from creator_audit.dataset import Dataset, DatasetError, Problem, dataset_from_columns
-from creator_audit.schema import TABLES
-from serving.schemas import (
-    BatchRequest,
-    BatchRequestDocumented,
-    CreatorIn,
-    EngagementIn,
-    FollowerCountIn,
-    FollowerSampleIn,
-    PostIn,
-    ScoreRequest,
-)
+from creator_audit.dataset import Dataset, DatasetError, Problem, coerce_table, dataset_from_columns
+from creator_audit.schema import ACCOUNTS, TABLES
+from serving.errors import PayloadError
+from serving.limits import check_accounts, check_batch_size, check_creator_lists, schema_message
+from serving.schemas import AccountsRequest, BatchRequest, BatchRequestDocumented, ScoreRequest
 from serving.settings import ServiceSettings
 
 # Request field → dataset table; the creator is one object, the rest are lists.
@@ -42,15 +35,6 @@ LIST_TABLES = ("posts", "engagements", "follower_counts", "follower_samples")
 OWNED_TABLES = ("posts", "follower_counts", "follower_samples")
 ModelT = TypeVar("ModelT", bound=BaseModel)
 SEPARATOR = "\x1f"  # joins an item index to a post id when a batch is validated as one dataset
-
-
-class PayloadError(Exception):
-    """A request that cannot be scored: HTTP status and FastAPI-style error entries."""
-
-    def __init__(self, status: int, errors: list[dict[str, Any]]) -> None:
-        super().__init__(errors[0]["msg"] if errors else "bad request")
-        self.status = status
-        self.errors = errors
 
 
 @dataclass(frozen=True)
@@ -91,10 +75,18 @@ def parse_batch_items(
     return parsed, [_creator_id(item) for item in items]
 
 
-def check_batch_size(n: int, settings: ServiceSettings) -> None:
-    if n > settings.max_batch_items:
-        message = limits.over_limit(n, "items", settings.max_batch_items, "batch")
-        raise PayloadError(422, [{"loc": ["body", "items"], "msg": message, "type": "too_long"}])
+def parse_accounts_request(raw: bytes, settings: ServiceSettings) -> pd.DataFrame:
+    """The accounts of a ``POST /v1/accounts/score`` body as a typed table (the coercion files
+    get), or a 422 naming the field or limit."""
+    request = from_json(AccountsRequest, raw)
+    check_accounts(len(request.accounts), settings)
+    rows = [account.model_dump(exclude_none=True) for account in request.accounts]
+    # No accounts is a valid (empty) table: it still has the columns a table needs.
+    frame = pd.DataFrame(rows) if rows else pd.DataFrame(columns=ACCOUNTS.required_columns)
+    try:
+        return coerce_table("accounts", frame, "accounts")
+    except DatasetError as err:
+        raise payload_error(err, ("body",)) from None
 
 
 def from_json(model: type[ModelT], raw: bytes) -> ModelT:
@@ -113,7 +105,7 @@ def _parse_batch_item(item: Any, index: int, settings: ServiceSettings) -> Parse
             item = ScoreRequest.model_validate(item)
         except ValidationError as err:
             raise PayloadError(422, validation_errors(err, prefix=loc)) from None
-    check_limits(item, settings, prefix=loc)
+    check_creator_lists(item, settings, prefix=loc)
     return Parsed(item, loc)
 
 
@@ -127,40 +119,26 @@ def _creator_id(item: Any) -> str | None:
 
 def validation_errors(err: ValidationError, prefix: Sequence[str | int]) -> list[dict[str, Any]]:
     return [
-        {"loc": [*prefix, *e["loc"]], "msg": _message(e), "type": e["type"]} for e in err.errors()
+        {"loc": [*prefix, *e["loc"]], "msg": schema_message(e), "type": e["type"]}
+        for e in err.errors()
     ]
 
 
-def _message(error: Any) -> str:
-    """pydantic's message, but an id over the limit is worded as files word it."""
-    if error["type"] == "string_too_long":  # only ids have a maximum length
-        return limits.id_too_long(len(error["input"]))
-    return error["msg"]
+def payload_error(err: DatasetError, prefix: Sequence[str | int]) -> PayloadError:
+    return PayloadError(422, [_problem_entry(p, list(prefix)) for p in err.problems])
 
 
-def check_limits(
-    request: ScoreRequest, settings: ServiceSettings, prefix: Sequence[str | int] = ("body",)
-) -> None:
-    """422 naming the limit for every list longer than the service allows."""
-    maxima = {
-        "posts": settings.max_posts,
-        "engagements": settings.max_engagements,
-        "follower_counts": settings.max_follower_counts,
-        "follower_samples": settings.max_follower_samples,
-    }
-    errors = []
-    for field, limit in maxima.items():
-        rows = getattr(request, field)
-        if rows is not None and len(rows) > limit:
-            errors.append(
-                {
-                    "loc": [*prefix, field],
-                    "msg": limits.over_limit(len(rows), field, limit, "creator"),
-                    "type": "too_long",
-                }
-            )
-    if errors:
-        raise PayloadError(422, errors)
+def _problem_entry(problem: Problem, prefix: list[str | int]) -> dict[str, Any]:
+    """A dataset problem as an error entry: ``creators`` row 1 is the ``creator`` object."""
+    if problem.file == "creators":
+        loc: list[str | int] = [*prefix, "creator"]
+    else:
+        loc = [*prefix, problem.file]
+        if problem.row is not None:
+            loc.append(problem.row - 1)
+    if problem.column is not None:
+        loc.append(problem.column)
+    return {"loc": loc, "msg": problem.message, "type": "value_error"}
 
 
 @dataclass
@@ -210,10 +188,6 @@ def _keyed(
     keys = [str(i) for i in positions]
     parts = [_frames(items[i].request, key, key) for i, key in zip(positions, keys, strict=True)]
     return Validated(_combine(parts), positions, keys, errors)
-
-
-def payload_error(err: DatasetError, prefix: Sequence[str | int]) -> PayloadError:
-    return PayloadError(422, [_problem_entry(p, list(prefix)) for p in err.problems])
 
 
 def _combine(parts: list[dict[str, dict[str, Any]]]) -> Dataset:
@@ -331,84 +305,3 @@ def _typed(values: list[Any], kind: str) -> Any:
         if array.dtype == np.int64 or (array.size == 0):
             return array.astype(np.int64)
     return values
-
-
-def _problem_entry(problem: Problem, prefix: list[str | int]) -> dict[str, Any]:
-    """A dataset problem as an error entry: ``creators`` row 1 is the ``creator`` object."""
-    if problem.file == "creators":
-        loc: list[str | int] = [*prefix, "creator"]
-    else:
-        loc = [*prefix, problem.file]
-        if problem.row is not None:
-            loc.append(problem.row - 1)
-    if problem.column is not None:
-        loc.append(problem.column)
-    return {"loc": loc, "msg": problem.message, "type": "value_error"}
-
-
-# --- the other way: a dataset's creator as a request body (clients, tests, benchmarks) ---------
-
-# Request field → (dataset table, the schema model that says which fields a request may carry).
-REQUEST_TABLES = {
-    "posts": ("posts", PostIn),
-    "engagements": ("engagements", EngagementIn),
-    "follower_counts": ("follower_counts", FollowerCountIn),
-    "follower_samples": ("follower_samples", FollowerSampleIn),
-}
-
-
-def request_body(ds: Dataset, creator_id: str, iso: bool = False) -> dict[str, Any]:
-    """The POST /v1/score body (CONTRACT.md §4) describing one creator of ``ds``.
-
-    Timestamps are unix seconds, or ISO-8601 strings with an offset when ``iso``. An optional table
-    the creator has no rows in is left out (its features are the same as for an empty table);
-    ``posts`` is always sent, empty for a creator without posts.
-    """
-    creators = ds.creators[ds.creators["creator_id"] == creator_id]
-    if len(creators) != 1:
-        raise ValueError(f"creator {creator_id!r} appears {len(creators)} times in the dataset")
-    (creator,) = _json_rows(creators, "creators", set(CreatorIn.model_fields), iso)
-    body: dict[str, Any] = {"creator": creator}
-    posts = ds.posts[ds.posts["creator_id"] == creator_id]
-    for field, (table, model) in REQUEST_TABLES.items():
-        frame = getattr(ds, table)
-        if frame is None:
-            continue
-        if table == "engagements":
-            frame = frame[frame["post_id"].isin(posts["post_id"])]
-        elif table == "posts":
-            frame = posts
-        else:
-            frame = frame[frame["creator_id"] == creator_id]
-        rows = _json_rows(frame, table, set(model.model_fields), iso)
-        if rows or field == "posts":
-            body[field] = rows
-    return body
-
-
-def _json_rows(
-    frame: pd.DataFrame, table: str, allowed: set[str], iso: bool
-) -> list[dict[str, Any]]:
-    columns = [c for c in frame.columns if c in allowed]
-    kinds = {c: TABLES[table].column(c).kind for c in columns}
-    out = []
-    for record in frame[columns].to_dict("records"):
-        row = {c: _json_value(v, kinds[c], iso) for c, v in record.items()}
-        out.append({c: v for c, v in row.items() if v is not None})
-    return out
-
-
-def _json_value(value: Any, kind: str, iso: bool) -> Any:
-    """A dataset cell as JSON: None for missing, bools as booleans, timestamps as int or ISO."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if kind == "timestamp":
-        ts = pd.Timestamp(value)
-        return ts.isoformat() if iso else int(ts.value // 1_000_000_000)
-    if kind == "bool":
-        return bool(value)
-    if kind in ("count", "int"):
-        return int(value)
-    return str(value)

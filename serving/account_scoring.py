@@ -1,7 +1,8 @@
-"""``POST /v1/accounts/score``: the account model on single accounts (CONTRACT.md §4).
+"""Score the accounts of ``POST /v1/accounts/score`` (CONTRACT.md §4): each account's p_fake and
+audience type, and the request's audience summary.
 
-The body is validated from JSON bytes like the creator routes, then goes through the same table
-coercion as ``creator-audit accounts score`` files, and the same ``AccountModel.score``.
+The table comes from ``serving.decoding`` (the coercion ``creator-audit accounts score`` files
+get) and is scored by the same ``AccountModel.score``.
 """
 
 from __future__ import annotations
@@ -10,34 +11,13 @@ from typing import Any
 
 import pandas as pd
 
-from creator_audit.dataset import DatasetError, coerce_table
-from creator_audit.limits import over_limit
-from creator_audit.schema import ACCOUNTS
 from features.accounts import SUMMARY_COLUMNS, audience_summary
 from scoring.account_model import AccountModel
-from serving.payload import PayloadError, from_json, payload_error
-from serving.schemas import AccountsRequest
-from serving.settings import ServiceSettings
 
 NO_ACCOUNT_MODEL = (
     "no account model: the serving creator model carries none and "
     "CREATOR_AUDIT_ACCOUNTS_MODEL_URI is not set"
 )
-
-
-def parse_accounts_request(raw: bytes, settings: ServiceSettings) -> pd.DataFrame:
-    """The accounts of a request body as a typed table, or a 422 naming the field or limit."""
-    request = from_json(AccountsRequest, raw)
-    if len(request.accounts) > settings.max_accounts:
-        message = over_limit(len(request.accounts), "accounts", settings.max_accounts, "request")
-        raise PayloadError(422, [{"loc": ["body", "accounts"], "msg": message, "type": "too_long"}])
-    rows = [account.model_dump(exclude_none=True) for account in request.accounts]
-    # No accounts is a valid (empty) table: it still has the columns a table needs.
-    frame = pd.DataFrame(rows) if rows else pd.DataFrame(columns=ACCOUNTS.required_columns)
-    try:
-        return coerce_table("accounts", frame, "accounts")
-    except DatasetError as err:
-        raise payload_error(err, ("body",)) from None
 
 
 def summary_rows(table: pd.DataFrame) -> list[dict[str, Any]]:

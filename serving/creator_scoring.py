@@ -1,4 +1,5 @@
-"""Score validated requests: payload → dataset → the one feature path → the one scoring path."""
+"""Score creators of validated requests: request → dataset → the one feature path → the one scoring
+path, the same as files take (``scoring.scores``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from dataclasses import replace
 from features import build_features
 from scoring.model import CreatorFraudModel
 from scoring.scores import Score, score_features
-from serving.payload import Parsed, PayloadError, validate_items
+from serving.decoding import Parsed, validate_items
+from serving.errors import PayloadError
 from serving.schemas import ScoreRequest
 
 
@@ -25,6 +27,16 @@ def score_parsed(
             answers[position] = replace(score, creator_id=items[position].creator_id)
     assert all(a is not None for a in answers)
     return answers  # type: ignore[return-value]
+
+
+def score_batch_items(
+    model: CreatorFraudModel, items: Sequence[Parsed | PayloadError], n_reasons: int
+) -> list[Score | PayloadError]:
+    """One answer per batch item, in order: an item refused while parsing keeps its error, the
+    others are scored together."""
+    valid = [item for item in items if isinstance(item, Parsed)]
+    scores = iter(score_parsed(model, valid, n_reasons) if valid else [])
+    return [item if isinstance(item, PayloadError) else next(scores) for item in items]
 
 
 def score_requests(

@@ -1,4 +1,5 @@
-"""Adaptive micro-batching of single-creator requests.
+"""Adaptive micro-batching of single-creator requests (``POST /v1/score``); not the
+``/v1/score/batch`` route, whose body is one batch already.
 
 Validation and features are vectorised: most of their cost for one creator is fixed overhead, so
 scoring the requests that arrived together as one dataset costs little more than scoring one.
@@ -14,9 +15,10 @@ import contextlib
 from dataclasses import dataclass, field
 
 from scoring.scores import Score
+from serving.creator_scoring import score_parsed
+from serving.decoding import Parsed
+from serving.errors import PayloadError
 from serving.holder import LoadedModel
-from serving.payload import Parsed, PayloadError
-from serving.service import score_parsed
 
 MAX_BATCH = 32
 

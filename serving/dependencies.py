@@ -1,0 +1,113 @@
+"""What the routes are given (FastAPI dependencies): the app's parts (``ServiceParts``), the models
+answering now (``CurrentModel``, ``CurrentAccountModel``, 503 until loaded) and the key checks
+(401 / 403)."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import APIKeyHeader
+
+from scoring.account_model import AccountModel
+from serving.account_scoring import NO_ACCOUNT_MODEL
+from serving.holder import LoadedModel, ModelHolder
+from serving.metrics import ServiceMetrics
+from serving.micro_batching import MicroBatcher
+from serving.settings import ServiceSettings
+from serving.startup import ConfiguredAccountModel
+
+API_KEY_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API key.")
+NO_MODEL_YET = "no model loaded yet; see /readyz"
+
+
+@dataclass(frozen=True)
+class Keys:
+    """The configured keys, encoded once for the constant-time comparison."""
+
+    api: list[bytes]  # empty: key checks are off
+    admin: bytes | None  # None: admin routes are off
+
+    @classmethod
+    def of(cls, settings: ServiceSettings) -> Keys:
+        admin = settings.admin_key.get_secret_value().encode() if settings.admin_key else None
+        return cls([k.get_secret_value().encode() for k in settings.api_keys], admin)
+
+
+@dataclass(frozen=True)
+class Service:
+    """One app's parts, built by ``create_app`` and kept on ``app.state.service``."""
+
+    settings: ServiceSettings
+    holder: ModelHolder
+    metrics: ServiceMetrics
+    batcher: MicroBatcher
+    accounts: ConfiguredAccountModel
+    keys: Keys
+
+
+async def service_parts(request: Request) -> Service:
+    return request.app.state.service
+
+
+ServiceParts = Annotated[Service, Depends(service_parts)]
+
+
+def serving_model(service: ServiceParts) -> LoadedModel:
+    loaded = service.holder.current  # read once: the request finishes on this model
+    if loaded is None:
+        raise HTTPException(503, NO_MODEL_YET)
+    return loaded
+
+
+CurrentModel = Annotated[LoadedModel, Depends(serving_model)]
+
+
+async def serving_account_model(service: ServiceParts) -> AccountModel:
+    """The configured account model, or else the one inside the creator model serving now (its
+    audience features use it); 503 while the one that answers is not loaded."""
+    configured = service.accounts
+    if configured.uri is not None:
+        if configured.model is None:
+            raise HTTPException(503, NO_MODEL_YET)
+        return configured.model
+    loaded = service.holder.current
+    if loaded is None:
+        raise HTTPException(503, NO_MODEL_YET)
+    if loaded.model.account_model is None:
+        raise HTTPException(503, NO_ACCOUNT_MODEL)
+    return loaded.model.account_model
+
+
+CurrentAccountModel = Annotated[AccountModel, Depends(serving_account_model)]
+
+
+def require_api_key(
+    service: ServiceParts, key: Annotated[str | None, Depends(API_KEY_HEADER)]
+) -> None:
+    keys = service.keys.api
+    if keys and not _matches(key, keys):
+        raise HTTPException(401, "missing or unknown API key (header X-API-Key)")
+
+
+def require_admin_key(
+    service: ServiceParts, key: Annotated[str | None, Depends(API_KEY_HEADER)]
+) -> None:
+    admin = service.keys.admin
+    if admin is None:
+        raise HTTPException(403, "admin routes are off: set CREATOR_AUDIT_ADMIN_KEY")
+    if not _matches(key, [admin]):
+        raise HTTPException(401, "missing or wrong admin key (header X-API-Key)")
+
+
+def _matches(given: str | None, keys: list[bytes]) -> bool:
+    """Constant-time comparison against every key (no early exit that would leak which)."""
+    if given is None:
+        return False
+    candidate = given.encode()
+    found = False
+    for key in keys:
+        found |= hmac.compare_digest(candidate, key)
+    return found

@@ -1,0 +1,50 @@
+"""``GET /v1/model`` (the model answering now) and ``POST /v1/admin/reload`` (load it again)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+
+from serving import workers
+from serving.dependencies import CurrentModel, ServiceParts, require_admin_key, require_api_key
+from serving.errors import answers
+from serving.schemas import ModelInfo, ReloadOut
+from serving.startup import reload_model
+
+router = APIRouter(tags=["model"])
+
+
+@router.get(
+    "/v1/model",
+    response_model=ModelInfo,
+    dependencies=[Depends(require_api_key)],
+    responses=answers(401, 503),
+)
+def model_info(loaded: CurrentModel) -> dict[str, Any]:
+    """The model answering now: name, version, alias, training run, feature list."""
+    meta = loaded.model.metadata
+    return {
+        "name": meta.get("model_name"),
+        "version": loaded.version,
+        "alias": meta.get("alias"),
+        "run_id": meta.get("run_id"),
+        "uri": loaded.uri,
+        "labels": list(loaded.model.labels),
+        "features": list(loaded.model.feature_names),
+        "loaded_at": loaded.loaded_at,
+    }
+
+
+@router.post(
+    "/v1/admin/reload",
+    response_model=ReloadOut,
+    dependencies=[Depends(require_admin_key)],
+    responses=answers(401, 403, 422),
+    tags=["admin"],
+)
+async def reload(service: ServiceParts, force: bool = False) -> dict[str, Any]:
+    """Load the model at the configured URI now (if it changed, or always with ``force``)."""
+    result = await reload_model(service.holder, service.metrics, force=force)
+    workers.ask_all_to_reload()  # the other worker processes, if any, check their source too
+    return {"swapped": result.swapped, "version": result.version, "message": result.message}

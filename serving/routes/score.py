@@ -1,0 +1,64 @@
+"""``POST /v1/score`` (one creator, micro-batched with the requests that arrive with it) and
+``POST /v1/score/batch`` (many creators in one body, each with its own answer)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+
+from scoring.scores import Score
+from serving.creator_scoring import score_batch_items
+from serving.decoding import Parsed, parse_batch_items, parse_score_request
+from serving.dependencies import CurrentModel, Service, ServiceParts, require_api_key
+from serving.errors import PayloadError, answers
+from serving.holder import LoadedModel
+from serving.limits import check_creator_lists
+from serving.openapi import parsed_body
+from serving.schemas import BatchResponse, ItemError, ScoreOut
+
+router = APIRouter(tags=["score"], dependencies=[Depends(require_api_key)])
+
+
+@router.post(
+    "/v1/score",
+    response_model=ScoreOut,
+    responses=answers(401, 422, 503),
+    openapi_extra=parsed_body("ScoreRequest"),
+)
+async def score(request: Request, loaded: CurrentModel, service: ServiceParts) -> dict[str, Any]:
+    """Score one creator (requests that arrive together are scored as one batch)."""
+    body = parse_score_request(await request.body())
+    check_creator_lists(body, service.settings)
+    result = await service.batcher.score(Parsed(body), loaded)
+    service.metrics.observe_scores([result])
+    return result.as_dict()
+
+
+@router.post(
+    "/v1/score/batch",
+    response_model=BatchResponse,
+    responses=answers(401, 422, 503),
+    openapi_extra=parsed_body("BatchRequest"),
+)
+async def score_batch(
+    request: Request, loaded: CurrentModel, service: ServiceParts
+) -> dict[str, Any]:
+    """Score many creators; a bad item gets its own error entry, the others are scored."""
+    return await asyncio.to_thread(_score_batch, await request.body(), loaded, service)
+
+
+def _score_batch(raw: bytes, loaded: LoadedModel, service: Service) -> dict[str, Any]:
+    items, creator_ids = parse_batch_items(raw, service.settings)
+    outcomes = score_batch_items(loaded.model, items, service.settings.reasons)
+    service.metrics.observe_scores(a for a in outcomes if isinstance(a, Score))
+    return {"scores": [_entry(i, creator_ids[i], a) for i, a in enumerate(outcomes)]}
+
+
+def _entry(index: int, creator_id: str | None, answer: Score | PayloadError) -> dict[str, Any]:
+    if isinstance(answer, Score):
+        return answer.as_dict()
+    return ItemError(
+        index=index, creator_id=creator_id, status=answer.status, error=answer.errors
+    ).model_dump()
