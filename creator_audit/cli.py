@@ -435,8 +435,8 @@ def _on_dask(
 ) -> None:
     """features / score on a Dask cluster; the same per-creator code, partitioned output."""
     from creator_audit.atomic import check_writable_directory
-    from scaleout.jobs import features_frame, is_part_file, scores_frame, write_partitioned
     from scaleout.cluster import connect
+    from scaleout.jobs import features_frame, is_part_file, scores_frame, write_partitioned
     from scoring.loading import load_model
     from scoring.store import configure_tracking
 
