@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
+from scoring.names import DEFAULT_ACCOUNT_MODEL_URI, DEFAULT_MODEL_URI
+
 if TYPE_CHECKING:
     from scoring.account_model import AccountModel
 
@@ -27,8 +29,8 @@ app = typer.Typer(
 )
 
 EXIT_BAD_INPUT = 2
-DEFAULT_MODEL = "models:/creator-fraud@champion"
-DEFAULT_ACCOUNT_MODEL = "models:/account-authenticity@champion"
+DEFAULT_MODEL = DEFAULT_MODEL_URI
+DEFAULT_ACCOUNT_MODEL = DEFAULT_ACCOUNT_MODEL_URI
 MODEL_HELP = "MLflow model URI, or the path of a bundle exported under models/."
 SCHEDULER_HELP = (
     "Run on Dask: 'local' starts a LocalCluster (one worker per core), anything else is a "

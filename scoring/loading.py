@@ -13,10 +13,9 @@ from mlflow.exceptions import MlflowException
 
 from scoring.account_model import AccountModel
 from scoring.model import CreatorFraudModel
-from scoring.store import ACCOUNT_MODEL_NAME, CHAMPION, CREATOR_MODEL_NAME, check_store, first_line
+from scoring.names import DEFAULT_ACCOUNT_MODEL_URI
+from scoring.store import check_store, first_line
 
-DEFAULT_MODEL_URI = f"models:/{CREATOR_MODEL_NAME}@{CHAMPION}"
-DEFAULT_ACCOUNT_MODEL_URI = f"models:/{ACCOUNT_MODEL_NAME}@{CHAMPION}"
 M = TypeVar("M", CreatorFraudModel, AccountModel)
 
 

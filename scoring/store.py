@@ -20,10 +20,6 @@ from creator_audit.atomic import OutputError, check_writable_file
 
 DEFAULT_DB = "mlflow.db"
 DEFAULT_ARTIFACTS = "mlartifacts"
-CREATOR_MODEL_NAME = "creator-fraud"
-ACCOUNT_MODEL_NAME = "account-authenticity"
-CHAMPION = "champion"
-CHALLENGER = "challenger"
 
 
 def configure_tracking(workdir: str | os.PathLike[str] | None = None) -> str:

@@ -13,7 +13,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from creator_audit import limits
-from scoring.loading import DEFAULT_MODEL_URI
+from scoring.names import DEFAULT_MODEL_URI
 
 
 class ServiceSettings(BaseSettings):

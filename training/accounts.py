@@ -37,8 +37,9 @@ from creator_audit.dataset.real_accounts import (
 from creator_audit.schema import ACCOUNTS
 from features.accounts import ACCOUNT_FEATURES
 from scoring.account_model import AUDIENCE_PRIOR, AccountModel
+from scoring.names import ACCOUNT_MODEL_NAME
 from scoring.pyfunc import BUNDLE_ARTIFACT, AccountPyfunc
-from scoring.store import ACCOUNT_MODEL_NAME, configure_tracking
+from scoring.store import configure_tracking
 from training.account_eval import (
     auditor_rule,
     expected_calibration_error,

@@ -20,8 +20,8 @@ import creator_audit
 from creator_audit.schema import LABELS
 from scoring.account_model import AccountModel
 from scoring.model import CreatorFraudModel
+from scoring.names import CREATOR_MODEL_NAME
 from scoring.pyfunc import BUNDLE_ARTIFACT, CreatorFraudPyfunc
-from scoring.store import CREATOR_MODEL_NAME
 from training.augment import AUGMENTATION
 from training.baselines import logistic_baseline, rules_predict
 from training.evaluate import Evaluation, evaluate_predictions

@@ -18,7 +18,7 @@ from mlflow.exceptions import MlflowException
 from scoring.account_model import AccountModel
 from scoring.loading import load_any
 from scoring.model import CreatorFraudModel
-from scoring.store import CHALLENGER, CHAMPION
+from scoring.names import CHALLENGER, CHAMPION
 from training.tracking import store_lock
 
 

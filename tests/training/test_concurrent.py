@@ -13,7 +13,8 @@ from mlflow import MlflowClient
 
 from creator_audit.simulator import generate_to_dir
 from scoring.model import CreatorFraudModel
-from scoring.store import CHAMPION, CREATOR_MODEL_NAME, configure_tracking
+from scoring.names import CHAMPION, CREATOR_MODEL_NAME
+from scoring.store import configure_tracking
 
 CLI = Path(sys.executable).with_name("creator-audit")
 

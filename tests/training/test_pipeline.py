@@ -14,7 +14,8 @@ from creator_audit.cli import app
 from creator_audit.schema import LABELS
 from scoring.loading import load_model
 from scoring.model import CreatorFraudModel
-from scoring.store import CHALLENGER, CHAMPION, CREATOR_MODEL_NAME, configure_tracking
+from scoring.names import CHALLENGER, CHAMPION, CREATOR_MODEL_NAME
+from scoring.store import configure_tracking
 from tests.training.conftest import SHARED_DATA
 from training.fingerprint import files_sha256
 from training.registry import register_and_gate

@@ -1,0 +1,9 @@
+"""The registered models' names, their aliases and default URIs: stated once, importing nothing,
+so the command line can show them in ``--help`` without loading MLflow."""
+
+CREATOR_MODEL_NAME = "creator-fraud"
+ACCOUNT_MODEL_NAME = "account-authenticity"
+CHAMPION = "champion"
+CHALLENGER = "challenger"
+DEFAULT_MODEL_URI = f"models:/{CREATOR_MODEL_NAME}@{CHAMPION}"
+DEFAULT_ACCOUNT_MODEL_URI = f"models:/{ACCOUNT_MODEL_NAME}@{CHAMPION}"
