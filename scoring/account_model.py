@@ -27,11 +27,11 @@ import pandas as pd
 from creator_audit.bundle import BundleError, read_bundle, write_bundle
 from features.accounts import account_matrix, audience_types
 from features.fake_share import ShareRates, estimate_fake_share
+from scoring.booster import BoosterModel
 
 ACCOUNT_BUNDLE_FORMAT = "account-authenticity/2"
 READABLE_FORMATS = ("account-authenticity/1", ACCOUNT_BUNDLE_FORMAT)  # /1: no calibration, rates
 BUNDLE_KIND = "account-authenticity"
-UNREGISTERED = "unregistered"  # the version of a model that was never registered
 DEFAULT_THRESHOLD = 0.5
 # The fake share p_fake assumes of the audience an account comes from. An assumption, not a
 # measurement: industry audits put typical fake-follower shares at 10-30%; 20% flags an account
@@ -40,7 +40,7 @@ AUDIENCE_PRIOR = 0.2
 
 
 @dataclass
-class AccountModel:
+class AccountModel(BoosterModel):
     """p_fake for account profiles; ``audience_type`` from it and the HypeAuditor-style rules."""
 
     booster_text: str
@@ -52,17 +52,6 @@ class AccountModel:
     calibration: tuple[float, float] = (1.0, 0.0)
     share_rates: ShareRates | None = None
     _booster: lgb.Booster | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def version(self) -> str:
-        """The registered version this model was loaded as, or ``unregistered``."""
-        return str(self.metadata.get("model_version", UNREGISTERED))
-
-    @property
-    def booster(self) -> lgb.Booster:
-        if self._booster is None:
-            self._booster = lgb.Booster(model_str=self.booster_text)
-        return self._booster
 
     def p_fake(self, accounts: pd.DataFrame, threads: int = 1) -> np.ndarray:
         """Probability that each account is fake, in row order. ``threads``: LightGBM's, per call

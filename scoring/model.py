@@ -17,7 +17,8 @@ import pandas as pd
 from scipy.special import softmax
 
 from creator_audit.bundle import BundleError, read_bundle, write_bundle
-from scoring.account_model import UNREGISTERED, AccountModel
+from scoring.account_model import AccountModel
+from scoring.booster import BoosterModel
 from scoring.calibration import VectorScaling
 
 BUNDLE_FORMAT = 1
@@ -25,7 +26,7 @@ BUNDLE_KIND = "creator-fraud"
 
 
 @dataclass
-class CreatorFraudModel:
+class CreatorFraudModel(BoosterModel):
     """A trained, calibrated multiclass model over a fixed feature list."""
 
     booster_text: str
@@ -37,17 +38,6 @@ class CreatorFraudModel:
     # features need it at scoring time too. None: those features are missing.
     account_model: AccountModel | None = None
     _booster: lgb.Booster | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def version(self) -> str:
-        """The registered version this model was loaded as, or ``unregistered``."""
-        return str(self.metadata.get("model_version", UNREGISTERED))
-
-    @property
-    def booster(self) -> lgb.Booster:
-        if self._booster is None:
-            self._booster = lgb.Booster(model_str=self.booster_text)
-        return self._booster
 
     def matrix(self, features: pd.DataFrame | np.ndarray) -> np.ndarray:
         """The feature matrix in training order; a missing feature column is an error.
