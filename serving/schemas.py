@@ -1,9 +1,11 @@
 """Typed request and response bodies of the HTTP API (CONTRACT.md §3–4).
 
-Fields mirror the dataset tables of §1. Types are strict (a count is a JSON integer ≥ 0, a flag a
-JSON boolean) so a wrong type gets a 422 naming the field instead of a guess; unknown fields are
-refused so a misspelt optional table is not silently ignored. List lengths are checked against the
-service's limits in ``serving.limits`` (they are settings, so not fixed in the schema).
+Fields mirror the dataset tables of §1. Types are strict where a guess would be wrong, and accept
+what a file holds where it is not: a count is a whole JSON number ≥ 0 (``74`` or ``74.0``, as JSON
+Schema counts integers, but not ``74.5``), a flag is ``true``/``false`` or ``1``/``0`` (how files
+and pandas hold flags), and ``null`` is missing. Anything else gets a 422 naming the field; unknown
+fields are refused so a misspelt optional table is not silently ignored. List lengths are checked
+against the service's limits in ``serving.limits`` (they are settings, so not fixed in the schema).
 
 Timestamps are ISO-8601 strings with an offset or integer unix seconds; parsing them is left to the
 dataset validation shared with files, so both answer the same way.
@@ -13,13 +15,34 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 from creator_audit.limits import MAX_ID_CHARS
 
-Count = Annotated[StrictInt, Field(ge=0)]
+
+def _whole_number(value: Any) -> Any:
+    """74.0 is the integer 74 (pandas writes optional integers as floats); 74.5 is left to fail."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _zero_one_flag(value: Any) -> Any:
+    """1 / 0 (or 1.0 / 0.0) are the flags files hold; any other number is left to fail."""
+    if not isinstance(value, bool) and isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    return value
+
+
+Count = Annotated[StrictInt, Field(ge=0), BeforeValidator(_whole_number)]  # ge in the schema
+Flag = Annotated[
+    StrictBool,
+    BeforeValidator(_zero_one_flag),
+    Field(description="true / false; 1 / 0 as files hold flags"),
+]
 Timestamp = Annotated[
     StrictStr | StrictInt,
+    BeforeValidator(_whole_number),
     Field(description="ISO-8601 with an offset, or integer unix seconds.", examples=[1767225600]),
 ]
 # Too long an id gets the message files get for it (``serving.limits.schema_message``).
@@ -33,9 +56,9 @@ class _Strict(BaseModel):
 class ProfileTraits(_Strict):
     username: StrictStr | None = None
     bio_length: Count | None = None
-    has_profile_pic: StrictBool | None = None
-    is_private: StrictBool | None = None
-    has_external_url: StrictBool | None = None
+    has_profile_pic: Flag | None = None
+    is_private: Flag | None = None
+    has_external_url: Flag | None = None
 
 
 class CreatorIn(ProfileTraits):
@@ -44,7 +67,7 @@ class CreatorIn(ProfileTraits):
     following: Count
     media_count: Count
     snapshot_at: Timestamp | None = None
-    is_verified: StrictBool | None = None
+    is_verified: Flag | None = None
 
 
 class PostIn(_Strict):
@@ -53,9 +76,9 @@ class PostIn(_Strict):
     likes: Count
     comments: Count
     creator_id: Id | None = Field(None, description="Optional; must be the creator's id if given.")
-    comments_disabled: StrictBool | None = None
+    comments_disabled: Flag | None = None
     hashtags: Count | None = None
-    has_location: StrictBool | None = None
+    has_location: Flag | None = None
 
 
 class EngagementIn(_Strict):

@@ -21,11 +21,30 @@ def is_dataset_entry(name: str) -> bool:
     return name in _DATASET_ENTRIES
 
 
-def write_table(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
-    """Write one frame to ``path`` (``.csv`` or ``.parquet`` by extension), atomically."""
+def write_table(
+    frame: pd.DataFrame, path: str | os.PathLike[str], table: str | None = None
+) -> None:
+    """Write one frame to ``path`` (``.csv`` or ``.parquet`` by extension), atomically; a frame
+    of contract ``table`` gets its file types (:func:`file_types`)."""
     path = Path(path)
+    if table is not None:
+        frame = file_types(frame, table)
     with atomic_path(path) as tmp:
         _write_frame(frame, tmp, path.suffix.lstrip("."))
+
+
+def file_types(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Optional integer and flag columns as nullable integers and booleans, as the contract means
+    them: validation holds them as float64 (NaN for missing), which a reader of the file would
+    see as ``74.0`` and ``1.0``. Reading the file back gives the same dataset."""
+    kinds = {c.name: c.kind for c in TABLES[table].columns}
+    nullable = {"int": "Int64", "bool": "boolean"}
+    casts = {
+        name: nullable[kinds[name]]
+        for name in frame.columns
+        if kinds.get(name) in nullable and pd.api.types.is_float_dtype(frame[name].dtype)
+    }
+    return frame.astype(casts) if casts else frame
 
 
 def write_dataset(
@@ -40,7 +59,7 @@ def write_dataset(
     out_dir = Path(out_dir)
     with atomic_directory(out_dir, force, is_dataset_entry) as tmp:
         for name, frame in dataset.tables().items():
-            _write_frame(frame, tmp / f"{name}.{fmt}", fmt)
+            _write_frame(file_types(frame, name), tmp / f"{name}.{fmt}", fmt)
     return out_dir
 
 

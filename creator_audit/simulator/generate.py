@@ -193,7 +193,7 @@ def generate_to_dir(
             part = _prefixed_ids(generate(size, _part_seed(seed, k), likes_cap), f"{k:05d}")
             for name, frame in part.tables().items():
                 (tmp / name).mkdir(exist_ok=True)
-                write_table(frame, tmp / name / f"part-{k:05d}.parquet")
+                write_table(frame, tmp / name / f"part-{k:05d}.parquet", table=name)
     return Path(out_dir)
 
 

@@ -60,9 +60,17 @@ BAD_FIELDS = {
     ),
     "string for an int": (_set(("posts", 1, "comments"), "12"), ["body", "posts", 1, "comments"]),
     "float for an int": (_set(("posts", 1, "likes"), 1.5), ["body", "posts", 1, "likes"]),
-    "int for a bool": (
-        _set(("creator", "is_verified"), 1),
+    "2 for a bool": (
+        _set(("creator", "is_verified"), 2),
         ["body", "creator", "is_verified"],
+    ),
+    "string for a bool": (
+        _set(("creator", "is_verified"), "yes"),
+        ["body", "creator", "is_verified"],
+    ),
+    "fractional optional int": (
+        _set(("creator", "bio_length"), 74.5),
+        ["body", "creator", "bio_length"],
     ),
     "unparseable timestamp": (
         _set(("posts", 2, "posted_at"), "last tuesday"),
@@ -298,3 +306,32 @@ def test_batch_items_cannot_leak_rows_into_each_other(
     scores = client.post("/v1/score/batch", json={"items": [leaking, other]}).json()["scores"]
     assert scores[1] == client.post("/v1/score", json=other).json()
     assert scores[0].get("status") == 422
+
+
+def _as_pandas_floats(body: Body) -> Body:
+    """The body a client builds from a DataFrame whose optional integer and flag columns are
+    floats (NaN for missing): every int as ``74.0`` and every flag as ``1.0`` / ``0.0``."""
+
+    def floated(value: Any) -> Any:
+        if isinstance(value, bool):
+            return float(value)
+        if isinstance(value, int):
+            return float(value)
+        if isinstance(value, dict):
+            return {k: floated(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [floated(v) for v in value]
+        return value
+
+    return floated(body)
+
+
+def test_numbers_as_pandas_holds_them_score_as_the_typed_body(
+    client: TestClient, small_body: Body
+) -> None:
+    pandas_body = _as_pandas_floats(small_body)
+    assert pandas_body["creator"]["followers"] == float(small_body["creator"]["followers"])
+    typed = client.post("/v1/score", json=small_body)
+    as_floats = client.post("/v1/score", json=pandas_body)
+    assert typed.status_code == 200 and as_floats.status_code == 200, as_floats.text
+    assert as_floats.json() == typed.json()
