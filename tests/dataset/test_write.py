@@ -47,3 +47,27 @@ def test_failed_write_leaves_the_previous_dataset_whole(tmp_path, monkeypatch) -
     assert sorted(p.name for p in target.iterdir()) == before
     assert read_dataset(target).posts["posted_at"].iloc[0] == pd.Timestamp("2026-05-01T10:00Z")
     assert [p.name for p in tmp_path.iterdir()] == ["d"]  # no temporary debris
+
+
+def test_optional_integers_and_flags_are_written_as_what_they_are(tmp_path) -> None:
+    creators = pd.DataFrame(
+        {
+            "creator_id": ["c1", "c2"],
+            "followers": [10, 20],
+            "following": [2, 3],
+            "media_count": [2, 0],
+            "bio_length": [74.0, None],  # as validation holds them: float64, NaN for missing
+            "is_verified": [1.0, None],
+        }
+    )
+    ds = _dataset(["2026-05-01T10:00:00Z"])
+    ds.creators = creators
+    for fmt in ("parquet", "csv"):
+        write_dataset(ds, tmp_path / fmt, fmt=fmt)
+        back = read_dataset(tmp_path / fmt).creators
+        assert back["bio_length"].tolist()[0] == 74 and pd.isna(back["bio_length"].iloc[1])
+        assert back["is_verified"].iloc[0] == 1 and pd.isna(back["is_verified"].iloc[1])
+    on_disk = pd.read_parquet(tmp_path / "parquet" / "creators.parquet")
+    assert str(on_disk["bio_length"].dtype) == "Int64"
+    assert str(on_disk["is_verified"].dtype) == "boolean"
+    assert (tmp_path / "csv" / "creators.csv").read_text().splitlines()[1] == "c1,10,2,2,74,True"
