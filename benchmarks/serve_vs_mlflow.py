@@ -1,7 +1,7 @@
 """Our scoring API against ``mlflow models serve`` on the same registered model, same load.
 
     .venv/bin/python benchmarks/serve_vs_mlflow.py [--requests 2000] [--concurrency 8]
-        [--workdir DIR] [--workers 1] [--skip-mlflow] [--floor]
+        [--workdir DIR] [--workers N] [--skip-mlflow] [--floor]
 
 In ``--workdir`` (default ./bench-serve, git-ignored) it trains and registers a model if the
 embedded MLflow store there has none, then starts each server on 127.0.0.1 in turn and drives it
@@ -37,6 +37,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from serving.workers import usable_cores
+
 POSTS_PER_CREATOR = 30
 MAX_EVENTS = 2_000
 PAYLOADS = 200
@@ -69,8 +71,7 @@ def main() -> None:
             "serve",
             "--port",
             str(port),
-            "--workers",
-            str(args.workers),
+            *(["--workers", str(args.workers)] if args.workers else []),
             "--no-access-log",
         ],
         env | {"CREATOR_AUDIT_POLL_SECONDS": "0"},
@@ -106,7 +107,9 @@ def _parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=2_000)
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=1, help="our service's worker processes")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="our service's workers (default: serve's own)"
+    )
     parser.add_argument("--workdir", default="bench-serve")
     parser.add_argument("--skip-mlflow", action="store_true")
     parser.add_argument(
@@ -121,7 +124,14 @@ def _drive_floor(bodies: list[bytes], args: argparse.Namespace, env: dict) -> di
     launch = "import sys; from serving.workers import serve; "
     launch += "serve('127.0.0.1', int(sys.argv[1]), int(sys.argv[2]), "
     launch += "access_log=False, app=sys.argv[3])"
-    command = [sys.executable, "-c", launch, str(port), str(args.workers), "floor_app:create_app"]
+    command = [
+        sys.executable,
+        "-c",
+        launch,
+        str(port),
+        str(args.workers or usable_cores()),
+        "floor_app:create_app",
+    ]
     path = os.pathsep.join([here, str(Path(here).parent), env.get("PYTHONPATH", "")])
     with _server(command, env | {"PYTHONPATH": path}, f"http://127.0.0.1:{port}/readyz"):
         return _drive(port, "/v1/score", bodies, args.requests, args.concurrency)

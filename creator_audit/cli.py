@@ -316,7 +316,10 @@ def check_genuine(
 def serve(
     host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=0, max=65535)] = 8000,
-    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, help="Worker processes (default: one per usable core)."),
+    ] = None,
     model: Annotated[
         str | None, typer.Option("--model", help=MODEL_HELP + " Default: the settings'.")
     ] = None,
@@ -327,7 +330,9 @@ def serve(
 
     if model is not None:
         os.environ["CREATOR_AUDIT_MODEL_URI"] = model  # workers read settings from the environment
-    run_server(host, port, workers, access_log)
+    from serving.workers import usable_cores
+
+    run_server(host, port, workers or usable_cores(), access_log)
 
 
 @_command(accounts_app, "train")

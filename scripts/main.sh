@@ -25,5 +25,5 @@ creator-audit score --data "$WORK/holdout" --out "$WORK/scores.parquet"
 echo "main job done: report in $WORK/evaluation/report.md, scores in $WORK/scores.parquet"
 if [ "${SERVE:-1}" = 1 ]; then
   echo "serving the champion on http://127.0.0.1:${PORT:-8000} (Ctrl-C stops; SERVE=0 skips)"
-  exec creator-audit serve --port "${PORT:-8000}" --workers "${WORKERS:-2}"
+  exec creator-audit serve --port "${PORT:-8000}" ${WORKERS:+--workers "$WORKERS"}
 fi

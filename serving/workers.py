@@ -42,6 +42,15 @@ def on_reload_request(reload: Callable[[], Any]) -> None:
         asyncio.get_running_loop().add_signal_handler(RELOAD_SIGNAL, reload)
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (a container's or ``taskset``'s share, not the host's):
+    the default number of workers, each with one LightGBM thread."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def serve(host: str, port: int, workers: int, access_log: bool, app: str = APP) -> None:
     """Run ``app`` (an app factory's import path) under uvicorn: in this process for one worker,
     else under a supervisor. Benchmarks pass their own app to measure it on the same footing."""

@@ -132,3 +132,18 @@ def test_train_refuses_too_few_labelled_creators(tmp_path: Path, monkeypatch) ->
     assert "at least 10 labelled creators" in result.output
     assert not (tmp_path / "models").exists()
     assert not (tmp_path / "mlflow.db").exists()
+
+
+def test_serve_defaults_to_one_worker_per_usable_core(monkeypatch) -> None:
+    import os
+
+    import serving.workers
+
+    started = {}
+    monkeypatch.setattr(
+        serving.workers, "serve", lambda host, port, workers, log: started.update(workers=workers)
+    )
+    assert runner.invoke(app, ["serve", "--port", "8123"]).exit_code == 0
+    assert started["workers"] == len(os.sched_getaffinity(0)) == serving.workers.usable_cores()
+    assert runner.invoke(app, ["serve", "--port", "8123", "--workers", "1"]).exit_code == 0
+    assert started["workers"] == 1
