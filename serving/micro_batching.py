@@ -5,7 +5,8 @@ Validation and features are vectorised: most of their cost for one creator is fi
 scoring the requests that arrived together as one dataset costs little more than scoring one.
 Nothing waits on purpose: an idle service scores a request at once; under load, the requests that
 queue while a batch is computed form the next batch. Every request is scored by the model it
-started with (requests are grouped by model), and a bad request gets only its own error.
+started with (requests are grouped by model and reasons asked), and a bad request gets only its
+own error.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ MAX_BATCH = 32
 class _Pending:
     item: Parsed
     loaded: LoadedModel
+    n_reasons: int
     answer: asyncio.Future[Score] = field(default_factory=lambda: _loop().create_future())
 
 
@@ -36,7 +38,7 @@ def _loop() -> asyncio.AbstractEventLoop:
 
 class MicroBatcher:
     def __init__(self, n_reasons: int, max_batch: int = MAX_BATCH) -> None:
-        self.n_reasons = n_reasons
+        self.n_reasons = n_reasons  # when a request does not say
         self.max_batch = max_batch
         self._queue: asyncio.Queue[_Pending] | None = None
         self._worker: asyncio.Task[None] | None = None
@@ -51,10 +53,10 @@ class MicroBatcher:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._worker
 
-    async def score(self, item: Parsed, loaded: LoadedModel) -> Score:
+    async def score(self, item: Parsed, loaded: LoadedModel, n_reasons: int | None = None) -> Score:
         """The score of one request; raises its ``PayloadError`` if the data is refused."""
         assert self._queue is not None, "MicroBatcher.start() was not called"
-        pending = _Pending(item, loaded)
+        pending = _Pending(item, loaded, self.n_reasons if n_reasons is None else n_reasons)
         await self._queue.put(pending)
         return await pending.answer
 
@@ -69,8 +71,9 @@ class MicroBatcher:
 
     async def _score_group(self, group: list[_Pending]) -> None:
         try:
+            first = group[0]
             answers = await asyncio.to_thread(
-                score_parsed, group[0].loaded.model, [p.item for p in group], self.n_reasons
+                score_parsed, first.loaded.model, [p.item for p in group], first.n_reasons
             )
         except Exception as err:  # a bug, not bad input: fail these requests, keep serving
             for pending in group:
@@ -87,7 +90,8 @@ class MicroBatcher:
 
 
 def _by_model(batch: list[_Pending]) -> list[list[_Pending]]:
-    groups: dict[int, list[_Pending]] = {}
+    """Requests scored together share their model and the number of reasons they asked for."""
+    groups: dict[tuple[int, int], list[_Pending]] = {}
     for pending in batch:
-        groups.setdefault(id(pending.loaded), []).append(pending)
+        groups.setdefault((id(pending.loaded), pending.n_reasons), []).append(pending)
     return list(groups.values())

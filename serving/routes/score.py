@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from scoring.scores import Score
 from serving.creator_scoring import score_batch_items
@@ -19,6 +19,16 @@ from serving.openapi import parsed_body
 from serving.schemas import BatchResponse, ItemError, ScoreOut
 
 router = APIRouter(tags=["score"], dependencies=[Depends(require_api_key)])
+MAX_REASONS = 50  # as the setting's own bound
+Reasons = Annotated[
+    int | None,
+    Query(
+        ge=0,
+        le=MAX_REASONS,
+        description="Reasons per score (default: the service's setting); 0 skips them, and "
+        "their cost.",
+    ),
+]
 
 
 @router.post(
@@ -27,11 +37,14 @@ router = APIRouter(tags=["score"], dependencies=[Depends(require_api_key)])
     responses=answers(401, 422, 503),
     openapi_extra=parsed_body("ScoreRequest"),
 )
-async def score(request: Request, loaded: CurrentModel, service: ServiceParts) -> dict[str, Any]:
+async def score(
+    request: Request, loaded: CurrentModel, service: ServiceParts, reasons: Reasons = None
+) -> dict[str, Any]:
     """Score one creator (requests that arrive together are scored as one batch)."""
     body = parse_score_request(await request.body())
     check_creator_lists(body, service.settings)
-    result = await service.batcher.score(Parsed(body), loaded)
+    n_reasons = service.settings.reasons if reasons is None else reasons
+    result = await service.batcher.score(Parsed(body), loaded, n_reasons)
     service.metrics.observe_scores([result])
     return result.as_dict()
 
@@ -43,15 +56,19 @@ async def score(request: Request, loaded: CurrentModel, service: ServiceParts) -
     openapi_extra=parsed_body("BatchRequest"),
 )
 async def score_batch(
-    request: Request, loaded: CurrentModel, service: ServiceParts
+    request: Request, loaded: CurrentModel, service: ServiceParts, reasons: Reasons = None
 ) -> dict[str, Any]:
     """Score many creators; a bad item gets its own error entry, the others are scored."""
-    return await asyncio.to_thread(_score_batch, await request.body(), loaded, service)
+    n_reasons = service.settings.reasons if reasons is None else reasons
+    raw = await request.body()
+    return await asyncio.to_thread(_score_batch, raw, loaded, service, n_reasons)
 
 
-def _score_batch(raw: bytes, loaded: LoadedModel, service: Service) -> dict[str, Any]:
+def _score_batch(
+    raw: bytes, loaded: LoadedModel, service: Service, n_reasons: int
+) -> dict[str, Any]:
     items, creator_ids = parse_batch_items(raw, service.settings)
-    outcomes = score_batch_items(loaded.model, items, service.settings.reasons)
+    outcomes = score_batch_items(loaded.model, items, n_reasons)
     service.metrics.observe_scores(a for a in outcomes if isinstance(a, Score))
     return {"scores": [_entry(i, creator_ids[i], a) for i, a in enumerate(outcomes)]}
 

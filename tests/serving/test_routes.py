@@ -118,6 +118,21 @@ def test_reasons_setting_caps_the_reasons(
     assert len(score["reasons"]) == n
 
 
+def test_a_request_may_ask_for_fewer_or_no_reasons(
+    client: TestClient, small_body: dict[str, Any]
+) -> None:
+    full = client.post("/v1/score", json=small_body).json()
+    none = client.post("/v1/score?reasons=0", json=small_body).json()
+    two = client.post("/v1/score?reasons=2", json=small_body).json()
+    assert none["reasons"] == [] and two["reasons"] == full["reasons"][:2]
+    assert none["probabilities"] == full["probabilities"] == two["probabilities"]
+    batch = client.post("/v1/score/batch?reasons=1", json={"items": [small_body] * 2}).json()
+    assert [s["reasons"] for s in batch["scores"]] == [full["reasons"][:1]] * 2
+    refused = client.post("/v1/score?reasons=-1", json=small_body)
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["loc"] == ["query", "reasons"]
+
+
 def test_metrics_count_requests_latency_labels_and_fraud_scores(
     client: TestClient, small_body: dict[str, Any]
 ) -> None:
