@@ -1,15 +1,17 @@
 """Our scoring API against ``mlflow models serve`` on the same registered model, same load.
 
     .venv/bin/python benchmarks/serve_vs_mlflow.py [--requests 2000] [--concurrency 8]
-        [--workdir DIR] [--workers N] [--skip-mlflow] [--floor]
+        [--workdir DIR] [--workers N] [--payload full|posts] [--reasons N] [--skip-mlflow]
+        [--floor]
 
 In ``--workdir`` (default ./bench-serve, git-ignored) it trains and registers a model if the
 embedded MLflow store there has none, then starts each server on 127.0.0.1 in turn and drives it
 with the same closed-loop load (``--concurrency`` keep-alive connections, ``--requests`` in all,
 after a warm-up):
 
-- ours, ``creator-audit serve``: raw creator payloads (30 posts, up to 2,000 engagement events,
-  follower history and follower sample): validation, features, prediction and reasons;
+- ours, ``creator-audit serve`` at its defaults: raw creator payloads (30 posts, up to 2,000
+  engagement events, follower history and follower sample; with ``--payload posts`` the 30 posts
+  only): validation, features, prediction and reasons (``--reasons N`` asks for N);
 - ``mlflow models serve``: one precomputed feature row per request (what a user would otherwise
   deploy), as ``dataframe_split`` JSON;
 - with ``--floor``, ``floor_app.py`` under our worker supervisor and worker count: it reads and
@@ -60,7 +62,7 @@ def main() -> None:
     }
     os.environ.update(env)
     _ensure_model(workdir)
-    bodies, rows = _payloads(workdir)
+    bodies, rows = _payloads(workdir, posts_only=args.payload == "posts")
     sizes = [len(b) for b in bodies]
     print(f"payloads: {len(bodies)} creators, body {np.median(sizes) / 1024:.0f} KiB median")
     results = {}
@@ -77,7 +79,8 @@ def main() -> None:
         env | {"CREATOR_AUDIT_POLL_SECONDS": "0"},
         f"http://127.0.0.1:{port}/readyz",
     ):
-        results[OURS] = _drive(port, "/v1/score", bodies, args.requests, args.concurrency)
+        route = "/v1/score" if args.reasons is None else f"/v1/score?reasons={args.reasons}"
+        results[OURS] = _drive(port, route, bodies, args.requests, args.concurrency)
     if args.floor:
         results[FLOOR] = _drive_floor(bodies, args, env)
     if not args.skip_mlflow:
@@ -111,6 +114,13 @@ def _parse() -> argparse.Namespace:
         "--workers", type=int, default=None, help="our service's workers (default: serve's own)"
     )
     parser.add_argument("--workdir", default="bench-serve")
+    parser.add_argument(
+        "--payload",
+        choices=("full", "posts"),
+        default="full",
+        help="full: 30 posts, events, history, sample; posts: 30 posts only (a brand tool's call)",
+    )
+    parser.add_argument("--reasons", type=int, default=None, help="?reasons=N on our requests")
     parser.add_argument("--skip-mlflow", action="store_true")
     parser.add_argument(
         "--floor", action="store_true", help="also serve floor_app.py: parse the payload only"
@@ -154,8 +164,9 @@ def _ensure_model(workdir: Path) -> None:
     subprocess.run(["creator-audit", "train", "--data", "train-data"], check=True)
 
 
-def _payloads(workdir: Path) -> tuple[list[bytes], list[bytes]]:
-    """Request bodies of creators with every table: ours raw, MLflow's as a feature row."""
+def _payloads(workdir: Path, posts_only: bool = False) -> tuple[list[bytes], list[bytes]]:
+    """Request bodies of creators with every table (or their posts only): ours raw, MLflow's as
+    the feature row of the same data."""
     from creator_audit.simulator import generate
     from features import build_features
     from serving.client_bodies import request_body
@@ -164,8 +175,8 @@ def _payloads(workdir: Path) -> tuple[list[bytes], list[bytes]]:
     with_all = set(ds.engagements.merge(ds.posts[["post_id", "creator_id"]]).creator_id)
     with_all &= set(ds.follower_counts.creator_id) & set(ds.follower_samples.creator_id)
     chosen = [c for c in ds.creators.creator_id if c in with_all][:PAYLOADS]
-    bodies = [json.dumps(request_body(_subset(ds, [c]), c)).encode() for c in chosen]
-    features = build_features(_subset(ds, chosen))
+    bodies = [json.dumps(request_body(_subset(ds, [c], posts_only), c)).encode() for c in chosen]
+    features = build_features(_subset(ds, chosen, posts_only))
     rows = [
         json.dumps(
             {"dataframe_split": {"columns": list(features.columns), "data": [_jsonable(r)]}}
@@ -175,10 +186,12 @@ def _payloads(workdir: Path) -> tuple[list[bytes], list[bytes]]:
     return bodies, rows
 
 
-def _subset(ds, creators: list[str]):
+def _subset(ds, creators: list[str], posts_only: bool = False):
     from creator_audit.dataset import Dataset
 
     posts = _recent_posts(ds, creators)
+    if posts_only:
+        return Dataset(creators=ds.creators[ds.creators.creator_id.isin(creators)], posts=posts)
     return Dataset(
         creators=ds.creators[ds.creators.creator_id.isin(creators)],
         posts=posts,
@@ -291,7 +304,10 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
 
 
 def _report(results: dict, args: argparse.Namespace) -> None:
-    print(f"\n{args.requests} requests at concurrency {args.concurrency}, 127.0.0.1, 2 cores")
+    print(
+        f"\n{args.requests} requests at concurrency {args.concurrency}, {args.payload} payload, "
+        f"127.0.0.1, {usable_cores()} cores"
+    )
     print(f"{'server':42} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'errors':>7}")
     throughput = {}
     for name, r in results.items():
