@@ -313,8 +313,9 @@ def _report(results: dict, args: argparse.Namespace) -> None:
     for name, r in results.items():
         lat = np.array(r["latencies"]) * 1000
         throughput[name] = r["n"] / r["wall"]
+        label = name if name != OURS or args.reasons is None else f"ours (reasons={args.reasons})"
         print(
-            f"{name:42} {throughput[name]:8.0f} {np.percentile(lat, 50):8.1f} "
+            f"{label:42} {throughput[name]:8.0f} {np.percentile(lat, 50):8.1f} "
             f"{np.percentile(lat, 99):8.1f} {lat.max():8.1f} {r['errors']:7d}"
         )
     ours, theirs = throughput.get(OURS), throughput.get(MLFLOW)
