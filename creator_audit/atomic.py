@@ -35,8 +35,7 @@ class OutputError(ValueError):
 def check_writable_file(target: str | os.PathLike[str]) -> None:
     """Fail now, before any work, if ``target`` could not be written as a file."""
     target = Path(target)
-    if target.is_dir():
-        raise OutputError(f"{target} is a folder; name a file to write")
+    _refuse_a_folder(target)
     _probe(target)
 
 
@@ -49,10 +48,7 @@ def check_writable_directory(
     directory written before the marker existed is still recognised as ours.
     """
     target = Path(target)
-    if target.exists() and not target.is_dir():
-        raise OutputError(f"{target} is a file; name a folder to write the output into")
-    if not force:
-        _refuse_foreign(target, known)
+    _check_directory_target(target, force, known)
     _probe(target)
 
 
@@ -64,10 +60,12 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     file keeps its mode; a new one gets the mode any new file gets (0666 less the umask).
     """
     target = Path(target)
-    if target.is_dir():
-        raise OutputError(f"{target} is a folder; name a file to write")
+    _refuse_a_folder(target)
     existed = target.exists()
-    tmp = _new_temp_file(target)
+    try:
+        tmp = _new_temp_file(target)
+    except OSError as err:
+        raise _write_error(target, err, existed) from err
     try:
         if existed:
             os.chmod(tmp, stat.S_IMODE(target.stat().st_mode))
@@ -90,14 +88,17 @@ def atomic_directory(
     non-empty ``target`` that this project did not write is refused unless ``force``.
     """
     target = Path(target)
-    check_writable_directory(target, force, known)
+    _check_directory_target(target, force, known)  # creating the temporary is the write probe
     existed = target.exists()
-    tmp = _new_temp_dir(target, "tmp")
+    try:
+        tmp = _new_temp_dir(target, "tmp")
+    except OSError as err:
+        raise _write_error(target, err, existed) from err
     try:
         yield tmp
         (tmp / MARKER).write_text("written by creator-audit; replaced whole on the next write\n")
         if existed:
-            old = _new_temp_dir(target, "old")
+            old = _new_temp_dir(target, "old", clean=False)  # cleaned just above
             os.replace(target, old / "previous")
             os.replace(tmp, target)
             shutil.rmtree(old, ignore_errors=True)
@@ -124,6 +125,18 @@ def remove_stale_temporaries(target: Path) -> list[Path]:
             leftover.unlink(missing_ok=True)
         removed.append(leftover)
     return removed
+
+
+def _refuse_a_folder(target: Path) -> None:
+    if target.is_dir():
+        raise OutputError(f"{target} is a folder; name a file to write")
+
+
+def _check_directory_target(target: Path, force: bool, known: EntryTest) -> None:
+    if target.exists() and not target.is_dir():
+        raise OutputError(f"{target} is a file; name a folder to write the output into")
+    if not force:
+        _refuse_foreign(target, known)
 
 
 def _refuse_foreign(target: Path, known: EntryTest) -> None:
@@ -163,9 +176,10 @@ def _new_temp_file(target: Path, clean: bool = True) -> Path:
     return tmp
 
 
-def _new_temp_dir(target: Path, kind: str) -> Path:
+def _new_temp_dir(target: Path, kind: str, clean: bool = True) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(target)
+    if clean:
+        remove_stale_temporaries(target)
     tmp = _temp_name(target, kind)
     tmp.mkdir()
     return tmp
