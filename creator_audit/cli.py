@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
+from creator_audit.messages import first_line
 from scoring.names import DEFAULT_ACCOUNT_MODEL_URI, DEFAULT_MODEL_URI
 
 if TYPE_CHECKING:
@@ -91,8 +92,7 @@ def _one_line(err: Exception) -> str:
     if isinstance(err, OSError) and err.strerror:
         where = f"{err.filename}: " if err.filename else ""
         return f"{where}{err.strerror}"
-    text = getattr(err, "message", None) or str(err) or type(err).__name__
-    return next((line.strip() for line in str(text).splitlines() if line.strip()), repr(err))
+    return first_line(err)
 
 
 def _replaced(path: Path) -> str:

@@ -11,10 +11,11 @@ import mlflow
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
+from creator_audit.messages import first_line
 from scoring.account_model import AccountModel
 from scoring.model import CreatorFraudModel
 from scoring.names import DEFAULT_ACCOUNT_MODEL_URI
-from scoring.store import check_store, first_line
+from scoring.store import check_store
 
 M = TypeVar("M", CreatorFraudModel, AccountModel)
 

@@ -91,10 +91,3 @@ def _integrity_problem(db: Path) -> str | None:
     except sqlite3.DatabaseError as err:
         return str(err)
     return None if verdict == "ok" else str(verdict)
-
-
-def first_line(err: BaseException | str) -> str:
-    """MLflow's and SQLAlchemy's messages run to tracebacks and SQL; a command line prints the
-    first line."""
-    text = err if isinstance(err, str) else getattr(err, "message", None) or str(err)
-    return next((line.strip() for line in str(text).splitlines() if line.strip()), repr(err))

@@ -20,7 +20,8 @@ from pathlib import Path
 import mlflow
 from mlflow import MlflowClient
 
-from scoring.store import DEFAULT_ARTIFACTS, StoreError, check_store, first_line, sqlite_path
+from creator_audit.messages import first_line
+from scoring.store import DEFAULT_ARTIFACTS, StoreError, check_store, sqlite_path
 
 CREATOR_EXPERIMENT = "creator-fraud"
 ACCOUNT_EXPERIMENT = "account-authenticity"
