@@ -70,10 +70,15 @@ _lock_depth = threading.local()
 
 @contextlib.contextmanager
 def store_lock() -> Iterator[None]:
-    """Hold the embedded store's lock (a ``flock`` on ``<db>.lock``); re-entrant in a process."""
+    """Hold the embedded store's lock (a ``flock`` on ``<db>.lock``); re-entrant within a
+    thread (a second ``flock`` on a new descriptor would wait for the first), exclusive between
+    threads and processes. A server store takes no lock."""
     db = sqlite_path(mlflow.get_registry_uri()) or sqlite_path(mlflow.get_tracking_uri())
     depth = getattr(_lock_depth, "n", 0)
-    if db is None or depth:
+    if db is None:
+        yield
+        return
+    if depth:
         _lock_depth.n = depth + 1
         try:
             yield

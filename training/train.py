@@ -57,9 +57,10 @@ class Prepared:
         return self.features.iloc[rows], self.y[rows]
 
 
-def prepare(ds: Dataset, seed: int, account_model: AccountModel | None = None) -> Prepared:
-    truth = labelled_ids(ds)
-    split = split_creators(truth, seed)  # too few labels fail here, before the features
+def prepare(
+    ds: Dataset, truth: pd.Series, split: Split, account_model: AccountModel | None = None
+) -> Prepared:
+    """The features of the labelled creators ``truth`` (their label by creator_id), split."""
     features = build_features(ds, account_model).loc[truth.index]
     y = label_codes(truth.to_numpy(), LABELS)
     return Prepared(features, y, creator_slices(ds).loc[truth.index], split)
@@ -80,11 +81,12 @@ def train(
     """
     log(f"reading {data_dir}")
     ds = read_dataset(data_dir)
-    split_creators(labelled_ids(ds), seed)  # bad data and labels fail before anything is written
+    truth = labelled_ids(ds)
+    split = split_creators(truth, seed)  # bad data and labels fail before anything is written
     configure_tracking()
     experiment_id = ensure_experiment(CREATOR_EXPERIMENT)  # and a store that cannot be used
     log(f"building features (account model: {account_model_name(account_model)})")
-    prepared = prepare(ds, seed, account_model)
+    prepared = prepare(ds, truth, split, account_model)
     x_train, y_train = with_posts_only_copies(*prepared.part(prepared.split.train))
     # Validation gets the same posts-only copies, so early stopping and calibration judge the
     # model on both regimes; the test split stays exactly as the data came.
@@ -97,9 +99,7 @@ def train(
     )
     with mlflow.start_run(experiment_id=experiment_id) as run:
         run_id = run.info.run_id
-        truth = labelled_ids(ds)
         fingerprint = dataset_fingerprint(data_dir, truth.value_counts().to_dict())
-        split = prepared.split
         sizes = (len(split.train), len(split.validation), len(split.test))
         columns = list(prepared.features.columns)
         log_run_inputs(
