@@ -53,13 +53,23 @@ def sqlite_path(uri: str) -> Path | None:
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 
+_passed: set[tuple[str, bool]] = set()  # (store URI, writing) checked in this process
+
+
 def check_store(writing: bool = True) -> None:
     """Fail with a :class:`StoreError` if the embedded store's file cannot be used (to write to
-    when ``writing``, else only to read models from); reads it and creates nothing."""
+    when ``writing``, else only to read models from); reads it and creates nothing. A store that
+    passed is not checked again in this process: a command loads several models from it."""
     uri = mlflow.get_tracking_uri() if writing else mlflow.get_registry_uri()
     db = sqlite_path(uri)
-    if db is None:
+    if db is None or (uri, writing) in _passed:
         return
+    _check_database_file(db, writing)
+    if db.exists() and db.stat().st_size:  # a new store is MLflow's to create: check it then
+        _passed.add((uri, writing))
+
+
+def _check_database_file(db: Path, writing: bool) -> None:
     if db.is_dir():
         raise StoreError(f"tracking store {db} is a folder, not an SQLite database")
     if writing:
