@@ -23,9 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from serve_vs_mlflow import _payloads
 
-from features import build_features
+from features import feature_matrix
 from scoring.loading import load_model
-from scoring.scores import score_features
+from scoring.scores import score_feature_matrix
 from serving.decoding import Parsed, parse_score_request, validate_items
 
 
@@ -54,9 +54,9 @@ def _stages(model, bodies: list[bytes], n_reasons: int) -> dict[str, float]:
     times["parse"], clock = time.perf_counter() - clock, time.perf_counter()
     valid = validate_items(parsed)
     times["validate"], clock = time.perf_counter() - clock, time.perf_counter()
-    features = build_features(valid.dataset, model.account_model).loc[valid.keys]
+    features = feature_matrix(valid.dataset, model.account_model)
     times["features"], clock = time.perf_counter() - clock, time.perf_counter()
-    scores = score_features(model, features, n_reasons=n_reasons)
+    scores = score_feature_matrix(model, features, n_reasons=n_reasons)
     times["score"], clock = time.perf_counter() - clock, time.perf_counter()
     [json.dumps(s.as_dict()) for s in scores]
     times["json"] = time.perf_counter() - clock

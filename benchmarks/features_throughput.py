@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from creator_audit.dataset.columnar import columnar
 from creator_audit.dataset.types import Dataset
 from features import build_features
 from features._tables import prepare_events, prepare_posts
@@ -170,12 +171,13 @@ def main() -> None:
     )
 
     print("per stage (one run):")
-    posts = timed("prepare posts", prepare_posts, ds.creators, ds.posts)
-    events = timed("prepare events", prepare_events, posts, ds.engagements)
-    timed("engagement", engagement_from, posts, ds.creators)
+    cds = timed("frames to columns", columnar, ds)
+    posts = timed("prepare posts", prepare_posts, cds.creators, cds.posts)
+    events = timed("prepare events", prepare_events, posts, cds.engagements)
+    timed("engagement", engagement_from, posts, cds.creators)
     timed("timing", timing_from, posts, events)
-    timed("engagers (+ actor ids)", engager_from, posts, events, ds.engagements)
-    timed("audience", audience_from, posts, ds.creators, ds.follower_counts, ds.follower_samples)
+    timed("engagers (+ actor ids)", engager_from, posts, events, cds.engagements)
+    timed("audience", audience_from, posts, cds.creators, cds.follower_counts, cds.follower_samples)
 
     best = float("inf")
     for _ in range(args.repeat):

@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from creator_audit.dataset.types import epoch_seconds
+from creator_audit.dataset.columnar import ColumnTable, table_columns, text_array
 from features import _groups as g
 
 DAY = 86_400.0
@@ -26,14 +26,17 @@ MATURE_AGE = DAY  # likes keep arriving for about a day; younger posts undercoun
 RECENT_POSTS = 24
 
 
+Columns = dict[str, np.ndarray]  # a feature family's output: feature name → one value per creator
+
+
 @dataclass(frozen=True)
 class Posts:
     """Posts of known creators, grouped by creator. ``in_ratios``: posts ratio features use."""
 
-    index: pd.Index  # creator_id, in creators order
+    ids: pa.Array  # creator_id, in creators order
     followers: np.ndarray  # per creator
     creator: np.ndarray  # per post: creator code
-    post_id: pd.Series
+    post_id: pa.Array
     posted: np.ndarray  # epoch seconds
     likes: np.ndarray
     comments: np.ndarray
@@ -42,7 +45,7 @@ class Posts:
 
     @property
     def n(self) -> int:
-        return len(self.index)
+        return len(self.ids)
 
     @property
     def comments_on(self) -> np.ndarray:
@@ -65,61 +68,66 @@ class Events:
     span: float
 
 
-def creator_index(creators: pd.DataFrame) -> pd.Index:
-    return pd.Index(creators["creator_id"], name="creator_id")
-
-
-def result(index: pd.Index, columns: dict[str, np.ndarray]) -> pd.DataFrame:
-    """A family's output frame: float64 columns in the given order, indexed by creator_id."""
+def result(ids: pa.Array, columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """A family's output as a frame: float64 columns in the given order, indexed by creator_id."""
     data = {name: np.asarray(values, dtype=np.float64) for name, values in columns.items()}
-    return pd.DataFrame(data, index=index.copy(), columns=list(columns))
+    index = pd.Index(ids.to_pylist(), name="creator_id", dtype="str")
+    return pd.DataFrame(data, index=index, columns=list(columns))
 
 
-def lookup(values: pd.Series, keys: pd.Series) -> np.ndarray:
+def lookup(values: pa.Array, keys: pa.Array) -> np.ndarray:
     """Position of each value in ``keys`` (first match), -1 when absent; hashed in Arrow."""
-    found = pc.index_in(arrow_strings(values), value_set=arrow_strings(keys))
+    found = pc.index_in(values, value_set=keys)
     return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def as_columns(table: str, frame: pd.DataFrame | ColumnTable | None) -> ColumnTable | None:
+    """A family's input table as columns: the public per-family functions take frames too."""
+    if frame is None or isinstance(frame, ColumnTable):
+        return frame
+    return table_columns(table, frame)
+
+
+def trait(
+    table: pd.DataFrame | ColumnTable, column: str, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """An optional numeric column as float64 (NaN when unknown or when the column is absent)."""
+    if isinstance(table, ColumnTable):
+        values = table.floats(column)
+    elif column in table.columns:
+        values = table[column].to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        values = np.full(len(table), np.nan)
+    return values if rows is None else values[rows]
 
 
 def arrow_strings(values: pd.Series) -> pa.Array:
     """A string column as one contiguous Arrow array (nulls where missing)."""
-    array = pa.array(values.astype("str"), from_pandas=True)
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    return array.cast(pa.large_string())
+    return text_array(values)
 
 
-def trait(frame: pd.DataFrame, column: str, rows: np.ndarray | None = None) -> np.ndarray:
-    """An optional numeric column as float64 (NaN when unknown or when the column is absent)."""
-    if column not in frame.columns:
-        size = len(frame) if rows is None else len(rows)
-        return np.full(size, np.nan)
-    values = frame[column].to_numpy(dtype=np.float64, na_value=np.nan)
-    return values if rows is None else values[rows]
-
-
-def prepare_posts(creators: pd.DataFrame, posts: pd.DataFrame) -> Posts:
-    index = creator_index(creators)
-    creator = lookup(posts["creator_id"], creators["creator_id"])
-    posted = epoch_seconds(posts["posted_at"])
+def prepare_posts(creators: ColumnTable, posts: ColumnTable) -> Posts:
+    ids = creators.text("creator_id")
+    creator = lookup(posts.text("creator_id"), ids)
+    posted = posts.floats("posted_at")
     keep = np.flatnonzero((creator >= 0) & ~np.isnan(posted))
     # Creator-major, oldest first: a creator's posts are contiguous and in time order.
     keep = keep[np.lexsort((posted[keep], creator[keep]))]
     keep = keep[_newest_per_group(creator[keep], RECENT_POSTS)]
     creator, posted = creator[keep], posted[keep]
-    n = len(index)
+    n = len(ids)
     snapshot = _snapshots(creators, creator, posted, n)
     mature = snapshot[creator] - posted >= MATURE_AGE
     has_mature = g.count(creator, n, mature) > 0
     return Posts(
-        index=index,
-        followers=creators["followers"].to_numpy(dtype=np.float64),
+        ids=ids,
+        followers=creators.floats("followers"),
         creator=creator,
-        post_id=posts["post_id"].iloc[keep],
+        post_id=posts.text("post_id").take(pa.array(keep)),
         posted=posted,
-        likes=posts["likes"].to_numpy(dtype=np.float64)[keep],
-        comments=posts["comments"].to_numpy(dtype=np.float64)[keep],
-        comments_disabled=trait(posts, "comments_disabled", keep),
+        likes=posts.floats("likes")[keep],
+        comments=posts.floats("comments")[keep],
+        comments_disabled=posts.floats("comments_disabled")[keep],
         in_ratios=mature | ~has_mature[creator],
     )
 
@@ -130,24 +138,22 @@ def _newest_per_group(sorted_codes: np.ndarray, k: int) -> np.ndarray:
     return group_end - np.arange(sorted_codes.size) <= k
 
 
-def _snapshots(creators: pd.DataFrame, creator: np.ndarray, posted: np.ndarray, n: int):
+def _snapshots(creators: ColumnTable, creator: np.ndarray, posted: np.ndarray, n: int):
     """Per creator: ``snapshot_at``, defaulting to the latest ``posted_at`` (CONTRACT.md §1)."""
     latest = g.maximum(creator, posted, n)
-    if "snapshot_at" not in creators.columns:
-        return latest
-    snapshot = epoch_seconds(creators["snapshot_at"])
+    snapshot = creators.floats("snapshot_at")
     return np.where(np.isnan(snapshot), latest, snapshot)
 
 
-def prepare_events(posts: Posts, engagements: pd.DataFrame | None) -> Events | None:
+def prepare_events(posts: Posts, engagements: ColumnTable | None) -> Events | None:
     """Events joined to their posts and sorted by (post, delay); None when the table is absent."""
     if engagements is None:
         return None
-    post = lookup(engagements["post_id"], posts.post_id)
-    at = epoch_seconds(engagements["at"])
-    kind = engagements["kind"]
-    like = (kind == "like").to_numpy(dtype=bool, na_value=False)
-    comment = (kind == "comment").to_numpy(dtype=bool, na_value=False)
+    post = lookup(engagements.text("post_id"), posts.post_id)
+    at = engagements.floats("at")
+    kind = engagements.text("kind")
+    like = _equals(kind, "like")
+    comment = _equals(kind, "comment")
     rows = np.flatnonzero((post >= 0) & ~np.isnan(at) & (like | comment))
     post = post[rows]
     delay = np.maximum(at[rows] - posts.posted[post], 0.0)  # early timestamps: clock skew
@@ -165,6 +171,11 @@ def prepare_events(posts: Posts, engagements: pd.DataFrame | None) -> Events | N
         key=key[order],
         span=span,
     )
+
+
+def _equals(text: pa.Array, value: str) -> np.ndarray:
+    """Where ``text`` is ``value`` (null: no)."""
+    return pc.fill_null(pc.equal(text, value), False).to_numpy(zero_copy_only=False)
 
 
 def subset(e: Events, mask: np.ndarray) -> Events:

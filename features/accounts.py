@@ -16,9 +16,11 @@ from typing import Protocol
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
-from features._tables import arrow_strings, trait
+from creator_audit.dataset.columnar import ColumnTable, text_array
+from features._tables import trait
 from features.fake_share import ShareRates, estimate_fake_share
 
 MASS_FOLLOWING = 1_500  # HypeAuditor's mass followers: following more than 1,500
@@ -55,6 +57,9 @@ ACCOUNT_FEATURE_DIRECTIONS: dict[str, int] = {
 REQUIRED_ACCOUNT_COLUMNS: tuple[str, ...] = ("followers", "following", "media_count")
 
 
+Accounts = pd.DataFrame | ColumnTable  # a frame of accounts, or the follower sample's columns
+
+
 class AccountScorer(Protocol):
     """What the audience features need from an account model: p_fake, the threshold it flags
     at, and its error rates on unseen sources (None: the flagged share is taken as it is)."""
@@ -62,12 +67,17 @@ class AccountScorer(Protocol):
     threshold: float
     share_rates: ShareRates | None
 
-    def p_fake(self, accounts: pd.DataFrame) -> np.ndarray: ...
+    def p_fake(self, accounts: Accounts) -> np.ndarray: ...
 
 
 def account_features(accounts: pd.DataFrame) -> pd.DataFrame:
     """One row per account (same index), float64 columns ``ACCOUNT_FEATURES``."""
-    missing = [c for c in REQUIRED_ACCOUNT_COLUMNS if c not in accounts.columns]
+    return pd.DataFrame(account_columns(accounts), index=accounts.index, dtype=np.float64)
+
+
+def account_columns(accounts: Accounts) -> dict[str, np.ndarray]:
+    """``ACCOUNT_FEATURES`` as float64 arrays, one value per account in row order."""
+    missing = [c for c in REQUIRED_ACCOUNT_COLUMNS if not _has(accounts, c)]
     if missing:
         raise ValueError(f"accounts lack required column(s): {', '.join(missing)}")
     followers = trait(accounts, "followers")
@@ -85,23 +95,34 @@ def account_features(accounts: pd.DataFrame) -> pd.DataFrame:
         "has_external_url": trait(accounts, "has_external_url"),
         "username_digit_share": username_digit_share(accounts),
     }
-    return pd.DataFrame(columns, index=accounts.index, dtype=np.float64)
+    return {name: np.asarray(values, dtype=np.float64) for name, values in columns.items()}
 
 
 def account_matrix(
-    accounts: pd.DataFrame, names: tuple[str, ...] | list[str] = ACCOUNT_FEATURES
+    accounts: Accounts, names: tuple[str, ...] | list[str] = ACCOUNT_FEATURES
 ) -> np.ndarray:
-    """The float64 matrix a booster takes: :func:`account_features`' ``names`` columns."""
-    return account_features(accounts)[list(names)].to_numpy(np.float64)
+    """The float64 matrix a booster takes: :func:`account_columns`' ``names`` columns."""
+    columns = account_columns(accounts)
+    return np.column_stack([columns[name] for name in names]).reshape(len(accounts), len(names))
 
 
-def username_digit_share(accounts: pd.DataFrame) -> np.ndarray:
+def _has(accounts: Accounts, column: str) -> bool:
+    return column in accounts if isinstance(accounts, ColumnTable) else column in accounts.columns
+
+
+def _text(accounts: Accounts, column: str) -> pa.Array:
+    if isinstance(accounts, ColumnTable):
+        return accounts.text(column)
+    return text_array(accounts[column])
+
+
+def username_digit_share(accounts: Accounts) -> np.ndarray:
     """Digits ÷ characters of the username; NaN when unknown or empty."""
-    if "username" in accounts.columns:
-        names = arrow_strings(accounts["username"])
+    if _has(accounts, "username"):
+        names = _text(accounts, "username")
         digits = pc.count_substring_regex(names, r"\d").to_numpy(zero_copy_only=False)
         length = pc.utf8_length(names).to_numpy(zero_copy_only=False)
-    elif "username_digit_share" in accounts.columns:
+    elif _has(accounts, "username_digit_share"):
         return trait(accounts, "username_digit_share")
     else:
         digits = trait(accounts, "username_digits")

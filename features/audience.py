@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
-from creator_audit.dataset.types import epoch_seconds
+from creator_audit.dataset.columnar import ColumnTable
 from features import _groups as g
-from features._tables import DAY, Posts, arrow_strings, lookup, prepare_posts, result, trait
+from features._tables import DAY, Columns, Posts, as_columns, lookup, prepare_posts, result, trait
 from features.accounts import INFLUENCER_FOLLOWERS, MASS_FOLLOWING, AccountScorer
 from features.fake_share import estimate_fake_share
 
@@ -63,26 +64,28 @@ def audience_features(
 ) -> pd.DataFrame:
     """Audience features per creator (columns ``AUDIENCE_COLUMNS``); the fake share of the
     follower sample needs ``accounts``, the account model (missing without it)."""
-    return audience_from(
-        prepare_posts(creators, posts), creators, follower_counts, follower_samples, accounts
-    )
+    creator_columns = as_columns("creators", creators)
+    p = prepare_posts(creator_columns, as_columns("posts", posts))
+    counts = as_columns("follower_counts", follower_counts)
+    samples = as_columns("follower_samples", follower_samples)
+    return result(p.ids, audience_from(p, creator_columns, counts, samples, accounts))
 
 
 def audience_from(
     p: Posts,
-    creators: pd.DataFrame,
-    follower_counts: pd.DataFrame | None,
-    follower_samples: pd.DataFrame | None,
+    creators: ColumnTable,
+    follower_counts: ColumnTable | None,
+    follower_samples: ColumnTable | None,
     accounts: AccountScorer | None = None,
-) -> pd.DataFrame:
-    following = creators["following"].to_numpy(dtype=np.float64)
+) -> Columns:
+    following = creators.floats("following")
     columns = {
         "log_follower_following_ratio": np.log1p(p.followers) - np.log1p(following),
-        "media_count": creators["media_count"].to_numpy(dtype=np.float64),
-        **_growth(p, creators, follower_counts),
-        **_sample(creators, follower_samples, accounts),
+        "media_count": creators.floats("media_count"),
+        **_growth(p, follower_counts),
+        **_sample(p, follower_samples, accounts),
     }
-    return result(p.index, {name: columns[name] for name in AUDIENCE_COLUMNS})
+    return {name: columns[name] for name in AUDIENCE_COLUMNS}
 
 
 def _missing(n: int, names: tuple[str, ...]) -> dict[str, np.ndarray]:
@@ -92,12 +95,12 @@ def _missing(n: int, names: tuple[str, ...]) -> dict[str, np.ndarray]:
 # --- follower growth ------------------------------------------------------------------------
 
 
-def _growth(p: Posts, creators: pd.DataFrame, counts: pd.DataFrame | None) -> dict:
+def _growth(p: Posts, counts: ColumnTable | None) -> dict:
     if counts is None:
         return _missing(p.n, GROWTH_COLUMNS)
-    code = lookup(counts["creator_id"], creators["creator_id"])
-    at = epoch_seconds(counts["at"])
-    level = counts["followers"].to_numpy(dtype=np.float64)
+    code = lookup(counts.text("creator_id"), p.ids)
+    at = counts.floats("at")
+    level = counts.floats("followers")
     keep = (code >= 0) & ~np.isnan(at)
     order = np.lexsort((at[keep], code[keep]))
     code, at, level = code[keep][order], at[keep][order], level[keep][order]
@@ -245,18 +248,16 @@ def _likes_after(p: Posts, jump: dict) -> np.ndarray:
 # --- follower sample ------------------------------------------------------------------------
 
 
-def _sample(
-    creators: pd.DataFrame, samples: pd.DataFrame | None, accounts: AccountScorer | None
-) -> dict:
-    n = len(creators)
+def _sample(p: Posts, samples: ColumnTable | None, accounts: AccountScorer | None) -> dict:
+    n = p.n
     if samples is None:
         return _missing(n, SAMPLE_COLUMNS)
-    code = lookup(samples["creator_id"], creators["creator_id"])
+    code = lookup(samples.text("creator_id"), p.ids)
     rows = np.flatnonzero(code >= 0)
     code = code[rows]
-    followers = samples["followers"].to_numpy(dtype=np.float64)[rows]
-    following = samples["following"].to_numpy(dtype=np.float64)[rows]
-    media = samples["media_count"].to_numpy(dtype=np.float64)[rows]
+    followers = samples.floats("followers")[rows]
+    following = samples.floats("following")[rows]
+    media = samples.floats("media_count")[rows]
     size = g.count(code, n)
     red_flags = _red_flags(samples, rows, followers, following, media)
     return {
@@ -269,7 +270,7 @@ def _sample(
         "sample_empty_bio_share": g.share(code, _is(trait(samples, "bio_length", rows), 0), n),
         "sample_log_followers_median": g.median(code, np.log1p(followers), n),
         "sample_red_flag_share": g.share(code, red_flags, n),
-        **_fake_share(samples.iloc[rows], code, size, accounts),
+        **_fake_share(samples.take(rows), code, size, accounts),
         "sample_influencer_share": g.share(
             code, (followers > INFLUENCER_FOLLOWERS) & (following <= MASS_FOLLOWING), n
         ),
@@ -277,7 +278,7 @@ def _sample(
 
 
 def _fake_share(
-    sampled: pd.DataFrame, code: np.ndarray, size: np.ndarray, accounts: AccountScorer | None
+    sampled: ColumnTable, code: np.ndarray, size: np.ndarray, accounts: AccountScorer | None
 ) -> dict:
     """The sampled followers' fake share as the account model estimates it for an audience
     (:mod:`features.fake_share`, the estimate ``accounts score --summary`` reports), and half
@@ -317,11 +318,11 @@ def _is(values: np.ndarray, target: float) -> np.ndarray:
     return np.where(np.isnan(values), np.nan, values == target)
 
 
-def _digit_heavy(samples: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+def _digit_heavy(samples: ColumnTable, rows: np.ndarray) -> np.ndarray:
     """Usernames with ≥ 3 digits or ≥ 30% digits (auto-generated); NaN when unknown or empty."""
-    if "username" not in samples.columns:
+    if "username" not in samples:
         return np.full(len(rows), np.nan)
-    names = arrow_strings(samples["username"]).take(rows)
+    names = samples.text("username").take(pa.array(rows))
     digits = pc.count_substring_regex(names, r"\d").to_numpy(zero_copy_only=False)
     length = pc.utf8_length(names).to_numpy(zero_copy_only=False)
     digits = np.asarray(digits, dtype=np.float64)

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
+from creator_audit.dataset.columnar import ColumnDataset, columnar
 from creator_audit.dataset.types import Dataset
 from features._tables import prepare_events, prepare_posts
 from features.accounts import AccountScorer
@@ -41,7 +45,22 @@ OPTIONAL_TABLE_FEATURES: dict[str, tuple[str, ...]] = {
 PARALLEL_MIN_EVENTS = 200_000
 
 
-def build_features(ds: Dataset, accounts: AccountScorer | None = None) -> pd.DataFrame:
+@dataclass(frozen=True)
+class FeatureMatrix:
+    """Features as the models take them: ``values[i, j]`` is feature ``FEATURE_COLUMNS[j]`` of
+    creator ``creator_ids[i]`` (float64, NaN where missing)."""
+
+    creator_ids: pa.Array
+    values: np.ndarray
+
+    def frame(self) -> pd.DataFrame:
+        index = pd.Index(self.creator_ids.to_pylist(), name="creator_id", dtype="str")
+        return pd.DataFrame(self.values, index=index, columns=list(FEATURE_COLUMNS), copy=False)
+
+
+def build_features(
+    ds: Dataset | ColumnDataset, accounts: AccountScorer | None = None
+) -> pd.DataFrame:
     """Features for every creator of ``ds``: float64 columns ``FEATURE_COLUMNS``, index
     ``creator_id`` in ``ds.creators`` order. Missing optional tables give NaN features.
 
@@ -49,6 +68,12 @@ def build_features(ds: Dataset, accounts: AccountScorer | None = None) -> pd.Dat
     the one it was trained with, ``model.account_model``); without it the sample's fake share is
     missing.
     """
+    return feature_matrix(columnar(ds), accounts).frame()
+
+
+def feature_matrix(ds: ColumnDataset, accounts: AccountScorer | None = None) -> FeatureMatrix:
+    """:func:`build_features` without the frame: what the API scores a request's creators from.
+    Both compute every feature with the same kernels, from the same columns."""
     n_events = 0 if ds.engagements is None else len(ds.engagements)
     if n_events < PARALLEL_MIN_EVENTS:
         return _build(ds, accounts, run_engagers=lambda f: _Done(f()))
@@ -59,23 +84,26 @@ def build_features(ds: Dataset, accounts: AccountScorer | None = None) -> pd.Dat
 
 
 def _build(
-    ds: Dataset,
+    ds: ColumnDataset,
     accounts: AccountScorer | None,
     run_engagers: Callable[[Callable[[], Any]], Any],
-) -> pd.DataFrame:
+) -> FeatureMatrix:
     actors = run_engagers(lambda: actor_codes(ds.engagements))
     # Posts and events are joined and sorted once, then shared by the families.
     posts = prepare_posts(ds.creators, ds.posts)
     events = prepare_events(posts, ds.engagements)
     engagers = run_engagers(lambda: engager_from(posts, events, ds.engagements, actors.result()))
-    families = [
-        engagement_from(posts, ds.creators),
-        timing_from(posts, events),
-        posting_window_from(posts),
-        audience_from(posts, ds.creators, ds.follower_counts, ds.follower_samples, accounts),
-        engagers.result(),
-    ]
-    return pd.concat(families, axis=1)[list(FEATURE_COLUMNS)]
+    columns = {
+        **engagement_from(posts, ds.creators),
+        **timing_from(posts, events),
+        **posting_window_from(posts),
+        **audience_from(posts, ds.creators, ds.follower_counts, ds.follower_samples, accounts),
+        **engagers.result(),
+    }
+    values = np.empty((posts.n, len(FEATURE_COLUMNS)))
+    for j, name in enumerate(FEATURE_COLUMNS):
+        values[:, j] = columns[name]
+    return FeatureMatrix(posts.ids, values)
 
 
 class _Done:

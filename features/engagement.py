@@ -9,8 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from creator_audit.dataset.columnar import ColumnTable
 from features import _groups as g
-from features._tables import Posts, prepare_posts, result
+from features._tables import Columns, Posts, as_columns, prepare_posts, result
 from features.reference import expected_engagement_rate
 
 ER_FLOOR = 1e-6  # keeps log(rate / expected) finite for a creator with no engagement at all
@@ -35,10 +36,12 @@ ENGAGEMENT_COLUMNS: tuple[str, ...] = (
 
 def engagement_features(creators: pd.DataFrame, posts: pd.DataFrame) -> pd.DataFrame:
     """Engagement-ratio features per creator (columns ``ENGAGEMENT_COLUMNS``)."""
-    return engagement_from(prepare_posts(creators, posts), creators)
+    creator_columns = as_columns("creators", creators)
+    p = prepare_posts(creator_columns, as_columns("posts", posts))
+    return result(p.ids, engagement_from(p, creator_columns))
 
 
-def engagement_from(p: Posts, creators: pd.DataFrame) -> pd.DataFrame:
+def engagement_from(p: Posts, creators: ColumnTable) -> Columns:
     followers = np.where(p.followers > 0, p.followers, np.nan)
     use = p.in_ratios
     code, likes = p.creator[use], p.likes[use]
@@ -50,11 +53,9 @@ def engagement_from(p: Posts, creators: pd.DataFrame) -> pd.DataFrame:
         "comments_disabled_share": g.share(p.creator, p.comments_disabled, p.n),
         "post_count": g.count(p.creator, p.n),  # posts is required: 0 here is a fact
         "log_followers": np.log1p(p.followers),
-        "following_per_follower": g.ratio(
-            creators["following"].to_numpy(dtype=np.float64), followers
-        ),
+        "following_per_follower": g.ratio(creators.floats("following"), followers),
     }
-    return result(p.index, {name: columns[name] for name in ENGAGEMENT_COLUMNS})
+    return {name: columns[name] for name in ENGAGEMENT_COLUMNS}
 
 
 def _like_ratios(code: np.ndarray, rate: np.ndarray, likes: np.ndarray, n: int) -> dict:

@@ -14,11 +14,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from creator_audit.dataset.columnar import ColumnTable
 from features import _groups as g
 from features._tables import (
+    Columns,
     Events,
     Posts,
-    arrow_strings,
+    as_columns,
     prepare_events,
     prepare_posts,
     result,
@@ -83,11 +85,12 @@ def engager_features(
     creators: pd.DataFrame, posts: pd.DataFrame, engagements: pd.DataFrame | None
 ) -> pd.DataFrame:
     """Engager-structure features per creator (columns ``ENGAGER_COLUMNS``)."""
-    p = prepare_posts(creators, posts)
-    return engager_from(p, prepare_events(p, engagements), engagements)
+    p = prepare_posts(as_columns("creators", creators), as_columns("posts", posts))
+    events = as_columns("engagements", engagements)
+    return result(p.ids, engager_from(p, prepare_events(p, events), events))
 
 
-def actor_codes(engagements: pd.DataFrame | None) -> np.ndarray | None:
+def actor_codes(engagements: ColumnTable | None) -> np.ndarray | None:
     """Integer code per engagement row for its actor (-1 when missing).
 
     Hashing millions of ids is the costliest step of the feature path and needs no other input,
@@ -96,19 +99,19 @@ def actor_codes(engagements: pd.DataFrame | None) -> np.ndarray | None:
     if engagements is None:
         return None
     # Arrow's hash kernel: as fast as pandas' alone, and it overlaps better with other threads.
-    encoded = pc.dictionary_encode(arrow_strings(engagements["actor_id"]))
+    encoded = pc.dictionary_encode(engagements.text("actor_id"))
     return encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def engager_from(
     p: Posts,
     e: Events | None,
-    engagements: pd.DataFrame | None,
+    engagements: ColumnTable | None,
     actors: np.ndarray | None = None,
-) -> pd.DataFrame:
+) -> Columns:
     """Engager features from prepared tables; ``actors`` from ``actor_codes`` if at hand."""
     if e is None or engagements is None:
-        return result(p.index, {name: np.full(p.n, np.nan) for name in ENGAGER_COLUMNS})
+        return {name: np.full(p.n, np.nan) for name in ENGAGER_COLUMNS}
     actors = actor_codes(engagements) if actors is None else actors
     actor = actors[e.rows]
     known = actor >= 0
@@ -119,7 +122,7 @@ def engager_from(
         p, subset(comments, commented), actor[e.comment][commented]
     )
     columns |= _comment_text(p, comments, engagements)
-    return result(p.index, {name: columns[name] for name in ENGAGER_COLUMNS})
+    return {name: columns[name] for name in ENGAGER_COLUMNS}
 
 
 def _recurring(p: Posts, e: Events, actor: np.ndarray) -> dict[str, np.ndarray]:
@@ -185,15 +188,15 @@ def _commenter_overlap(p: Posts, e: Events, actor: np.ndarray) -> np.ndarray:
     return g.mean(p.creator[shown], overlap[shown], p.n)
 
 
-def _comment_text(p: Posts, e: Events, engagements: pd.DataFrame) -> dict[str, np.ndarray]:
+def _comment_text(p: Posts, e: Events, engagements: ColumnTable) -> dict[str, np.ndarray]:
     """Duplicate and generic comment shares, mean length; over comments that have text.
 
     Comments repeat a lot, so the text work runs once per distinct text and is mapped back.
     """
     names = ("duplicate_comment_share", "generic_comment_share", "comment_words_mean")
-    if "text" not in engagements.columns:
+    if "text" not in engagements:
         return {name: np.full(p.n, np.nan) for name in names}
-    text = arrow_strings(engagements["text"]).take(e.rows)
+    text = engagements.text("text").take(pa.array(e.rows))
     has_text = text.is_valid().to_numpy(zero_copy_only=False)
     code = e.creator[has_text]
     encoded = pc.dictionary_encode(text.filter(pa.array(has_text)))

@@ -10,10 +10,9 @@ earn what the others earn. Posts alone show this, so it works without engagement
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from features import _groups as g
-from features._tables import DAY, Posts, result
+from features._tables import DAY, Columns, Posts
 
 WINDOW_SECONDS = 1_800.0  # a pod's drop window
 MIN_POSTS = 5  # below this the busiest slot is chance
@@ -25,7 +24,7 @@ POSTING_WINDOW_COLUMNS: tuple[str, ...] = (
 )
 
 
-def posting_window_from(p: Posts) -> pd.DataFrame:
+def posting_window_from(p: Posts) -> Columns:
     """Per creator, over the posts the ratio features use (mature, recent):
 
     - ``posting_window_share``: share of posts in the busiest 30-minute slot of the day (UTC,
@@ -53,7 +52,7 @@ def posting_window_from(p: Posts) -> pd.DataFrame:
     }
     for values in columns.values():
         values[posts < MIN_POSTS] = np.nan
-    return result(p.index, columns)
+    return columns
 
 
 def _busiest_slot_start(code: np.ndarray, time_of_day: np.ndarray, n: int) -> np.ndarray:

@@ -11,7 +11,16 @@ import numpy as np
 import pandas as pd
 
 from features import _groups as g
-from features._tables import Events, Posts, prepare_events, prepare_posts, result, subset
+from features._tables import (
+    Columns,
+    Events,
+    Posts,
+    as_columns,
+    prepare_events,
+    prepare_posts,
+    result,
+    subset,
+)
 
 WITHIN_MINUTES = (5, 15, 60)
 MIN_POST_EVENTS = 3  # per-post shape features need at least two inter-arrival gaps
@@ -44,11 +53,11 @@ def timing_features(
 
     Without engagements only the posting-regularity columns are filled.
     """
-    p = prepare_posts(creators, posts)
-    return timing_from(p, prepare_events(p, engagements))
+    p = prepare_posts(as_columns("creators", creators), as_columns("posts", posts))
+    return result(p.ids, timing_from(p, prepare_events(p, as_columns("engagements", engagements))))
 
 
-def timing_from(p: Posts, e: Events | None) -> pd.DataFrame:
+def timing_from(p: Posts, e: Events | None) -> Columns:
     columns = _posting_regularity(p)
     if e is None:
         columns |= {name: np.full(p.n, np.nan) for name in EVENT_TIMING_COLUMNS}
@@ -57,7 +66,7 @@ def timing_from(p: Posts, e: Events | None) -> pd.DataFrame:
         e = subset(e, p.in_ratios[e.post])
         columns |= _arrival_shares(e, p.n)
         columns |= _post_shapes(e, p.n)
-    return result(p.index, {name: columns[name] for name in TIMING_COLUMNS})
+    return {name: columns[name] for name in TIMING_COLUMNS}
 
 
 def _arrival_shares(e: Events, n: int) -> dict[str, np.ndarray]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from creator_audit.dataset import Dataset
-from features import build_features
+from features import FEATURE_COLUMNS, FeatureMatrix, build_features
 from scoring.model import CreatorFraudModel
 
 GENUINE = "genuine"
@@ -103,13 +104,41 @@ def score_features(
     core, for batch jobs; 1 for a request among many)."""
     if len(features) == 0:
         return []
-    values = model.matrix(features)
+    return score_rows(model, features.index, model.matrix(features), n_reasons, threads)
+
+
+def score_feature_matrix(
+    model: CreatorFraudModel, features: FeatureMatrix, n_reasons: int = DEFAULT_REASONS
+) -> list[Score]:
+    """:func:`score_features` for the features as ``feature_matrix`` gives them (the API's path:
+    no frame is built); the same scores, bit for bit."""
+    positions = [FEATURE_INDEX.get(name) for name in model.feature_names]
+    missing = [n for n, j in zip(model.feature_names, positions, strict=True) if j is None]
+    if missing:
+        raise ValueError(f"feature table lacks columns the model needs: {', '.join(missing)}")
+    values = np.ascontiguousarray(features.values[:, positions])
+    return score_rows(model, features.creator_ids.to_pylist(), values, n_reasons)
+
+
+FEATURE_INDEX = {name: j for j, name in enumerate(FEATURE_COLUMNS)}
+
+
+def score_rows(
+    model: CreatorFraudModel,
+    creator_ids: Sequence[Any],
+    values: np.ndarray,
+    n_reasons: int = DEFAULT_REASONS,
+    threads: int = 1,
+) -> list[Score]:
+    """Scores of the rows of ``values`` (the model's feature matrix), one per creator id."""
+    if len(values) == 0:
+        return []
     proba = model.predict_proba(values, threads)
     scores = fraud_score(proba[:, model.labels.index(GENUINE)])
     contrib = fraud_log_odds_contributions(model, values, proba, threads) if n_reasons > 0 else None
     version = model.version
     out = []
-    for i, creator_id in enumerate(features.index):
+    for i, creator_id in enumerate(creator_ids):
         reasons = (
             _top_reasons(model.feature_names, values[i], contrib[i], n_reasons)
             if (contrib is not None)

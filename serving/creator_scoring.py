@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from features import build_features
+from features import feature_matrix
 from scoring.model import CreatorFraudModel
-from scoring.scores import Score, score_features
+from scoring.scores import Score, score_feature_matrix
 from serving.decoding import Parsed, validate_items
 from serving.errors import PayloadError
 from serving.schemas import ScoreRequest
@@ -21,8 +21,9 @@ def score_parsed(
     valid = validate_items(items)
     answers: list[Score | PayloadError | None] = [valid.errors.get(i) for i in range(len(items))]
     if valid.dataset is not None:
-        features = build_features(valid.dataset, model.account_model).loc[valid.keys]
-        scores = score_features(model, features, n_reasons=n_reasons)
+        # Creators come in the order of ``valid.keys``: the order the items were combined in.
+        features = feature_matrix(valid.dataset, model.account_model)
+        scores = score_feature_matrix(model, features, n_reasons=n_reasons)
         for position, score in zip(valid.positions, scores, strict=True):
             answers[position] = replace(score, creator_id=items[position].creator_id)
     assert all(a is not None for a in answers)

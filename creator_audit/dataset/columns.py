@@ -1,15 +1,16 @@
-"""Request columns → a validated ``Dataset``: the typed fast path beside the rules it mirrors.
+"""Request columns → validated columns: the typed fast path beside the rules it mirrors.
 
 :func:`dataset_from_columns` is the one entry point for columns that a strict request schema has
 already checked (arrays or lists per column, as the API decodes them). The shared validation
 (``dataset_from_frames``) reads anything a file may hold (text, floats, mixed types) with several
-pandas checks per column: ~13 ms of fixed cost per call, the largest part of scoring one creator.
-Schema-checked columns cannot fail most of those checks, so :func:`typed_dataset` builds the very
-Dataset the shared validation would return, and returns None whenever one of its rules might
-refuse the input or read it differently (ISO timestamps, a blank id, a repeated key, an unknown
-reference, a number too large for exact float64). The full validation then judges it and words
-every error, so the API still refuses exactly what files are refused for. Tests assert both paths
-give identical tables; a rule changed in ``validate.py`` must be mirrored here.
+pandas checks per column: a fixed cost of milliseconds per call, more than the features of one
+creator cost. Schema-checked columns cannot fail most of those checks, so :func:`typed_dataset`
+types them straight into the ``ColumnDataset`` the features read, with no DataFrame on the way,
+and returns None whenever one of the shared rules might refuse the input or read it differently
+(ISO timestamps, a blank id, a repeated key, an unknown reference, a number too large for exact
+float64). The shared validation then judges it and words every error, so the API still refuses
+exactly what files are refused for. Tests assert both paths give identical columns; a rule
+changed in ``validate.py`` must be mirrored here.
 """
 
 from __future__ import annotations
@@ -22,30 +23,25 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from creator_audit.dataset.columnar import Column, ColumnDataset, ColumnTable, columnar
 from creator_audit.dataset.types import Dataset
-from creator_audit.dataset.validate import (
-    STR,
-    UNIX_SECONDS_RANGE,
-    all_missing,
-    check_references,
-    dataset_from_frames,
-    seconds_to_utc,
-)
-from creator_audit.schema import ENGAGEMENT_KINDS, LABELS, TABLES, Column
+from creator_audit.dataset.validate import REFERENCES, UNIX_SECONDS_RANGE, dataset_from_frames
+from creator_audit.schema import ENGAGEMENT_KINDS, LABELS, TABLES
+from creator_audit.schema import Column as SchemaColumn
 
 __all__ = ["dataset_from_columns", "shared_validation", "typed_dataset"]
 
 EXACT_FLOAT = 2**53  # integers beyond this change when stored as float64
-CHOICES = {"label": set(LABELS), "kind": set(ENGAGEMENT_KINDS)}
+CHOICES = {"label": pa.array(LABELS), "kind": pa.array(ENGAGEMENT_KINDS)}
 Columns = dict[str, Any]
 Tables = Mapping[str, tuple[Columns, int]]  # table name → (its columns, its row count)
 
 
-def dataset_from_columns(tables: Tables) -> Dataset:
-    """The validated Dataset of ``tables``: typed directly when no rule can refuse them, else
+def dataset_from_columns(tables: Tables) -> ColumnDataset:
+    """The validated columns of ``tables``: typed directly when no rule can refuse them, else
     through the full validation, which raises ``DatasetError`` naming every problem."""
     fast = typed_dataset(tables)
-    return fast if fast is not None else shared_validation(tables)
+    return fast if fast is not None else columnar(shared_validation(tables))
 
 
 def shared_validation(tables: Tables) -> Dataset:
@@ -54,37 +50,43 @@ def shared_validation(tables: Tables) -> Dataset:
     return dataset_from_frames(raw)
 
 
-def typed_dataset(tables: Tables) -> Dataset | None:
-    """The Dataset for ``{table: (columns, rows)}`` (arrays or lists from a parsed request), or
-    None if the shared validation must judge it."""
-    frames: dict[str, pd.DataFrame] = {}
+def typed_dataset(tables: Tables) -> ColumnDataset | None:
+    """The columns for ``{table: (columns, rows)}`` (arrays or lists from a parsed request), or
+    None if the shared validation must judge them."""
+    typed: dict[str, ColumnTable] = {}
     for name, (columns, rows) in tables.items():
-        frame = _typed_table(name, columns, rows)
-        if frame is None:
+        table = _typed_table(name, columns, rows)
+        if table is None:
             return None
-        frames[name] = frame
-    if "creators" not in frames or "posts" not in frames:
+        typed[name] = table
+    if "creators" not in typed or "posts" not in typed or "labels" in typed:
         return None
-    dataset = Dataset(**frames)
-    return None if check_references(dataset, {}) else dataset
+    dataset = ColumnDataset(**typed)
+    return dataset if _references_known(dataset) else None
 
 
-def _typed_table(name: str, columns: Columns, rows: int) -> pd.DataFrame | None:
+def _typed_table(name: str, columns: Columns, rows: int) -> ColumnTable | None:
     table = TABLES[name]
     if set(columns) - set(table.column_names) or set(table.required_columns) - set(columns):
         return None  # extra columns are kept as they came; missing ones are named
-    out: dict[str, pd.Series] = {}
+    out: dict[str, Column] = {}
     for col in table.columns:
         values = columns.get(col.name)
-        typed = all_missing(col.kind, rows) if values is None else _typed_column(values, col)
+        typed = _all_missing(col.kind, rows) if values is None else _typed_column(values, col)
         if typed is None:
             return None
         out[col.name] = typed
-    frame = pd.DataFrame(out, index=pd.RangeIndex(rows))
-    return frame if _keys_unique(frame, table.unique) else None
+    return ColumnTable(out, rows) if _keys_unique(out, table.unique, rows) else None
 
 
-def _typed_column(values: Any, col: Column) -> pd.Series | None:
+def _all_missing(kind: str, rows: int) -> Column:
+    """An optional column the request leaves out: missing in every row, as files get it."""
+    if kind in ("str", "label", "kind"):
+        return pa.nulls(rows, pa.large_string())
+    return np.full(rows, np.nan)
+
+
+def _typed_column(values: Any, col: SchemaColumn) -> Column | None:
     if col.kind in ("str", "label", "kind"):
         return _text(values, col)
     if col.kind == "count":
@@ -92,24 +94,24 @@ def _typed_column(values: Any, col: Column) -> pd.Series | None:
     if col.kind == "int":
         return _optional_int(values)
     if col.kind == "bool":
-        return pd.Series(values, dtype="float64") if isinstance(values, np.ndarray) else None
+        return values.astype(np.float64) if isinstance(values, np.ndarray) else None
     if col.kind == "timestamp":
         return _timestamp(values)
     return None
 
 
-def _text(values: Any, col: Column) -> pd.Series | None:
+def _text(values: Any, col: SchemaColumn) -> pa.Array | None:
     if isinstance(values, np.ndarray):
         return None
     try:
-        text = pa.array(values, type=pa.string())
+        text = pa.array(values, type=pa.large_string())
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return None  # not all strings: the shared path reads them
     if col.required and (text.null_count or _any_blank(text)):
         return None  # a missing or blank id: the shared path names it
-    if col.kind in CHOICES and not CHOICES[col.kind].issuperset(values):
+    if col.kind in CHOICES and not pc.all(pc.is_in(text, value_set=CHOICES[col.kind])).as_py():
         return None
-    return pd.Series(text, dtype=STR)  # from the Arrow array: no second pass over the strings
+    return text
 
 
 def _any_blank(text: pa.Array) -> bool:
@@ -117,13 +119,13 @@ def _any_blank(text: pa.Array) -> bool:
     return bool(pc.any(pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(text)), 0)).as_py())
 
 
-def _count(values: Any) -> pd.Series | None:
+def _count(values: Any) -> np.ndarray | None:
     if not isinstance(values, np.ndarray) or values.dtype != np.int64 or (values < 0).any():
         return None
-    return pd.Series(values, dtype="int64")
+    return values
 
 
-def _optional_int(values: Any) -> pd.Series | None:
+def _optional_int(values: Any) -> np.ndarray | None:
     if isinstance(values, np.ndarray):
         values = values.tolist()
     numbers = [np.nan if v is None else v for v in values]
@@ -132,21 +134,36 @@ def _optional_int(values: Any) -> pd.Series | None:
     array = np.array(numbers, dtype=np.float64)
     if (array < 0).any() or (np.abs(np.nan_to_num(array)) >= EXACT_FLOAT).any():
         return None
-    return pd.Series(array, dtype="float64")
+    return array
 
 
-def _timestamp(values: Any) -> pd.Series | None:
-    """Unix seconds only (ISO strings go to the shared parser), all present, within range."""
+def _timestamp(values: Any) -> np.ndarray | None:
+    """Unix seconds only (ISO strings go to the shared parser), all present, within range;
+    float64 seconds, as ``columnar`` gives a file's timestamps."""
     if not isinstance(values, np.ndarray) or values.dtype != np.int64:
         return None
     low, high = UNIX_SECONDS_RANGE
     if values.size and (values.min() < low or values.max() > high):
         return None
-    return seconds_to_utc(pd.Series(values), np.ones(values.size, dtype=bool))
+    return values.astype(np.float64)
 
 
-def _keys_unique(frame: pd.DataFrame, keys: tuple[str, ...]) -> bool:
-    if not keys:
+def _keys_unique(columns: Mapping[str, Column], keys: tuple[str, ...], rows: int) -> bool:
+    if not keys or rows < 2:
         return True
-    rows = zip(*(frame[k].tolist() for k in keys), strict=True)
-    return len(set(rows)) == len(frame)
+    if len(keys) == 1:
+        return pc.count_distinct(columns[keys[0]], mode="all").as_py() == rows
+    grouped = pa.table({k: columns[k] for k in keys}).group_by(list(keys)).aggregate([])
+    return grouped.num_rows == rows
+
+
+def _references_known(ds: ColumnDataset) -> bool:
+    """Every row points at a creator or post the dataset has (``validate.REFERENCES``)."""
+    for child_name, column, parent_name in REFERENCES:
+        child, parent = getattr(ds, child_name, None), getattr(ds, parent_name, None)
+        if child is None or parent is None or len(child) == 0:
+            continue
+        known = pc.is_in(child.text(column), value_set=parent.text(column))
+        if not pc.all(known).as_py():
+            return False
+    return True

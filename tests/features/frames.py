@@ -7,6 +7,8 @@ import pandas as pd
 
 from creator_audit.dataset.types import Dataset
 from creator_audit.schema import TABLES
+from features._tables import trait
+from features.accounts import Accounts
 from features.fake_share import ShareRates
 
 T0 = pd.Timestamp("2026-03-02T12:00:00Z")
@@ -142,5 +144,5 @@ class FollowsManyIsFake:
     def __init__(self, share_rates: ShareRates | None = None) -> None:
         self.share_rates = share_rates
 
-    def p_fake(self, accounts: pd.DataFrame) -> np.ndarray:
-        return np.where(accounts["following"].to_numpy() > 1_000, 0.9, 0.1)
+    def p_fake(self, accounts: Accounts) -> np.ndarray:
+        return np.where(trait(accounts, "following") > 1_000, 0.9, 0.1)

@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features._tables import prepare_posts
+from features._tables import as_columns, prepare_posts, result
 from features.posting_window import POSTING_WINDOW_COLUMNS, posting_window_from
 from tests.features.frames import DAY, MIN, T0, creators, posts
 
@@ -13,7 +13,8 @@ SNAPSHOT = MIDNIGHT + 40 * DAY
 def window(*rows: dict) -> pd.DataFrame:
     ids = sorted({row["creator_id"] for row in rows} | {"none"})
     c = creators(*({"creator_id": i, "snapshot_at": SNAPSHOT} for i in ids))
-    return posting_window_from(prepare_posts(c, posts(*rows)))
+    p = prepare_posts(as_columns("creators", c), as_columns("posts", posts(*rows)))
+    return result(p.ids, posting_window_from(p))
 
 
 def pod_creator() -> list[dict]:
