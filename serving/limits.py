@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from creator_audit import limits
+from serving import wire
 from serving.errors import PayloadError
 from serving.schemas import ScoreRequest
 from serving.settings import ServiceSettings
@@ -27,7 +28,9 @@ def body_too_large(max_body_bytes: int) -> bytes:
 
 
 def check_creator_lists(
-    request: ScoreRequest, settings: ServiceSettings, prefix: Sequence[str | int] = ("body",)
+    request: ScoreRequest | wire.ScoreRequest,
+    settings: ServiceSettings,
+    prefix: Sequence[str | int] = ("body",),
 ) -> None:
     """422 naming the limit for every list longer than the service allows."""
     maxima = {
