@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from features import fake_share
 from features.fake_share import ShareRates, adjusted_share, estimate_fake_share
 
 STEADY = ShareRates(fpr=(0.05,) * 3, tpr=(0.8,) * 3, n_real=(5_000,) * 3, n_fake=(5_000,) * 3)
@@ -84,3 +85,22 @@ def test_audience_summary_one_row_per_creator() -> None:
     assert b["share_suspicious"] == 0.5 and b["share_real"] == 0.5
     expected = estimate_fake_share(np.array([1.0]), np.array([2.0]), STEADY)["fake_share"][0]
     assert b["fake_share"] == pytest.approx(expected)
+
+
+def test_cached_intervals_are_those_of_one_computation_over_every_group() -> None:
+    """The per-pair cache (a service sees the same sample shapes again) changes no value: groups
+    computed together, alone, repeated, before and after the cache is cleared agree bit for bit."""
+    rng = np.random.default_rng(3)
+    size = rng.integers(1, 300, 400).astype(np.float64)
+    flagged = np.floor(size * rng.random(400))
+    fake_share._INTERVALS.clear()
+    direct = fake_share._interval_draws(flagged, size, SPREAD)
+    first = fake_share._interval(flagged, size, SPREAD)  # fills the cache
+    again = fake_share._interval(flagged[::-1], size[::-1], SPREAD)  # every pair from the cache
+    for ours, reversed_ in zip(first, again, strict=True):
+        np.testing.assert_array_equal(ours, reversed_[::-1])
+    for ours, theirs in zip(first, direct, strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+    assert len(fake_share._INTERVALS[SPREAD]) == len(set(zip(flagged, size, strict=True)))
+    one = fake_share._interval(flagged[:1], size[:1], STEADY)  # other rates: their own entries
+    assert one[0][0] == fake_share._interval_draws(flagged[:1], size[:1], STEADY)[0][0]
