@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/serve_vs_mlflow.py [--requests 2000] [--concurrency 8]
         [--workdir DIR] [--workers N] [--payload full|posts] [--reasons N] [--skip-mlflow]
-        [--floor]
+        [--floor] [--pin]
 
 In ``--workdir`` (default ./bench-serve, git-ignored) it trains and registers a model if the
 embedded MLflow store there has none, then starts each server on 127.0.0.1 in turn and drives it
@@ -19,7 +19,10 @@ after a warm-up):
   this payload can reach with this client on this machine.
 
 The load generator is a minimal HTTP/1.1 client on asyncio streams, so it takes as little CPU as
-possible from the servers on the same machine. Prints throughput, p50/p99/max latency and errors.
+possible from the servers on the same machine. With ``--pin`` it runs alone on the last usable
+core and every server on the others (``sched_setaffinity``, what ``taskset`` does), so the client
+takes nothing from the servers; our service then starts one worker per core it may use. Prints
+throughput, p50/p99/max latency and errors.
 """
 
 from __future__ import annotations
@@ -63,6 +66,8 @@ def main() -> None:
     os.environ.update(env)
     _ensure_model(workdir)
     bodies, rows = _payloads(workdir, posts_only=args.payload == "posts")
+    if args.pin:
+        _pin_client()
     sizes = [len(b) for b in bodies]
     print(f"payloads: {len(bodies)} creators, body {np.median(sizes) / 1024:.0f} KiB median")
     results = {}
@@ -125,6 +130,9 @@ def _parse() -> argparse.Namespace:
     parser.add_argument(
         "--floor", action="store_true", help="also serve floor_app.py: parse the payload only"
     )
+    parser.add_argument(
+        "--pin", action="store_true", help="the client alone on one core, servers on the others"
+    )
     return parser.parse_args()
 
 
@@ -139,7 +147,7 @@ def _drive_floor(bodies: list[bytes], args: argparse.Namespace, env: dict) -> di
         "-c",
         launch,
         str(port),
-        str(args.workers or usable_cores()),
+        str(args.workers or (len(SERVER_CORES) if SERVER_CORES else usable_cores())),
         "floor_app:create_app",
     ]
     path = os.pathsep.join([here, str(Path(here).parent), env.get("PYTHONPATH", "")])
@@ -222,6 +230,25 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+SERVER_CORES: set[int] | None = None  # the cores servers may use; None: every core
+
+
+def _pin_client() -> None:
+    """This process (the load client) on the last usable core; servers on the others."""
+    global SERVER_CORES
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2:
+        raise SystemExit("--pin needs at least two usable cores")
+    SERVER_CORES = set(cores[:-1])
+    os.sched_setaffinity(0, {cores[-1]})
+    print(f"client pinned to core {cores[-1]}, servers to cores {sorted(SERVER_CORES)}")
+
+
+def _server_affinity() -> None:
+    if SERVER_CORES is not None:
+        os.sched_setaffinity(0, SERVER_CORES)
+
+
 class _server:
     """Start a server process, wait until ``ready_url`` answers 200, stop it on exit."""
 
@@ -235,6 +262,7 @@ class _server:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
+            preexec_fn=_server_affinity,
         )
         deadline = time.time() + 180
         while time.time() < deadline:
@@ -306,7 +334,8 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
 def _report(results: dict, args: argparse.Namespace) -> None:
     print(
         f"\n{args.requests} requests at concurrency {args.concurrency}, {args.payload} payload, "
-        f"127.0.0.1, {usable_cores()} cores"
+        f"127.0.0.1, {len(os.sched_getaffinity(0)) + len(SERVER_CORES or ())} cores"
+        + (f", client pinned apart, servers on {len(SERVER_CORES or ())}" if args.pin else "")
     )
     print(f"{'server':42} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'errors':>7}")
     throughput = {}

@@ -21,6 +21,8 @@ from typing import Any, TypeVar
 import msgspec
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import BaseModel, ValidationError
 
 from creator_audit.dataset import DatasetError, Problem, coerce_table, dataset_from_columns
@@ -41,6 +43,7 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 # model; both have the same fields, read by attribute.
 Request = ScoreRequest | wire.ScoreRequest
 SEPARATOR = "\x1f"  # joins an item index to a post id when a batch is validated as one dataset
+TEXT = pa.large_string()  # text columns, as the feature kernels read them
 
 
 @dataclass(frozen=True)
@@ -231,6 +234,11 @@ def _merged(pieces: list[dict[str, Any]], order: Sequence[str]) -> tuple[dict[st
             columns[name] = values[0]
         elif all(isinstance(v, np.ndarray) for v in values) and len({v.dtype for v in values}) == 1:
             columns[name] = np.concatenate(values)
+        elif all(v is None or _is_text(v) for v in values):
+            parts = [
+                pa.nulls(n, TEXT) if v is None else v for v, n in zip(values, sizes, strict=True)
+            ]
+            columns[name] = pa.concat_arrays(parts)
         else:
             columns[name] = [
                 x
@@ -258,20 +266,37 @@ def _frames(request: Request, creator_key: str, post_prefix: str | None) -> dict
                 columns.get("creator_id"), len(rows), request.creator.creator_id, creator_key
             )
         if post_prefix is not None and "post_id" in columns:
-            columns["post_id"] = [f"{post_prefix}{SEPARATOR}{p}" for p in columns["post_id"]]
+            columns["post_id"] = _prefixed(post_prefix, _as_text(columns["post_id"]))
         out[name] = columns
     return out
 
 
-def _owner_keys(sent: list[Any] | None, n: int, creator_id: str, key: str) -> list[str]:
+def _owner_keys(sent: Any, n: int, creator_id: str, key: str) -> pa.Array:
     """Each row's creator key: rows that name no creator or this one belong to it; a row naming
     another creator keeps a key no other item can have, so validation refuses it even in a batch.
     """
     if sent is None:
-        return [key] * n
+        return pa.array([key] * n, TEXT)
+    sent = _as_text(sent)
     if key == creator_id:
-        return [key if c is None else c for c in sent]
-    return [key if c is None or c == creator_id else f"{key}{SEPARATOR}{c}" for c in sent]
+        return pc.if_else(pc.is_null(sent), pa.scalar(key, TEXT), sent)
+    own = pc.or_kleene(pc.is_null(sent), pc.equal(sent, creator_id))
+    return pc.if_else(own, pa.scalar(key, TEXT), _prefixed(key, sent))
+
+
+def _prefixed(prefix: str, text: pa.Array) -> pa.Array:
+    """``prefix``, the separator, then each value (null stays null)."""
+    return pc.binary_join_element_wise(
+        pa.scalar(prefix + SEPARATOR, TEXT), text, pa.scalar("", TEXT)
+    )
+
+
+def _as_text(values: Any) -> pa.Array:
+    return values if _is_text(values) else pa.array(list(values), TEXT)
+
+
+def _is_text(values: Any) -> bool:
+    return isinstance(values, pa.Array) and values.type == TEXT
 
 
 def _set_fields(value: BaseModel | msgspec.Struct) -> dict[str, Any]:
@@ -309,8 +334,14 @@ _ALL_FIELDS = {c.name for t in TABLES.values() for c in t.columns}
 
 
 def _typed(values: list[Any], kind: str) -> Any:
-    """An int64 / float64 array where the values allow it exactly; else the list as it came
-    (numbers too large for int64, mixed ISO and unix timestamps), for the validation to judge."""
+    """An int64 / float64 array where the values allow it exactly, an Arrow array for text;
+    else the list as it came (numbers too large for int64, mixed ISO and unix timestamps), for
+    the validation to judge."""
+    if kind in ("str", "label", "kind"):
+        try:
+            return pa.array(values, TEXT)  # the schema let only strings (and null) through
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            return values
     if kind == "bool":
         if None not in values:
             return np.array(values, dtype=np.float64)

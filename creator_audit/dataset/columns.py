@@ -46,8 +46,16 @@ def dataset_from_columns(tables: Tables) -> ColumnDataset:
 
 def shared_validation(tables: Tables) -> Dataset:
     """``tables`` through ``dataset_from_frames``, the validation files go through."""
-    raw = {name: pd.DataFrame(c, index=pd.RangeIndex(rows)) for name, (c, rows) in tables.items()}
+    raw = {
+        name: pd.DataFrame(_python_values(c), index=pd.RangeIndex(rows))
+        for name, (c, rows) in tables.items()
+    }
     return dataset_from_frames(raw)
+
+
+def _python_values(columns: Columns) -> Columns:
+    """Arrow text columns as the Python strings the shared validation reads from any input."""
+    return {k: v.to_pylist() if isinstance(v, pa.Array) else v for k, v in columns.items()}
 
 
 def typed_dataset(tables: Tables) -> ColumnDataset | None:
@@ -103,10 +111,13 @@ def _typed_column(values: Any, col: SchemaColumn) -> Column | None:
 def _text(values: Any, col: SchemaColumn) -> pa.Array | None:
     if isinstance(values, np.ndarray):
         return None
-    try:
-        text = pa.array(values, type=pa.large_string())
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return None  # not all strings: the shared path reads them
+    if isinstance(values, pa.Array) and values.type == pa.large_string():
+        text = values
+    else:
+        try:
+            text = pa.array(values, type=pa.large_string())
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            return None  # not all strings: the shared path reads them
     if col.required and (text.null_count or _any_blank(text)):
         return None  # a missing or blank id: the shared path names it
     if col.kind in CHOICES and not pc.all(pc.is_in(text, value_set=CHOICES[col.kind])).as_py():
