@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/serve_vs_mlflow.py [--requests 2000] [--concurrency 8]
         [--workdir DIR] [--workers N] [--payload full|posts] [--reasons N] [--skip-mlflow]
-        [--floor] [--pin]
+        [--floor] [--pin] [--model models:/creator-fraud@champion]
 
 In ``--workdir`` (default ./bench-serve, git-ignored) it trains and registers a model if the
 embedded MLflow store there has none, then starts each server on 127.0.0.1 in turn and drives it
@@ -80,6 +80,8 @@ def main() -> None:
             str(port),
             *(["--workers", str(args.workers)] if args.workers else []),
             "--no-access-log",
+            "--model",
+            args.model,
         ],
         env | {"CREATOR_AUDIT_POLL_SECONDS": "0"},
         f"http://127.0.0.1:{port}/readyz",
@@ -96,7 +98,7 @@ def main() -> None:
                 "models",
                 "serve",
                 "-m",
-                "models:/creator-fraud@champion",
+                args.model,
                 "-p",
                 str(port),
                 "-h",
@@ -132,6 +134,11 @@ def _parse() -> argparse.Namespace:
     )
     parser.add_argument(
         "--pin", action="store_true", help="the client alone on one core, servers on the others"
+    )
+    parser.add_argument(
+        "--model",
+        default="models:/creator-fraud@champion",
+        help="the registered model both servers load (an MLflow models:/ URI)",
     )
     return parser.parse_args()
 

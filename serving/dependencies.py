@@ -55,7 +55,9 @@ async def service_parts(request: Request) -> Service:
 ServiceParts = Annotated[Service, Depends(service_parts)]
 
 
-def serving_model(service: ServiceParts) -> LoadedModel:
+# Every dependency is ``async``: none blocks, and FastAPI runs a plain ``def`` one in its thread
+# pool, two thread hand-offs per scoring request (5% of a worker's busy time, py-spy).
+async def serving_model(service: ServiceParts) -> LoadedModel:
     loaded = service.holder.current  # read once: the request finishes on this model
     if loaded is None:
         raise HTTPException(503, NO_MODEL_YET)
@@ -84,7 +86,7 @@ async def serving_account_model(service: ServiceParts) -> AccountModel:
 CurrentAccountModel = Annotated[AccountModel, Depends(serving_account_model)]
 
 
-def require_api_key(
+async def require_api_key(
     service: ServiceParts, key: Annotated[str | None, Depends(API_KEY_HEADER)]
 ) -> None:
     keys = service.keys.api
@@ -92,7 +94,7 @@ def require_api_key(
         raise HTTPException(401, "missing or unknown API key (header X-API-Key)")
 
 
-def require_admin_key(
+async def require_admin_key(
     service: ServiceParts, key: Annotated[str | None, Depends(API_KEY_HEADER)]
 ) -> None:
     admin = service.keys.admin

@@ -14,6 +14,7 @@ from creator_audit.dataset.columnar import ColumnTable, columnar
 from creator_audit.dataset.columns import shared_validation as _shared_validation
 from creator_audit.dataset.columns import typed_dataset
 from creator_audit.simulator import generate
+from features import build_features, feature_matrix
 from serving.client_bodies import request_body
 from serving.decoding import LIST_TABLES, _frames, _request_tables, parse_score_request
 
@@ -124,3 +125,17 @@ def test_an_unknown_engagement_kind_is_left_to_the_shared_validation(simulated):
     columns = tables["engagements"][0]
     columns["kind"] = ["share", *columns["kind"][1:]]
     assert typed_dataset(tables) is None
+
+
+@pytest.mark.parametrize("batch", [1, 5])
+def test_request_columns_give_the_batch_features_bit_for_bit(simulated, batch):
+    """The API's features (request -> columns -> ``feature_matrix``) are those ``build_features``
+    computes from the whole dataset, to the last bit, one creator or several per call."""
+    expected = build_features(simulated)
+    ids = list(simulated.creators["creator_id"])[:20]
+    for start in range(0, len(ids), batch):
+        chosen = ids[start : start + batch]
+        keys = [chosen[0]] if batch == 1 else [str(k) for k in range(len(chosen))]
+        features = feature_matrix(typed_dataset(_tables(simulated, chosen)))
+        assert features.creator_ids.to_pylist() == keys
+        np.testing.assert_array_equal(features.values, expected.loc[chosen].to_numpy())
