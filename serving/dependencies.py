@@ -4,7 +4,9 @@ answering now (``CurrentModel``, ``CurrentAccountModel``, 503 until loaded) and 
 
 from __future__ import annotations
 
+import asyncio
 import hmac
+import time
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -21,6 +23,7 @@ from serving.startup import ConfiguredAccountModel
 
 API_KEY_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API key.")
 NO_MODEL_YET = "no model loaded yet; see /readyz"
+WARMUP_POLL_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -60,8 +63,22 @@ ServiceParts = Annotated[Service, Depends(service_parts)]
 async def serving_model(service: ServiceParts) -> LoadedModel:
     loaded = service.holder.current  # read once: the request finishes on this model
     if loaded is None:
+        loaded = await _after_first_load(service)
+    if loaded is None:
         raise HTTPException(503, NO_MODEL_YET)
     return loaded
+
+
+async def _after_first_load(service: Service) -> LoadedModel | None:
+    """The model once this worker's first load ends, waiting at most ``warmup_wait_seconds``.
+
+    Each worker loads its own copy, and the kernel spreads connections over workers: a client
+    that saw /readyz answer 200 from the first worker to finish may reach one that is a second
+    behind. A failed load answers at once."""
+    deadline = time.monotonic() + service.settings.warmup_wait_seconds
+    while service.holder.first_load_pending and time.monotonic() < deadline:
+        await asyncio.sleep(WARMUP_POLL_SECONDS)
+    return service.holder.current
 
 
 CurrentModel = Annotated[LoadedModel, Depends(serving_model)]
@@ -75,7 +92,7 @@ async def serving_account_model(service: ServiceParts) -> AccountModel:
         if configured.model is None:
             raise HTTPException(503, NO_MODEL_YET)
         return configured.model
-    loaded = service.holder.current
+    loaded = service.holder.current or await _after_first_load(service)
     if loaded is None:
         raise HTTPException(503, NO_MODEL_YET)
     if loaded.model.account_model is None:

@@ -64,6 +64,11 @@ class ModelHolder:
     def current(self) -> LoadedModel | None:
         return self._current
 
+    @property
+    def first_load_pending(self) -> bool:
+        """No model yet and no failed load either: the first load is still under way."""
+        return self._current is None and self._failure is None
+
     def not_ready(self) -> str | None:
         """Why there is no model to answer with (one line naming the URI), or None once there
         is one."""

@@ -26,6 +26,9 @@ class ServiceSettings(BaseSettings):
     # Seconds between checks of the registry alias for a new champion; 0 turns polling off.
     poll_seconds: float = Field(30.0, ge=0)
     reasons: int = Field(5, ge=0, le=50, description="Reasons returned per score.")
+    # How long a worker still loading its first model holds a request before answering 503: with
+    # several workers, /readyz may have been answered by a sibling that finished first.
+    warmup_wait_seconds: float = Field(5.0, ge=0)
 
     max_body_bytes: int = Field(limits.MAX_BODY_BYTES, gt=0)
     max_posts: int = Field(limits.API.posts, gt=0)

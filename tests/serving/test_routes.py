@@ -3,17 +3,22 @@ with every §3 field, and Prometheus metrics that move when a creator is scored.
 
 from __future__ import annotations
 
+import asyncio
 import math
+import threading
+import time
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
 import pytest
+from fastapi import HTTPException
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from creator_audit.schema import LABELS
+from serving.dependencies import serving_model
 from tests.serving.conftest import MakeClient
 
 SCORE_FIELDS = {"creator_id", "label", "probabilities", "fraud_score", "reasons", "model_version"}
@@ -168,3 +173,40 @@ def test_metrics_count_requests_latency_labels_and_fraud_scores(
     assert value(batch, scored) - value(after, scored) == 2
     batch_route = {"route": "/v1/score/batch", "method": "POST", "status": "200"}
     assert value(batch, "creator_audit_requests_total", **batch_route) == 1
+
+
+class _LoadingHolder:
+    """A worker's model holder whose first load ends after ``seconds`` (None: never)."""
+
+    def __init__(self, seconds: float | None, fails: bool = False) -> None:
+        self.current = None
+        self.first_load_pending = not fails
+        if seconds is not None:
+            threading.Timer(seconds, self._loaded).start()
+
+    def _loaded(self) -> None:
+        self.current = "the model"
+        self.first_load_pending = False
+
+
+def _service(holder: _LoadingHolder, wait: float) -> SimpleNamespace:
+    return SimpleNamespace(holder=holder, settings=SimpleNamespace(warmup_wait_seconds=wait))
+
+
+def test_a_worker_still_loading_holds_a_request_until_its_model_is_in() -> None:
+    """Another worker may have answered /readyz already: this one waits for its own load."""
+    started = time.monotonic()
+    assert asyncio.run(serving_model(_service(_LoadingHolder(0.3), wait=5))) == "the model"
+    assert time.monotonic() - started < 4
+
+
+@pytest.mark.parametrize(("holder", "most"), [("slow", 2.0), ("failed", 0.5)])
+def test_no_model_within_the_warm_up_wait_or_a_failed_load_is_503(holder: str, most: float) -> None:
+    fake = _LoadingHolder(None) if holder == "slow" else _LoadingHolder(None, fails=True)
+    started = time.monotonic()
+    with pytest.raises(HTTPException) as refused:
+        asyncio.run(serving_model(_service(fake, wait=0.3)))
+    assert refused.value.status_code == 503
+    assert time.monotonic() - started < most
+    if holder == "slow":
+        assert time.monotonic() - started >= 0.3
