@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from creator_audit.dataset.columnar import ColumnTable, table_columns, text_array
+from creator_audit.dataset.columnar import ColumnTable, table_columns
 from features import _groups as g
 
 DAY = 86_400.0
@@ -68,11 +68,15 @@ class Events:
     span: float
 
 
+def creator_index(ids: pa.Array) -> pd.Index:
+    """The index of a feature frame: the creators' ids, in order."""
+    return pd.Index(ids.to_pylist(), name="creator_id", dtype="str")
+
+
 def result(ids: pa.Array, columns: dict[str, np.ndarray]) -> pd.DataFrame:
     """A family's output as a frame: float64 columns in the given order, indexed by creator_id."""
     data = {name: np.asarray(values, dtype=np.float64) for name, values in columns.items()}
-    index = pd.Index(ids.to_pylist(), name="creator_id", dtype="str")
-    return pd.DataFrame(data, index=index, columns=list(columns))
+    return pd.DataFrame(data, index=creator_index(ids), columns=list(columns))
 
 
 def lookup(values: pa.Array, keys: pa.Array) -> np.ndarray:
@@ -99,11 +103,6 @@ def trait(
     else:
         values = np.full(len(table), np.nan)
     return values if rows is None else values[rows]
-
-
-def arrow_strings(values: pd.Series) -> pa.Array:
-    """A string column as one contiguous Arrow array (nulls where missing)."""
-    return text_array(values)
 
 
 def prepare_posts(creators: ColumnTable, posts: ColumnTable) -> Posts:

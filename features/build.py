@@ -6,7 +6,7 @@ model sees in production are computed by exactly the code it was trained with.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from creator_audit.dataset.columnar import ColumnDataset, columnar
 from creator_audit.dataset.types import Dataset
-from features._tables import prepare_events, prepare_posts
+from features._tables import creator_index, prepare_events, prepare_posts
 from features.accounts import AccountScorer
 from features.audience import AUDIENCE_COLUMNS, GROWTH_COLUMNS, SAMPLE_COLUMNS, audience_from
 from features.engagement import ENGAGEMENT_COLUMNS, engagement_from
@@ -33,6 +33,7 @@ FEATURE_FAMILIES: dict[str, tuple[str, ...]] = {
     "audience": AUDIENCE_COLUMNS,
 }
 FEATURE_COLUMNS: tuple[str, ...] = tuple(c for cols in FEATURE_FAMILIES.values() for c in cols)
+FEATURE_POSITIONS = {name: j for j, name in enumerate(FEATURE_COLUMNS)}
 # The features each optional table feeds: with the table absent they are NaN (CONTRACT.md §1).
 OPTIONAL_TABLE_FEATURES: dict[str, tuple[str, ...]] = {
     "engagements": EVENT_TIMING_COLUMNS + ENGAGER_COLUMNS,
@@ -54,8 +55,12 @@ class FeatureMatrix:
     values: np.ndarray
 
     def frame(self) -> pd.DataFrame:
-        index = pd.Index(self.creator_ids.to_pylist(), name="creator_id", dtype="str")
+        index = creator_index(self.creator_ids)
         return pd.DataFrame(self.values, index=index, columns=list(FEATURE_COLUMNS), copy=False)
+
+    def select(self, names: Sequence[str]) -> np.ndarray:
+        """The columns ``names``, in that order, as one contiguous matrix."""
+        return np.ascontiguousarray(self.values[:, [FEATURE_POSITIONS[n] for n in names]])
 
 
 def build_features(

@@ -17,6 +17,7 @@ import pandas as pd
 from scipy.special import softmax
 
 from creator_audit.bundle import BundleError, read_bundle, write_bundle
+from features import FEATURE_COLUMNS, FeatureMatrix
 from scoring.account_model import AccountModel
 from scoring.booster import BoosterModel
 from scoring.calibration import VectorScaling
@@ -39,17 +40,21 @@ class CreatorFraudModel(BoosterModel):
     account_model: AccountModel | None = None
     _booster: lgb.Booster | None = field(default=None, repr=False, compare=False)
 
-    def matrix(self, features: pd.DataFrame | np.ndarray) -> np.ndarray:
-        """The feature matrix in training order; a missing feature column is an error.
+    def matrix(self, features: pd.DataFrame | FeatureMatrix | np.ndarray) -> np.ndarray:
+        """The feature matrix in training order, from a feature frame or ``feature_matrix``'s
+        output; a missing feature column is an error.
 
         A matrix already built by this method is returned as it is, so callers that need the
         values and several predictions build it once.
         """
         if isinstance(features, np.ndarray):
             return features
-        missing = [c for c in self.feature_names if c not in features.columns]
+        available = FEATURE_COLUMNS if isinstance(features, FeatureMatrix) else features.columns
+        missing = [c for c in self.feature_names if c not in available]
         if missing:
             raise ValueError(f"feature table lacks columns the model needs: {', '.join(missing)}")
+        if isinstance(features, FeatureMatrix):
+            return features.select(self.feature_names)
         return features[self.feature_names].to_numpy(dtype=np.float64, na_value=np.nan)
 
     def logits(self, features: pd.DataFrame | np.ndarray, threads: int = 1) -> np.ndarray:

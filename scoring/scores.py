@@ -1,6 +1,7 @@
 """Scores (CONTRACT.md §3) from a model and a feature table: the one scoring path.
 
-Batch scoring (:func:`score_dataset`) and the HTTP API both call :func:`score_features`, so the
+Batch scoring (:func:`score_features` on a feature frame) and the HTTP API
+(:func:`score_feature_matrix` on ``feature_matrix``'s output) both end in :func:`score_rows`, so the
 same creator gets the same probabilities, label, fraud_score and reasons from either.
 """
 
@@ -16,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from creator_audit.dataset import Dataset
-from features import FEATURE_COLUMNS, FeatureMatrix, build_features
+from features import FeatureMatrix, build_features
 from scoring.model import CreatorFraudModel
 
 GENUINE = "genuine"
@@ -102,8 +103,6 @@ def score_features(
 ) -> list[Score]:
     """Score every row of a feature table indexed by creator_id; ``threads`` LightGBM's (0: every
     core, for batch jobs; 1 for a request among many)."""
-    if len(features) == 0:
-        return []
     return score_rows(model, features.index, model.matrix(features), n_reasons, threads)
 
 
@@ -112,15 +111,8 @@ def score_feature_matrix(
 ) -> list[Score]:
     """:func:`score_features` for the features as ``feature_matrix`` gives them (the API's path:
     no frame is built); the same scores, bit for bit."""
-    positions = [FEATURE_INDEX.get(name) for name in model.feature_names]
-    missing = [n for n, j in zip(model.feature_names, positions, strict=True) if j is None]
-    if missing:
-        raise ValueError(f"feature table lacks columns the model needs: {', '.join(missing)}")
-    values = np.ascontiguousarray(features.values[:, positions])
+    values = model.matrix(features)
     return score_rows(model, features.creator_ids.to_pylist(), values, n_reasons)
-
-
-FEATURE_INDEX = {name: j for j, name in enumerate(FEATURE_COLUMNS)}
 
 
 def score_rows(

@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 from pydantic import BaseModel, ValidationError
 
 from creator_audit.dataset import DatasetError, Problem, coerce_table, dataset_from_columns
-from creator_audit.dataset.columnar import ColumnDataset
+from creator_audit.dataset.columnar import ColumnDataset, text_array
 from creator_audit.schema import ACCOUNTS, TABLES
 from serving import wire
 from serving.errors import PayloadError
@@ -266,7 +266,7 @@ def _frames(request: Request, creator_key: str, post_prefix: str | None) -> dict
                 columns.get("creator_id"), len(rows), request.creator.creator_id, creator_key
             )
         if post_prefix is not None and "post_id" in columns:
-            columns["post_id"] = _prefixed(post_prefix, _as_text(columns["post_id"]))
+            columns["post_id"] = _prefixed(post_prefix, text_array(columns["post_id"]))
         out[name] = columns
     return out
 
@@ -277,7 +277,7 @@ def _owner_keys(sent: Any, n: int, creator_id: str, key: str) -> pa.Array:
     """
     if sent is None:
         return pa.array([key] * n, TEXT)
-    sent = _as_text(sent)
+    sent = text_array(sent)
     if key == creator_id:
         return pc.if_else(pc.is_null(sent), pa.scalar(key, TEXT), sent)
     own = pc.or_kleene(pc.is_null(sent), pc.equal(sent, creator_id))
@@ -289,10 +289,6 @@ def _prefixed(prefix: str, text: pa.Array) -> pa.Array:
     return pc.binary_join_element_wise(
         pa.scalar(prefix + SEPARATOR, TEXT), text, pa.scalar("", TEXT)
     )
-
-
-def _as_text(values: Any) -> pa.Array:
-    return values if _is_text(values) else pa.array(list(values), TEXT)
 
 
 def _is_text(values: Any) -> bool:
