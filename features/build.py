@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from creator_audit.dataset.columnar import ColumnDataset, columnar
 from creator_audit.dataset.types import Dataset
-from features._tables import creator_index, prepare_events, prepare_posts
+from features._tables import Events, Posts, creator_index, lookup, prepare_events, prepare_posts
 from features.accounts import AccountScorer
 from features.audience import AUDIENCE_COLUMNS, GROWTH_COLUMNS, SAMPLE_COLUMNS, audience_from
 from features.engagement import ENGAGEMENT_COLUMNS, engagement_from
@@ -42,6 +42,9 @@ OPTIONAL_TABLE_FEATURES: dict[str, tuple[str, ...]] = {
 }
 
 
+# The optional tables a score says it rests on (``FeatureMatrix.coverage``).
+COVERAGE_TABLES = ("engagements", "follower_counts", "follower_samples")
+
 # Below this many engagement events a second thread costs more than it saves (API-sized inputs).
 PARALLEL_MIN_EVENTS = 200_000
 
@@ -53,6 +56,9 @@ class FeatureMatrix:
 
     creator_ids: pa.Array
     values: np.ndarray
+    # Per optional table: which creators it had rows for (for engagements: events on the posts
+    # the features read), so a score can say what it rests on. None when not known.
+    coverage: dict[str, np.ndarray] | None = None
 
     def frame(self) -> pd.DataFrame:
         index = creator_index(self.creator_ids)
@@ -108,7 +114,24 @@ def _build(
     values = np.empty((posts.n, len(FEATURE_COLUMNS)))
     for j, name in enumerate(FEATURE_COLUMNS):
         values[:, j] = columns[name]
-    return FeatureMatrix(posts.ids, values)
+    return FeatureMatrix(posts.ids, values, _coverage(ds, posts, events))
+
+
+def _coverage(ds: ColumnDataset, posts: Posts, events: Events | None) -> dict[str, np.ndarray]:
+    """Per optional table, whether each creator has rows in it."""
+    n = posts.n
+    covered = {"engagements": _any_per_creator(None if events is None else events.creator, n)}
+    for name in ("follower_counts", "follower_samples"):
+        table = getattr(ds, name)
+        codes = None if table is None else lookup(table.text("creator_id"), posts.ids)
+        covered[name] = _any_per_creator(None if codes is None else codes[codes >= 0], n)
+    return covered
+
+
+def _any_per_creator(codes: np.ndarray | None, n: int) -> np.ndarray:
+    if codes is None:
+        return np.zeros(n, dtype=bool)
+    return np.bincount(codes, minlength=n) > 0
 
 
 class _Done:

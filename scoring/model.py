@@ -21,6 +21,7 @@ from features import FEATURE_COLUMNS, FeatureMatrix
 from scoring.account_model import AccountModel
 from scoring.booster import BoosterModel
 from scoring.calibration import VectorScaling
+from scoring.norms import FeatureNorms
 
 BUNDLE_FORMAT = 1
 BUNDLE_KIND = "creator-fraud"
@@ -38,6 +39,10 @@ class CreatorFraudModel(BoosterModel):
     # The account model that scored the follower samples the model learned from; the audience
     # features need it at scoring time too. None: those features are missing.
     account_model: AccountModel | None = None
+    # Feature quantiles of the genuine training creators per follower tier: what reasons compare
+    # a creator with. None for bundles written before norms existed (reasons then lack the
+    # comparison, nothing else changes).
+    norms: FeatureNorms | None = None
     _booster: lgb.Booster | None = field(default=None, repr=False, compare=False)
 
     def matrix(self, features: pd.DataFrame | FeatureMatrix | np.ndarray) -> np.ndarray:
@@ -97,6 +102,7 @@ class CreatorFraudModel(BoosterModel):
             "account_model": None
             if self.account_model is None
             else self.account_model.to_payload(),
+            "norms": None if self.norms is None else self.norms.to_payload(),
         }
         return write_bundle(path, payload, BUNDLE_KIND)
 
@@ -115,6 +121,7 @@ class CreatorFraudModel(BoosterModel):
             calibration=calibration,
             metadata=dict(payload["metadata"]),
             account_model=_account_model(payload.get("account_model"), str(path)),
+            norms=_norms(payload.get("norms"), str(path)),
         )
 
 
@@ -122,3 +129,12 @@ def _account_model(payload: Any, where: str) -> AccountModel | None:
     return (
         None if payload is None else AccountModel.from_payload(payload, f"{where} (account model)")
     )
+
+
+def _norms(payload: Any, where: str) -> FeatureNorms | None:
+    if payload is None:
+        return None
+    try:
+        return FeatureNorms.from_payload(payload)
+    except (KeyError, TypeError, ValueError) as err:
+        raise BundleError(f"{where}: the genuine-creator norms are unreadable: {err}") from None

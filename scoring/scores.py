@@ -10,15 +10,19 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from creator_audit.dataset import Dataset
-from features import FeatureMatrix, build_features
+from creator_audit.dataset.columnar import columnar
+from features import FeatureMatrix, feature_matrix
+from features.build import COVERAGE_TABLES
 from scoring.model import CreatorFraudModel
+from scoring.norms import FeatureNorms
+from scoring.reason_text import reason_text
 
 GENUINE = "genuine"
 DEFAULT_REASONS = 5
@@ -29,7 +33,8 @@ class Reason:
     feature: str
     value: float | None
     contribution: float
-    note: str | None = None  # the reason in words, for the features that have one
+    note: str | None = None  # a short note, for the features that have one
+    text: str | None = None  # the reason as a sentence, compared with genuine creators
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -37,6 +42,7 @@ class Reason:
             "value": self.value,
             "contribution": self.contribution,
             "note": self.note,
+            "text": self.text,
         }
 
 
@@ -60,6 +66,8 @@ class Score:
     fraud_score: int
     reasons: list[Reason]
     model_version: str
+    # Which optional tables the score rests on ({"engagements": True, ...}); None if not known.
+    coverage: dict[str, bool] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -69,6 +77,7 @@ class Score:
             "fraud_score": self.fraud_score,
             "reasons": [r.as_dict() for r in self.reasons],
             "model_version": self.model_version,
+            "coverage": self.coverage,
         }
 
 
@@ -107,12 +116,23 @@ def score_features(
 
 
 def score_feature_matrix(
-    model: CreatorFraudModel, features: FeatureMatrix, n_reasons: int = DEFAULT_REASONS
+    model: CreatorFraudModel,
+    features: FeatureMatrix,
+    n_reasons: int = DEFAULT_REASONS,
+    threads: int = 1,
 ) -> list[Score]:
-    """:func:`score_features` for the features as ``feature_matrix`` gives them (the API's path:
-    no frame is built); the same scores, bit for bit."""
+    """:func:`score_features` for the features as ``feature_matrix`` gives them (the API's and
+    batch scoring's path: no frame is built), with each score's coverage."""
     values = model.matrix(features)
-    return score_rows(model, features.creator_ids.to_pylist(), values, n_reasons)
+    ids = features.creator_ids.to_pylist()
+    scores = score_rows(model, ids, values, n_reasons, threads)
+    if features.coverage is None:
+        return scores
+    covered = [features.coverage[name].tolist() for name in COVERAGE_TABLES]
+    return [
+        replace(score, coverage=dict(zip(COVERAGE_TABLES, flags, strict=True)))
+        for score, flags in zip(scores, zip(*covered, strict=True), strict=True)
+    ]
 
 
 def score_rows(
@@ -129,13 +149,10 @@ def score_rows(
     scores = fraud_score(proba[:, model.labels.index(GENUINE)])
     contrib = fraud_log_odds_contributions(model, values, proba, threads) if n_reasons > 0 else None
     version = model.version
+    explain = _Explainer(model.feature_names, model.norms)
     out = []
     for i, creator_id in enumerate(creator_ids):
-        reasons = (
-            _top_reasons(model.feature_names, values[i], contrib[i], n_reasons)
-            if (contrib is not None)
-            else []
-        )
+        reasons = explain.top(values[i], contrib[i], n_reasons) if contrib is not None else []
         out.append(
             Score(
                 creator_id=str(creator_id),
@@ -149,23 +166,40 @@ def score_rows(
     return out
 
 
-def _top_reasons(names: list[str], values: np.ndarray, contrib: np.ndarray, n: int) -> list[Reason]:
-    order = np.argsort(-np.abs(contrib), kind="stable")[:n]
-    return [
-        Reason(
-            feature=names[j],
-            value=None if math.isnan(values[j]) else float(values[j]),
-            contribution=round(float(contrib[j]), 4),
-            note=_note(names, values, names[j]),
+@dataclass(frozen=True)
+class _Explainer:
+    """Top reasons of a row, with notes and sentences (norms: the model's, or None)."""
+
+    names: list[str]
+    norms: FeatureNorms | None
+
+    def top(self, values: np.ndarray, contrib: np.ndarray, n: int) -> list[Reason]:
+        order = np.argsort(-np.abs(contrib), kind="stable")[:n]
+        followers = self._followers(values)
+        return [self._reason(j, values, float(contrib[j]), followers) for j in order if contrib[j]]
+
+    def _reason(self, j: int, values: np.ndarray, contribution: float, followers: float) -> Reason:
+        feature = self.names[j]
+        value = None if math.isnan(values[j]) else float(values[j])
+        band = None
+        if self.norms is not None and not math.isnan(followers):
+            band = self.norms.band(feature, followers)
+        return Reason(
+            feature=feature,
+            value=value,
+            contribution=round(contribution, 4),
+            note=self._note(values, feature),
+            text=reason_text(feature, value, contribution, band),
         )
-        for j in order
-        if contrib[j] != 0.0
-    ]
 
+    def _followers(self, values: np.ndarray) -> float:
+        if "log_followers" not in self.names:
+            return math.nan
+        return math.expm1(float(values[self.names.index("log_followers")]))
 
-def _note(names: list[str], values: np.ndarray, feature: str) -> str | None:
-    describe = NOTES.get(feature)
-    return describe(dict(zip(names, values.tolist(), strict=True))) if describe else None
+    def _note(self, values: np.ndarray, feature: str) -> str | None:
+        describe = NOTES.get(feature)
+        return describe(dict(zip(self.names, values.tolist(), strict=True))) if describe else None
 
 
 def scores_to_frame(scores: list[Score], labels: list[str]) -> pd.DataFrame:
@@ -178,6 +212,7 @@ def scores_to_frame(scores: list[Score], labels: list[str]) -> pd.DataFrame:
             "fraud_score": np.array([s.fraud_score for s in scores], dtype=np.int64),
             "reasons": [json.dumps([r.as_dict() for r in s.reasons]) for s in scores],
             "model_version": [s.model_version for s in scores],
+            "coverage": [json.dumps(s.coverage) for s in scores],
         }
     )
 
@@ -186,6 +221,6 @@ def score_dataset(
     model: CreatorFraudModel, ds: Dataset, n_reasons: int = DEFAULT_REASONS, threads: int = 1
 ) -> pd.DataFrame:
     """One row per creator, in the dataset's order, with every field of CONTRACT.md §3."""
-    features = build_features(ds, model.account_model)
-    scores = score_features(model, features, n_reasons=n_reasons, threads=threads)
+    features = feature_matrix(columnar(ds), model.account_model)
+    scores = score_feature_matrix(model, features, n_reasons=n_reasons, threads=threads)
     return scores_to_frame(scores, model.labels)

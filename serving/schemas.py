@@ -173,8 +173,22 @@ class ReasonOut(BaseModel):
     value: float | None = Field(description="The feature's value; null when it is missing.")
     contribution: float = Field(description="Signed push towards fraud (log-odds).")
     note: str | None = Field(
-        None, description='The reason in words, e.g. "38% of sampled followers look fake (±6%)".'
+        None, description='A short note, e.g. "38% of sampled followers look fake (±6%)".'
     )
+    text: str | None = Field(
+        None,
+        description="The reason as a sentence, compared with genuine creators of the same size, "
+        'e.g. "Likes per follower (median post) is 0.31: 3.1× what genuine creators with '
+        '10K-100K followers get (typical 0.7-1.4× their median); this points to fraud."',
+    )
+
+
+class CoverageOut(BaseModel):
+    """Which optional tables the score rests on: a posts-only verdict has all three false."""
+
+    engagements: bool = Field(description="engagement events on the posts scored")
+    follower_counts: bool = Field(description="a follower-count history")
+    follower_samples: bool = Field(description="a sample of followers")
 
 
 class ScoreOut(BaseModel):
@@ -184,6 +198,7 @@ class ScoreOut(BaseModel):
     fraud_score: int = Field(ge=0, le=100, description="round(100 × (1 − p_genuine))")
     reasons: list[ReasonOut]
     model_version: str
+    coverage: CoverageOut | None = None
 
 
 class ErrorDetail(BaseModel):

@@ -27,6 +27,7 @@ from creator_audit.simulator import generate
 from features import build_features
 from scoring.account_model import AccountModel
 from scoring.model import CreatorFraudModel
+from scoring.norms import FeatureNorms
 from serving.app import create_app
 from serving.client_bodies import REQUEST_TABLES, request_body
 from serving.settings import ServiceSettings
@@ -84,6 +85,7 @@ def _train(
         calibration=fitted.calibration,
         metadata={"model_version": version, "model_name": "creator-fraud-test"},
         account_model=account_model,  # the one that judged the samples, as training does
+        norms=FeatureNorms.fit(features.iloc[train], y[train] == LABELS.index("genuine")),
     )
 
 

@@ -21,7 +21,15 @@ from creator_audit.schema import LABELS
 from serving.dependencies import serving_model
 from tests.serving.conftest import MakeClient
 
-SCORE_FIELDS = {"creator_id", "label", "probabilities", "fraud_score", "reasons", "model_version"}
+SCORE_FIELDS = {
+    "creator_id",
+    "label",
+    "probabilities",
+    "fraud_score",
+    "reasons",
+    "model_version",
+    "coverage",
+}
 
 
 def scrape(client: TestClient) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
@@ -103,7 +111,8 @@ def test_score_carries_every_contract_field(
     reasons = score["reasons"]
     assert 0 < len(reasons) <= 5
     for reason in reasons:
-        assert set(reason) == {"feature", "value", "contribution", "note"}
+        assert set(reason) == {"feature", "value", "contribution", "note", "text"}
+        assert reason["text"].endswith(("points to fraud.", "points to a genuine account."))
         assert reason["feature"] in feature_table.columns
         expected = feature_table.loc[creator_id, reason["feature"]]
         if pd.isna(expected):

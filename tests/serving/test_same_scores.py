@@ -32,6 +32,7 @@ def assert_same(api: dict[str, Any], expected: pd.Series, creator_id: str) -> No
     for label in LABELS:
         assert abs(api["probabilities"][label] - expected[f"p_{label}"]) <= TOLERANCE, label
     assert api["reasons"] == json.loads(expected["reasons"])
+    assert api["coverage"] == json.loads(expected["coverage"])
 
 
 def _with_posts(sample: SimpleNamespace) -> list[str]:
@@ -96,3 +97,23 @@ def test_empty_optional_list_is_scored_like_no_rows(
     response = client.post("/v1/score", json=body)
     assert response.status_code == 200, response.text
     assert_same(response.json(), batch_scores.loc[creator_id], creator_id)
+
+
+def test_coverage_says_which_optional_tables_the_score_rests_on(
+    client: TestClient, sample: SimpleNamespace
+) -> None:
+    seen = {name: set() for name in ("engagements", "follower_counts", "follower_samples")}
+    for creator_id in _with_posts(sample):
+        body = sample.bodies[creator_id]
+        coverage = client.post("/v1/score", json=body).json()["coverage"]
+        assert set(coverage) == set(seen)
+        for name, covered in coverage.items():
+            if not body.get(name):
+                assert covered is False, (creator_id, name)
+            seen[name].add(covered)
+    assert all(values == {True, False} for values in seen.values()), seen
+    posts_only = {k: v for k, v in sample.bodies[_with_posts(sample)[0]].items()}
+    for name in seen:
+        posts_only.pop(name, None)
+    coverage = client.post("/v1/score", json=posts_only).json()["coverage"]
+    assert coverage == dict.fromkeys(seen, False)

@@ -1,0 +1,206 @@
+"""A reason in words: what the feature measures, its value, and what genuine creators of the same
+size show (``scoring.norms``), e.g. "Likes per follower (median post) are 0.31: 3.1× what genuine
+creators with 10K-100K followers get (typical 0.7-1.4×); this points to fraud."
+
+Batch files, the API and the audit page all take the text from :func:`reason_text`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from scoring.norms import Band
+
+# How a feature's value is shown: a share as a percentage, a rate as a multiple of the genuine
+# median, "log" features back on their natural scale.
+SHARE, RATE, NUMBER, COUNT = "share", "rate", "number", "count"
+
+
+@dataclass(frozen=True)
+class Words:
+    phrase: str  # what it measures, as the subject of "is"
+    kind: str = NUMBER
+    unlog: str | None = None  # "expm1" or "exp": the feature is a log, shown undone
+    suffix: str = ""
+
+
+FEATURE_WORDS: dict[str, Words] = {
+    "likes_per_follower_mean": Words("likes per follower (mean post)", RATE),
+    "likes_per_follower_median": Words("likes per follower (median post)", RATE),
+    "likes_cv": Words("the post-to-post variation of likes (CV)"),
+    "likes_max_to_median": Words("the best post's likes against the median post's"),
+    "comments_per_follower_mean": Words("comments per follower (mean post)", RATE),
+    "comments_per_follower_median": Words("comments per follower (median post)", RATE),
+    "comments_cv": Words("the post-to-post variation of comments (CV)"),
+    "comments_per_like_pooled": Words("comments per like", RATE),
+    "comments_per_like_median": Words("comments per like (median post)", RATE),
+    "engagement_rate_log_ratio": Words(
+        "the engagement rate against the usual for this size",
+        unlog="exp",
+        suffix="×",
+    ),
+    "comments_disabled_share": Words("the share of posts with comments turned off", SHARE),
+    "post_count": Words("the number of recent posts", COUNT),
+    "log_followers": Words("the follower count", COUNT, unlog="expm1"),
+    "following_per_follower": Words("accounts followed per follower", RATE),
+    "like_share_within_5m": Words("the share of likes arriving within 5 minutes of posting", SHARE),
+    "like_share_within_15m": Words("the share of likes arriving within 15 minutes", SHARE),
+    "like_share_within_60m": Words("the share of likes arriving within the first hour", SHARE),
+    "comment_share_within_5m": Words("the share of comments arriving within 5 minutes", SHARE),
+    "comment_share_within_15m": Words("the share of comments arriving within 15 minutes", SHARE),
+    "comment_share_within_60m": Words("the share of comments within the first hour", SHARE),
+    "burstiness_mean": Words("the burstiness of engagement arrivals (-1 regular, 1 bursty)"),
+    "peak_minute_share_mean": Words("the share of engagement in a post's busiest minute", SHARE),
+    "peak_minute_log_delay_median": Words(
+        "the busiest minute's delay after posting", unlog="expm1", suffix=" min"
+    ),
+    "late_burst_share": Words("the share of engagement in dense bursts hours later", SHARE),
+    "posting_gap_cv": Words("the irregularity of the gaps between posts (CV)"),
+    "posting_hour_entropy": Words("the spread of posting hours (1 = evenly spread)"),
+    "posting_top_minute_share": Words("the share of posts at the same minute of the hour", SHARE),
+    "posting_window_share": Words("the share of posts in the day's busiest 30-minute slot", SHARE),
+    "posting_window_like_lift": Words(
+        "likes of posts in that slot against the others'", unlog="exp", suffix="×"
+    ),
+    "posting_window_comment_lift": Words(
+        "comments per like of posts in that slot against the others'", unlog="exp", suffix="×"
+    ),
+    "recurring_actor_event_share": Words(
+        "the share of engagement from accounts that engage on most posts", SHARE
+    ),
+    "recurring_share_first_hour": Words(
+        "the share of first-hour engagement from those recurring accounts", SHARE
+    ),
+    "recurring_share_after_first_hour": Words(
+        "the share of later engagement from those recurring accounts", SHARE
+    ),
+    "commenter_overlap_consecutive": Words(
+        "the share of a post's commenters who also commented on the previous post", SHARE
+    ),
+    "distinct_actors_per_event": Words("distinct accounts per engagement event"),
+    "duplicate_comment_share": Words("the share of comments repeating another comment", SHARE),
+    "generic_comment_share": Words("the share of generic comments (stock praise, emoji)", SHARE),
+    "comment_words_mean": Words("the mean comment length", suffix=" words"),
+    "log_follower_following_ratio": Words("followers per account followed", unlog="exp"),
+    "media_count": Words("the number of posts on the profile", COUNT),
+    "follower_jump_48h_rel": Words("the largest 48-hour follower jump", SHARE),
+    "follower_jump_48h_abs": Words("the largest 48-hour follower jump", COUNT, suffix=" followers"),
+    "follower_growth_log_per_30d": Words(
+        "follower growth per 30 days", unlog="exp", suffix="× per 30 days"
+    ),
+    "follower_growth_curvature": Words("the curvature of follower growth"),
+    "follower_growth_residual_sd": Words("the unevenness of follower growth"),
+    "follower_drop_after_jump": Words("the share of a jump lost again soon after", SHARE),
+    "likes_after_jump_ratio": Words("likes after the follower jump against before it", suffix="×"),
+    "sample_size": Words("the number of sampled followers", COUNT),
+    "sample_no_pic_share": Words("the share of sampled followers without a profile picture", SHARE),
+    "sample_no_posts_share": Words("the share of sampled followers with no posts", SHARE),
+    "sample_mass_following_share": Words(
+        "the share of sampled followers following thousands of accounts", SHARE
+    ),
+    "sample_digit_username_share": Words(
+        "the share of sampled followers with digit-heavy usernames", SHARE
+    ),
+    "sample_private_share": Words("the share of private accounts among sampled followers", SHARE),
+    "sample_empty_bio_share": Words("the share of sampled followers with an empty bio", SHARE),
+    "sample_log_followers_median": Words(
+        "the median sampled follower's own follower count", COUNT, unlog="expm1"
+    ),
+    "sample_red_flag_share": Words(
+        "the share of sampled followers with two or more red flags", SHARE
+    ),
+    "sample_fake_share": Words("the share of sampled followers that look fake", SHARE),
+    "sample_fake_share_ci95": Words("the uncertainty of the fake-follower share (±)", SHARE),
+    "sample_influencer_share": Words("the share of influencers among sampled followers", SHARE),
+}
+# Features that come from an optional table: a missing value says which one was not sent.
+MISSING_BECAUSE = {
+    "like_share": "no engagement events were sent",
+    "comment_share": "no engagement events were sent",
+    "burstiness": "no engagement events were sent",
+    "peak_minute": "no engagement events were sent",
+    "late_burst": "no engagement events were sent",
+    "recurring": "no engagement events were sent",
+    "commenter": "no engagement events were sent",
+    "distinct_actors": "no engagement events were sent",
+    "duplicate_comment": "no comment texts were sent",
+    "generic_comment": "no comment texts were sent",
+    "comment_words": "no comment texts were sent",
+    "follower_jump": "no follower-count history was sent",
+    "follower_growth": "no follower-count history was sent",
+    "follower_drop": "no follower-count history was sent",
+    "likes_after_jump": "no follower-count history was sent",
+    "sample_": "no follower sample was sent",
+    "posting_": "too few posts to tell",
+}
+
+
+def words(feature: str) -> Words:
+    return FEATURE_WORDS.get(feature) or Words(feature.replace("_", " "))
+
+
+def reason_text(feature: str, value: float | None, contribution: float, band: Band | None) -> str:
+    """One sentence: the evidence, how it compares with genuine creators of the size, its push."""
+    w = words(feature)
+    push = "points to fraud" if contribution > 0 else "points to a genuine account"
+    if value is None or math.isnan(value):
+        because = next((t for p, t in MISSING_BECAUSE.items() if feature.startswith(p)), None)
+        missing = f"unknown ({because})" if because else "unknown"
+        return f"{_capital(w.phrase)} is {missing}; its absence {push}."
+    sentence = f"{_capital(w.phrase)} is {show(feature, value)}"
+    if band is not None:
+        sentence += _comparison(feature, value, band)
+    return f"{sentence}; this {push}."
+
+
+def show(feature: str, value: float) -> str:
+    """A feature value as a reader takes it: 12%, 0.031, 4,200 followers, 2.1×."""
+    w = words(feature)
+    shown = _undo_log(w.unlog, value)
+    if w.kind == SHARE:
+        text = f"{shown:.0%}" if abs(shown) >= 0.01 or shown == 0 else f"{shown:.1%}"
+    elif w.kind == COUNT:
+        text = f"{shown:,.0f}"
+    else:
+        text = _significant(shown)
+    return text + w.suffix
+
+
+def _comparison(feature: str, value: float, band: Band) -> str:
+    w = words(feature)
+    who = f"genuine creators with {band.tier} followers"
+    if w.kind == RATE and band.p50 > 0 and value >= 0:
+        low, high = band.p25 / band.p50, band.p75 / band.p50
+        return (
+            f": {value / band.p50:.1f}× what {who} get (typical {low:.1f}-{high:.1f}× their median)"
+        )
+    low, high = show(feature, band.p25), show(feature, band.p75)
+    if value > band.p75:
+        where = "above"
+    elif value < band.p25:
+        where = "below"
+    else:
+        where = "within" if low != high else "at"
+    typical = f"the typical {low}" if low == high else f"the {low} to {high} typical"
+    return f", {where} {typical} of {who}"
+
+
+def _undo_log(unlog: str | None, value: float) -> float:
+    if unlog == "expm1":
+        return math.expm1(min(value, 700.0))
+    if unlog == "exp":
+        return math.exp(min(value, 700.0))
+    return value
+
+
+def _significant(value: float) -> str:
+    if value == 0:
+        return "0"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.2g}" if abs(value) < 1 else f"{value:.3g}"
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
