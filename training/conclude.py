@@ -21,14 +21,16 @@ from creator_audit.schema import LABELS
 from scoring.account_model import AccountModel
 from scoring.model import CreatorFraudModel
 from scoring.names import CREATOR_MODEL_NAME
+from scoring.norms import FeatureNorms
 from scoring.pyfunc import BUNDLE_ARTIFACT, CreatorFraudPyfunc
+from scoring.scores import GENUINE
 from training.augment import AUGMENTATION
 from training.baselines import logistic_baseline, rules_predict
 from training.evaluate import Evaluation, evaluate_predictions
 from training.fit import FittedBooster
 from training.metrics import classification_metrics, flat_metrics
-from training.real_genuine_check import check_real_genuine, real_genuine_file
-from training.registry import GateDecision, export_bundles, register_and_gate
+from training.real_genuine_check import RealGenuineCheck, check_real_genuine, real_genuine_file
+from training.registry import GateDecision, RealData, export_bundles, register_and_gate
 from training.report import plot_feature_importance, write_report
 
 Log = Callable[[str], None]
@@ -109,11 +111,13 @@ def conclude(
     feature_names = list(test.x.columns)
     model = _bundle(fitted, feature_names, provenance.seed, run_id, provenance.data_sha256)
     model.account_model = provenance.account_model
+    x_train, y_train = baseline_train
+    model.norms = FeatureNorms.fit(x_train, y_train == LABELS.index(GENUINE))
     test_eval = evaluate_predictions(list(LABELS), test.y, model.predict_proba(test.x), test.slices)
     log(f"test macro-F1 {test_eval.metrics['macro_f1']:.4f}")
     baselines = _baselines(*baseline_train, test.x, test.y, provenance.seed)
     _log_results(fitted, model, test_eval, baselines)
-    _log_real_genuine_check(model, log)
+    real = _log_real_genuine_check(model, log)
     model_uri = _log_model(model, test.x)
     decision = register_and_gate(
         CREATOR_MODEL_NAME,
@@ -122,6 +126,7 @@ def conclude(
         test_eval.metrics["macro_f1"],
         lambda champion: _champion_f1(champion, champion_features(champion), test.y),
         baseline_f1=max(b["macro_f1"] for b in baselines.values()),
+        real=None if real is None else RealData(real.flagged, _real_flags),
     )
     mlflow.set_tags({"model_version": decision.version, "alias": decision.alias})
     log(decision.message)
@@ -224,14 +229,20 @@ def _log_results(
             mlflow.log_artifact(str(Path(tmp) / name), "model_input")
 
 
-def _log_real_genuine_check(model: CreatorFraudModel, log: Log) -> None:
+def _log_real_genuine_check(model: CreatorFraudModel, log: Log) -> RealGenuineCheck | None:
     """The share of real genuine accounts flagged, when the shared real data is present."""
     if not real_genuine_file().exists():
         log(f"real genuine accounts not found at {real_genuine_file()}: check skipped")
-        return
+        return None
     check = check_real_genuine(model)
     log(check.message)
     mlflow.log_metric("real_genuine_flagged_share", check.flagged_share)
+    return check
+
+
+def _real_flags(champion: CreatorFraudModel) -> np.ndarray:
+    """Which real genuine accounts the champion flags: the gate compares them account by account."""
+    return check_real_genuine(champion).flagged
 
 
 def feature_importance(model: CreatorFraudModel) -> pd.DataFrame:

@@ -8,8 +8,10 @@ its score on synthetic data, so every training run reports this figure when the 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from creator_audit.dataset.instafake import (
     GENUINE_FILE,
@@ -25,6 +27,7 @@ class RealGenuineCheck:
     n: int
     flagged_share: float
     predicted: dict[str, int]
+    flagged: np.ndarray = field(repr=False)  # per account, in file order: not predicted genuine
 
     @property
     def message(self) -> str:
@@ -42,5 +45,6 @@ def check_real_genuine(model: CreatorFraudModel, path: Path | None = None) -> Re
     """Score every real genuine account; the flagged share is those not predicted genuine."""
     scores = score_dataset(model, load_instafake_genuine(path or real_genuine_file()), n_reasons=0)
     predicted = Counter(scores["label"])
-    flagged = len(scores) - predicted.get("genuine", 0)
-    return RealGenuineCheck(len(scores), flagged / max(len(scores), 1), dict(predicted))
+    flagged = scores["label"].to_numpy() != "genuine"
+    share = float(flagged.sum()) / max(len(scores), 1)
+    return RealGenuineCheck(len(scores), share, dict(predicted), flagged)

@@ -1,7 +1,9 @@
 """Register versions and move ``champion`` only forward; loading is ``scoring.loading``'s.
 
 A registered version is never overwritten or deleted. A new version takes ``champion`` only if its
-macro-F1 on the same test data is at least the current champion's; otherwise it gets ``challenger``.
+macro-F1 on the same test data is at least the current champion's **and**, where real known-genuine
+accounts are at hand, it does not flag more of them than the champion beyond noise
+(:func:`flags_more_beyond_noise`); otherwise it gets ``challenger``.
 """
 
 from __future__ import annotations
@@ -12,14 +14,20 @@ from pathlib import Path
 from typing import Any
 
 import mlflow
+import numpy as np
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
+from scipy.stats import binomtest
 
 from scoring.account_model import AccountModel
 from scoring.loading import load_any
 from scoring.model import CreatorFraudModel
 from scoring.names import CHALLENGER, CHAMPION
 from training.tracking import store_lock
+
+# A one-sided test at this level says the candidate flags more real genuine accounts than the
+# champion beyond noise.
+REAL_FLAGS_ALPHA = 0.05
 
 
 @dataclass(frozen=True)
@@ -31,9 +39,21 @@ class GateDecision:
     champion_f1: float | None
     baseline_f1: float | None = None
     metric: str = "macro-F1"
+    real: RealFlagsComparison | None = None  # set when the real-data check was made
 
     @property
     def message(self) -> str:
+        if self.real is not None and self.real.worse:
+            return (
+                f"version {self.version} does not take {CHAMPION}: {self.metric} "
+                f"{self.candidate_f1:.4f} vs champion v{self.champion_version} "
+                f"{self.champion_f1:.4f}, but {self.real.describe()}; alias {CHALLENGER}"
+            )
+        if self.real is not None:
+            return f"{self._f1_message()}; {self.real.describe()}"
+        return self._f1_message()
+
+    def _f1_message(self) -> str:
         if self.baseline_f1 is not None and self.candidate_f1 <= self.baseline_f1:
             return (
                 f"version {self.version} does not take {CHAMPION}: {self.metric} "
@@ -51,6 +71,64 @@ class GateDecision:
         )
 
 
+@dataclass(frozen=True)
+class RealFlagsComparison:
+    """Candidate and champion on the same real known-genuine accounts: which each flags."""
+
+    n: int
+    candidate_flagged: int
+    champion_flagged: int
+    only_candidate: int  # flagged by the candidate, not the champion
+    only_champion: int
+    p_value: float  # one-sided exact McNemar: the candidate flags more
+
+    @property
+    def worse(self) -> bool:
+        return self.p_value < REAL_FLAGS_ALPHA
+
+    def describe(self) -> str:
+        share = f"{self.candidate_flagged / self.n:.1%} of {self.n} real genuine accounts"
+        verdict = "worse beyond noise" if self.worse else "within noise"
+        return (
+            f"it flags {share} against the champion's {self.champion_flagged / self.n:.1%} "
+            f"({verdict}: one-sided exact McNemar p={self.p_value:.3g}, "
+            f"{self.only_candidate} vs {self.only_champion} accounts flagged by one model only)"
+        )
+
+
+def flags_more_beyond_noise(candidate: np.ndarray, champion: np.ndarray) -> RealFlagsComparison:
+    """The rule: on the same accounts, the accounts flagged by exactly one model decide. Under
+    "no difference" each is equally likely to be the candidate's; the candidate is worse when
+    an exact binomial test of its share of them exceeds one half at ``REAL_FLAGS_ALPHA``."""
+    candidate, champion = np.asarray(candidate, bool), np.asarray(champion, bool)
+    if candidate.shape != champion.shape:
+        raise ValueError(f"real-data flags differ in length: {candidate.shape} vs {champion.shape}")
+    only_candidate = int((candidate & ~champion).sum())
+    only_champion = int((champion & ~candidate).sum())
+    discordant = only_candidate + only_champion
+    p_value = (
+        binomtest(only_candidate, discordant, 0.5, alternative="greater").pvalue
+        if discordant
+        else 1.0
+    )
+    return RealFlagsComparison(
+        n=len(candidate),
+        candidate_flagged=int(candidate.sum()),
+        champion_flagged=int(champion.sum()),
+        only_candidate=only_candidate,
+        only_champion=only_champion,
+        p_value=float(p_value),
+    )
+
+
+@dataclass(frozen=True)
+class RealData:
+    """The real-data side of the gate: the candidate's flags and how to get the champion's."""
+
+    candidate_flags: np.ndarray
+    champion_flags: Callable[[Any], np.ndarray]
+
+
 def register_and_gate(
     name: str,
     model_uri: str,
@@ -60,15 +138,26 @@ def register_and_gate(
     baseline_f1: float = float("-inf"),
     model_type: type[CreatorFraudModel] | type[AccountModel] = CreatorFraudModel,
     metric: str = "macro-F1",
+    real: RealData | None = None,
 ) -> GateDecision:
     """Register ``model_uri`` as a new version of ``name`` and set its alias by the gate.
 
     A version that does not beat ``baseline_f1`` (the best baseline on the same test data) never
-    takes champion, not even as the first version.
+    takes champion, not even as the first version. With ``real``, a version at least as good on
+    ``metric`` still does not take champion if it flags more real genuine accounts than the
+    champion beyond noise.
     """
     with store_lock():  # the champion compared against is the one current when the alias moves
         return _register_and_gate(
-            name, model_uri, run_id, candidate_f1, score_champion, baseline_f1, model_type, metric
+            name,
+            model_uri,
+            run_id,
+            candidate_f1,
+            score_champion,
+            baseline_f1,
+            model_type,
+            metric,
+            real,
         )
 
 
@@ -81,6 +170,7 @@ def _register_and_gate(
     baseline_f1: float,
     model_type: type[CreatorFraudModel] | type[AccountModel],
     metric: str,
+    real: RealData | None,
 ) -> GateDecision:
     client = MlflowClient()
     version = mlflow.register_model(model_uri, name).version
@@ -92,11 +182,18 @@ def _register_and_gate(
     if champion is None:
         client.set_registered_model_alias(name, CHAMPION, version)
         return GateDecision(str(version), CHAMPION, candidate_f1, None, None, metric=metric)
-    champion_f1 = score_champion(load_any(f"models:/{name}/{champion}", model_type))
-    alias = CHAMPION if candidate_f1 >= champion_f1 else CHALLENGER
+    champion_model = load_any(f"models:/{name}/{champion}", model_type)
+    champion_f1 = score_champion(champion_model)
+    compared = None
+    if real is not None and candidate_f1 >= champion_f1:
+        compared = flags_more_beyond_noise(
+            real.candidate_flags, real.champion_flags(champion_model)
+        )
+    better = candidate_f1 >= champion_f1 and not (compared is not None and compared.worse)
+    alias = CHAMPION if better else CHALLENGER
     client.set_registered_model_alias(name, alias, version)
     return GateDecision(
-        str(version), alias, candidate_f1, str(champion), champion_f1, metric=metric
+        str(version), alias, candidate_f1, str(champion), champion_f1, metric=metric, real=compared
     )
 
 

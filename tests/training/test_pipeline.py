@@ -18,7 +18,7 @@ from scoring.names import CHALLENGER, CHAMPION, CREATOR_MODEL_NAME
 from scoring.store import configure_tracking
 from tests.training.conftest import SHARED_DATA
 from training.fingerprint import files_sha256
-from training.registry import register_and_gate
+from training.registry import RealData, flags_more_beyond_noise, register_and_gate
 
 # Measured on this workspace (3,000 creators, 1,800 for training): macro-F1 0.851, AUC 0.968.
 MACRO_F1_FLOOR = 0.80
@@ -84,6 +84,51 @@ def test_a_version_worse_than_the_champion_gets_challenger(in_workspace) -> None
     assert str(client.get_model_version_by_alias(CREATOR_MODEL_NAME, CHALLENGER).version) == (
         decision.version
     )
+
+
+def _flags(n: int, flagged: int, offset: int = 0) -> np.ndarray:
+    out = np.zeros(n, dtype=bool)
+    out[offset : offset + flagged] = True
+    return out
+
+
+def test_a_better_f1_does_not_take_champion_if_it_flags_more_real_genuine_accounts(
+    in_workspace,
+) -> None:
+    """The case a new user found: 7.4% of the real genuine accounts flagged against the
+    champion's 3.7%, with a higher macro-F1."""
+    client = MlflowClient()
+    before = client.get_model_version_by_alias(CREATOR_MODEL_NAME, CHAMPION).version
+    source = client.get_model_version(CREATOR_MODEL_NAME, in_workspace.first.decision.version)
+    n = 1_000
+    decision = register_and_gate(
+        CREATOR_MODEL_NAME,
+        source.source,
+        in_workspace.first.run_id,
+        candidate_f1=0.99,
+        score_champion=lambda champion: 0.85,
+        baseline_f1=0.40,
+        real=RealData(_flags(n, 74), lambda champion: _flags(n, 37, offset=20)),
+    )
+    assert decision.alias == CHALLENGER
+    assert decision.real is not None and decision.real.worse
+    assert "7.4% of 1000 real genuine accounts against the champion's 3.7%" in decision.message
+    assert "worse beyond noise" in decision.message
+    assert client.get_model_version_by_alias(CREATOR_MODEL_NAME, CHAMPION).version == before
+
+
+def test_real_data_rule_tells_noise_from_a_real_difference() -> None:
+    n = 1_000
+    same = flags_more_beyond_noise(_flags(n, 37), _flags(n, 37))
+    assert not same.worse and same.p_value == 1.0
+    # Two more accounts flagged, among 36 that only one model flags: noise.
+    close = flags_more_beyond_noise(_flags(n, 39, offset=0), _flags(n, 37, offset=19))
+    assert close.only_candidate == 19 and close.only_champion == 17 and not close.worse
+    assert flags_more_beyond_noise(_flags(n, 74), _flags(n, 37, offset=20)).worse
+    fewer = flags_more_beyond_noise(_flags(n, 37), _flags(n, 74))
+    assert not fewer.worse  # flagging fewer real genuine accounts is never refused
+    with pytest.raises(ValueError, match="differ in length"):
+        flags_more_beyond_noise(_flags(n, 3), _flags(n - 1, 3))
 
 
 def test_run_logs_metrics_baselines_and_artifacts(in_workspace) -> None:
