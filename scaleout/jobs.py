@@ -60,6 +60,7 @@ def scores_meta(labels: list[str]) -> pd.DataFrame:
     columns["fraud_score"] = pd.Series(dtype=np.int64)
     columns["reasons"] = pd.Series(dtype=STR)
     columns["model_version"] = pd.Series(dtype=STR)
+    columns["coverage"] = pd.Series(dtype=STR)
     return pd.DataFrame(columns)
 
 
