@@ -1,13 +1,23 @@
-"""Prometheus metrics of one service instance (its own registry, so tests and apps do not mix)."""
+"""Prometheus metrics of one service instance (its own registry, so tests and apps do not mix).
+
+Under the multi-worker supervisor (``serving.workers``) every worker writes its values to files in
+``PROMETHEUS_MULTIPROC_DIR`` (prometheus-client's multiprocess mode), and ``/metrics``, whichever
+worker answers it, reports the sum over all of them: otherwise each scrape would see one worker's
+counters, and Prometheus would read the alternation as counter resets.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.multiprocess import MultiProcessCollector
 
 from scoring.scores import Score
+
+MULTIPROCESS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 LATENCY_BUCKETS = (0.002, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 FRAUD_SCORE_BUCKETS = tuple(float(b) for b in range(10, 101, 10))
@@ -49,10 +59,19 @@ class ServiceMetrics:
         )
         self.model_version = Gauge(
             "creator_audit_model_loaded",
-            "1 for the model version serving now.",
+            "1 for the model version serving now (on any live worker).",
             ["version"],
             registry=r,
+            multiprocess_mode="livemax",
         )
+        self._versions: set[str] = set()
+        self.workers = Gauge(
+            "creator_audit_workers",
+            "Worker processes serving (each live one counts 1).",
+            registry=r,
+            multiprocess_mode="livesum",
+        )
+        self.workers.set(1)
         self.reloads = Counter(
             "creator_audit_model_reloads", "Model reload attempts.", ["outcome"], registry=r
         )
@@ -69,8 +88,16 @@ class ServiceMetrics:
             self.fraud_scores.observe(score.fraud_score)
 
     def set_model(self, version: str) -> None:
+        # Zero first: in multiprocess mode clear() forgets a label here but not in the file.
+        for old in self._versions - {version}:
+            self.model_version.labels(old).set(0)
         self.model_version.clear()
         self.model_version.labels(version).set(1)
+        self._versions = {version}
 
     def render(self) -> bytes:
-        return generate_latest(self.registry)
+        if not os.environ.get(MULTIPROCESS_DIR_ENV):
+            return generate_latest(self.registry)
+        every_worker = CollectorRegistry()
+        MultiProcessCollector(every_worker)
+        return generate_latest(every_worker)

@@ -43,10 +43,8 @@ class BodyLimitAndMetricsMiddleware:
                 return
             await self.app(scope, _replay(body, receive), send_and_record)
         finally:
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
             self.metrics.observe_request(
-                template, scope["method"], status, time.perf_counter() - started
+                _route_template(scope), scope["method"], status, time.perf_counter() - started
             )
 
     def _declared_length(self, scope: Scope) -> int:
@@ -89,6 +87,15 @@ class BodyLimitAndMetricsMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+def _route_template(scope: Scope) -> str:
+    """The matched route's path template; FastAPI's own pages (``/docs``, ``/openapi.json``) are
+    plain Starlette routes that set only the endpoint, and have no path parameters."""
+    template = getattr(scope.get("route"), "path", None)
+    if template:
+        return template
+    return scope["path"] if "endpoint" in scope else "unmatched"
 
 
 def _replay(body: bytes, receive: Any) -> Any:

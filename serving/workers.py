@@ -8,6 +8,9 @@ again; SIGINT / SIGTERM stop them all.
 
 An admin reload reaches one worker; it asks the supervisor (SIGUSR1), which passes the signal to
 every worker, and each checks its model's source, so all of them serve the new model at once.
+
+The supervisor gives the workers one fresh metrics directory (``serving.metrics``), so any
+worker's ``/metrics`` reports all of them, and marks a dead worker's live gauges gone.
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import shutil
 import signal
 import socket
+import tempfile
 import time
 from collections.abc import Callable
 from typing import Any
@@ -63,6 +68,24 @@ def serve(host: str, port: int, workers: int, access_log: bool, app: str = APP) 
 
 
 def _supervise(host: str, port: int, workers: int, access_log: bool, app: str) -> None:
+    metrics_dir = _fresh_metrics_dir()
+    try:
+        _run_workers(host, port, workers, access_log, app)
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _fresh_metrics_dir() -> str:
+    """An empty directory for this run's metric files, inherited by the spawned workers; files
+    of an earlier run would be summed in as if they were this one's."""
+    from serving.metrics import MULTIPROCESS_DIR_ENV
+
+    path = tempfile.mkdtemp(prefix="creator-audit-metrics-")
+    os.environ[MULTIPROCESS_DIR_ENV] = path
+    return path
+
+
+def _run_workers(host: str, port: int, workers: int, access_log: bool, app: str) -> None:
     context = multiprocessing.get_context("spawn")
     stopping = False
 
@@ -93,12 +116,21 @@ def _supervise(host: str, port: int, workers: int, access_log: bool, app: str) -
                 log.warning(
                     "worker %s exited with %s; starting another", process.pid, process.exitcode
                 )
+                _forget_worker(process.pid)
                 time.sleep(RESTART_PAUSE_S)
                 running[i] = start()
     for process in running:
         process.terminate()
     for process in running:
         process.join(timeout=30)
+
+
+def _forget_worker(pid: int | None) -> None:
+    """A dead worker's live gauges (the model it served) leave ``/metrics``; its counters stay."""
+    from prometheus_client import multiprocess
+
+    if pid is not None:
+        multiprocess.mark_process_dead(pid)
 
 
 def _run_worker(host: str, port: int, access_log: bool, reuse_port: bool, app: str) -> None:

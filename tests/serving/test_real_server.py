@@ -187,3 +187,29 @@ def _copy(path: Path, folder: Path) -> Path:
     target = folder / "incoming.joblib"
     target.write_bytes(Path(path).read_bytes())
     return target
+
+
+def _samples(metrics: str, prefix: str) -> list[float]:
+    return [
+        float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines() if line.startswith(prefix)
+    ]
+
+
+def test_every_scrape_reports_every_worker(
+    server: SimpleNamespace, sample: SimpleNamespace
+) -> None:
+    """Each scrape may land on either worker; each must count the requests both answered."""
+    body = next(iter(sample.bodies.values()))
+    for _ in range(16):  # new connections: the kernel spreads them over both workers
+        assert _call(server.port, "/v1/score", body)[0] == 200
+    assert _call(server.port, "/docs", key=None)[0] == 200
+    assert _call(server.port, "/openapi.json", key=None)[0] == 200
+    scored = 'creator_audit_requests_total{method="POST",route="/v1/score",status="200"}'
+    for _ in range(8):
+        metrics = _call(server.port, "/metrics", key=None)[1]
+        assert _samples(metrics, scored) == [16.0]
+        assert _samples(metrics, "creator_audit_workers ") == [2.0]
+        for page in ("/docs", "/openapi.json"):
+            counted = f'creator_audit_requests_total{{method="GET",route="{page}",status="200"}}'
+            assert _samples(metrics, counted) == [1.0], page
+        assert 'route="unmatched"' not in metrics
