@@ -15,7 +15,7 @@ from creator_audit.messages import first_line
 from scoring.account_model import AccountModel
 from scoring.model import CreatorFraudModel
 from scoring.names import DEFAULT_ACCOUNT_MODEL_URI
-from scoring.store import check_store
+from scoring.store import check_store, sqlite_path
 
 M = TypeVar("M", CreatorFraudModel, AccountModel)
 
@@ -39,7 +39,7 @@ def champion_account_model() -> AccountModel | None:
     check_store(writing=False)
     try:
         registry_identity(DEFAULT_ACCOUNT_MODEL_URI)
-    except MlflowException:  # no such model, or no champion alias
+    except (MlflowException, LookupError):  # no such model, no champion alias, no store
         return None
     return load_account_model(DEFAULT_ACCOUNT_MODEL_URI)
 
@@ -52,6 +52,7 @@ def load_any(uri: str, model_type: type[M]) -> M:
             raise FileNotFoundError(f"model bundle {uri} does not exist")
         return model_type.load(path)
     if uri.startswith(("models:/", "runs:/")):
+        _require_store(uri)  # a missing embedded store is named, not created empty
         check_store(writing=False)  # a damaged store fails here, not deep inside SQLAlchemy
     try:
         identity = registry_identity(uri)
@@ -62,7 +63,10 @@ def load_any(uri: str, model_type: type[M]) -> M:
         )
         pyfunc = mlflow.pyfunc.load_model(pinned)
     except MlflowException as err:
-        raise LookupError(f"cannot load model {uri}: {first_line(err)}") from None
+        raise LookupError(
+            f"cannot load model {uri} from tracking store {mlflow.get_registry_uri()}: "
+            f"{first_line(err)}; {WHERE_TO_LOOK}"
+        ) from None
     except ImportError as err:  # e.g. s3:// without boto3: MLflow imports it on demand
         raise LookupError(
             f"cannot load model {uri}: it needs the package {err.name}, which is not installed"
@@ -75,11 +79,26 @@ def load_any(uri: str, model_type: type[M]) -> M:
     return model
 
 
+WHERE_TO_LOOK = (
+    "point MLFLOW_TRACKING_URI at the store that has it, run from the folder that holds "
+    "mlflow.db, or pass --model a bundle path (models/creator-fraud-champion.joblib)"
+)
+
+
+def _require_store(uri: str) -> None:
+    """An embedded store that does not exist has no models: say where it looked, and create
+    nothing (MLflow would create an empty database there on first use)."""
+    db = sqlite_path(mlflow.get_registry_uri())
+    if db is not None and (not db.exists() or db.stat().st_size == 0):
+        raise LookupError(f"cannot load model {uri}: no tracking store at {db}; {WHERE_TO_LOOK}")
+
+
 def registry_identity(uri: str) -> dict[str, str]:
     """name, version (and alias) for ``models:/name@alias`` and ``models:/name/version`` URIs;
     empty for any other URI. Resolving an alias is one registry query, cheap enough to poll."""
     if not uri.startswith("models:/"):
         return {}
+    _require_store(uri)
     ref = uri.removeprefix("models:/")
     client = MlflowClient()
     if "@" in ref:

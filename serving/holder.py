@@ -102,7 +102,7 @@ class ModelHolder:
             return ReloadResult("swapped", new_version, message)
 
 
-def one_line(err: BaseException, limit: int = 300) -> str:
+def one_line(err: BaseException, limit: int = 600) -> str:
     """An error as one short line (MLflow's can span pages of HTML)."""
     text = " ".join(str(err).split()) or type(err).__name__
     return text if len(text) <= limit else text[: limit - 1] + "…"

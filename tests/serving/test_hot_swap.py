@@ -182,3 +182,15 @@ def test_bundle_removed_keeps_the_model_serving(
     outcome = reload(client)
     assert outcome["swapped"] is False and outcome["version"] == "A"
     assert client.post("/v1/score", json=swap_bodies[1]).json() == answers["A"][1]
+
+
+def test_away_from_any_store_readyz_says_where_it_looked_and_creates_nothing(
+    make_client: MakeClient, tmp_path: Path
+) -> None:
+    client = make_client("models:/creator-fraud@champion")
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    detail = ready.json()["detail"]
+    assert f"no tracking store at {tmp_path / 'mlflow.db'}" in detail
+    assert "MLFLOW_TRACKING_URI" in detail and "--model" in detail
+    assert not (tmp_path / "mlflow.db").exists()
