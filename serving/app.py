@@ -23,6 +23,7 @@ from fastapi import FastAPI
 import creator_audit
 from serving import workers
 from serving.dependencies import Keys, Service
+from serving.docs_pages import add_offline_docs
 from serving.errors import add_error_handlers, answers
 from serving.holder import ModelHolder
 from serving.metrics import ServiceMetrics
@@ -51,6 +52,8 @@ def create_app(
         version=creator_audit.__version__,
         summary="Scores creators for fake followers, engagement pods and bought engagement.",
         lifespan=_lifespan(service),
+        docs_url=None,  # served from local assets below: the default loads a CDN
+        redoc_url=None,
         responses=answers(413),  # the body limit applies to every route (serving.middleware)
     )
     app.state.service = service  # read by the dependencies (serving.dependencies)
@@ -62,6 +65,7 @@ def create_app(
     add_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    add_offline_docs(app)
     document_parsed_bodies(app)
     return app
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from serving.docs_pages import ASSETS as DOCS_ASSETS
 from serving.limits import body_too_large
 from serving.metrics import ServiceMetrics
 
@@ -95,6 +96,8 @@ def _route_template(scope: Scope) -> str:
     template = getattr(scope.get("route"), "path", None)
     if template:
         return template
+    if scope["path"].startswith(DOCS_ASSETS + "/"):
+        return DOCS_ASSETS  # Swagger UI's files: one route, whichever file
     return scope["path"] if "endpoint" in scope else "unmatched"
 
 

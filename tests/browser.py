@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import select
 import shutil
 import subprocess
 import tempfile
@@ -18,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -46,11 +48,13 @@ def browser_path() -> str:
     pytest.skip("no Chromium found (apt-get install chromium); .ci/run installs it")
 
 
-def render(path: Path, width: int = 1200) -> Rendered:
-    """Load ``path`` and wait for its load event; collect console errors, uncaught exceptions,
-    failed or external (non-file, non-data) requests, and a full-page screenshot."""
+def render(page: Path | str, width: int = 1200, settle: float = 0.3) -> Rendered:
+    """Load ``page`` (a file, or an http URL) and wait for its load event, then ``settle``
+    seconds; collect console errors, uncaught exceptions, failed requests, requests that leave
+    the page's origin (external), and a full-page screenshot."""
+    url = page if isinstance(page, str) else page.resolve().as_uri()
     with _Chromium() as chrome:
-        return chrome.render(path.resolve().as_uri(), width)
+        return chrome.render(url, width, settle)
 
 
 class _Chromium:
@@ -97,7 +101,7 @@ class _Chromium:
         os.close(self._from_chrome)
         shutil.rmtree(self._profile, ignore_errors=True)
 
-    def render(self, url: str, width: int) -> Rendered:
+    def render(self, url: str, width: int, settle: float) -> Rendered:
         target = self._call("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True})[
             "sessionId"
@@ -111,7 +115,7 @@ class _Chromium:
         )
         self._call("Page.navigate", {"url": url}, session)
         self._wait_event("Page.loadEventFired")
-        time.sleep(0.3)  # late console messages
+        self._drain(settle)  # scripts that run after load (late console messages, fetches)
         state = self._evaluate(session, _PAGE_STATE)
         shot = self._call(
             "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}, session
@@ -123,7 +127,7 @@ class _Chromium:
             text=state["text"],
             errors=self._errors(),
             screenshot=base64.b64decode(shot["data"]),
-            external_requests=self._external_requests(),
+            external_requests=self._external_requests(url),
         )
 
     def _evaluate(self, session: str, expression: str) -> Any:
@@ -146,13 +150,27 @@ class _Chromium:
                 errors.append(f"request failed: {params.get('errorText')}")
         return errors
 
-    def _external_requests(self) -> list[str]:
+    def _external_requests(self, page_url: str) -> list[str]:
         urls = [
             e["params"]["request"]["url"]
             for e in self._events
             if e.get("method") == "Network.requestWillBeSent"
         ]
-        return [u for u in urls if not u.startswith(("file:", "data:", "about:"))]
+        origin = urlsplit(page_url)
+        local = ("file:", "data:", "about:", f"{origin.scheme}://{origin.netloc}/")
+        return [u for u in urls if not u.startswith(local)]
+
+    def _drain(self, seconds: float) -> None:
+        """Collect events for ``seconds``, answering nothing."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([self._from_chrome], [], [], deadline - time.monotonic())
+            if not ready:
+                break
+            self._buffer += os.read(self._from_chrome, 1 << 16)
+            while b"\0" in self._buffer:
+                message, self._buffer = self._buffer.split(b"\0", 1)
+                self._events.append(json.loads(message))
 
     def _call(self, method: str, params: dict, session: str | None = None) -> dict[str, Any]:
         self._next_id += 1

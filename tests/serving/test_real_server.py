@@ -213,3 +213,14 @@ def test_every_scrape_reports_every_worker(
             counted = f'creator_audit_requests_total{{method="GET",route="{page}",status="200"}}'
             assert _samples(metrics, counted) == [1.0], page
         assert 'route="unmatched"' not in metrics
+
+
+def test_docs_render_offline_from_local_assets(server: SimpleNamespace) -> None:
+    """Swagger UI comes from the service itself: nothing is fetched from a CDN, and the page
+    shows the routes (this machine has no network, so a CDN page would stay blank)."""
+    from tests.browser import render
+
+    page = render(f"http://127.0.0.1:{server.port}/docs", settle=2.0)
+    assert page.external_requests == []
+    assert page.errors == []
+    assert "/v1/score" in page.text and "/v1/score/batch" in page.text
