@@ -6,6 +6,7 @@ column per label out. Our own scorers unwrap it and use the bundle directly.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import mlflow.pyfunc
@@ -15,6 +16,9 @@ from scoring.account_model import AccountModel
 from scoring.model import CreatorFraudModel
 
 BUNDLE_ARTIFACT = "bundle"
+# Models from code: what ``log_model(python_model=...)`` is given instead of a pickled instance.
+CREATOR_MODEL_CODE = Path(__file__).parent / "pyfunc_models" / "creator_fraud.py"
+ACCOUNT_MODEL_CODE = Path(__file__).parent / "pyfunc_models" / "account_authenticity.py"
 
 
 class CreatorFraudPyfunc(mlflow.pyfunc.PythonModel):

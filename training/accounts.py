@@ -38,7 +38,7 @@ from creator_audit.schema import ACCOUNTS
 from features.accounts import ACCOUNT_FEATURES
 from scoring.account_model import AUDIENCE_PRIOR, AccountModel
 from scoring.names import ACCOUNT_MODEL_NAME
-from scoring.pyfunc import BUNDLE_ARTIFACT, AccountPyfunc
+from scoring.pyfunc import ACCOUNT_MODEL_CODE, BUNDLE_ARTIFACT
 from scoring.store import configure_tracking
 from training.account_eval import (
     auditor_rule,
@@ -251,7 +251,7 @@ def _register(
         bundle = model.save(Path(tmp) / "model.joblib")
         info = mlflow.pyfunc.log_model(
             name="model",
-            python_model=AccountPyfunc(),
+            python_model=str(ACCOUNT_MODEL_CODE),
             artifacts={BUNDLE_ARTIFACT: str(bundle)},
             signature=infer_signature(example, model.score(example)),
             input_example=example,

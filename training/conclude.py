@@ -22,7 +22,7 @@ from scoring.account_model import AccountModel
 from scoring.model import CreatorFraudModel
 from scoring.names import CREATOR_MODEL_NAME
 from scoring.norms import FeatureNorms
-from scoring.pyfunc import BUNDLE_ARTIFACT, CreatorFraudPyfunc
+from scoring.pyfunc import BUNDLE_ARTIFACT, CREATOR_MODEL_CODE
 from scoring.scores import GENUINE
 from training.augment import AUGMENTATION
 from training.baselines import logistic_baseline, rules_predict
@@ -265,7 +265,7 @@ def _log_model(model: CreatorFraudModel, x_example: pd.DataFrame) -> str:
         bundle = model.save(Path(tmp) / "model.joblib")
         info = mlflow.pyfunc.log_model(
             name="model",
-            python_model=CreatorFraudPyfunc(),
+            python_model=str(CREATOR_MODEL_CODE),
             artifacts={BUNDLE_ARTIFACT: str(bundle)},
             signature=infer_signature(example, output),
             input_example=example,

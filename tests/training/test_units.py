@@ -167,3 +167,34 @@ def test_the_champion_is_judged_with_its_own_account_model() -> None:
     # Same account model (even a copy): this run's features are used as they are.
     same = SimpleNamespace(account_model=replace(accounts, metadata={}))
     assert _test_features_for(same, accounts, ds, without) is without
+
+
+def test_models_are_logged_from_code_without_a_pickle_warning(
+    tiny_model, tmp_path, monkeypatch
+) -> None:
+    """Every training run printed MLflow's CloudPickle "may execute arbitrary code" warning;
+    the model is now logged as code plus the bundle, and loads back as the same model."""
+    import logging
+
+    import mlflow
+
+    from scoring.loading import load_any
+    from scoring.store import configure_tracking
+    from training.conclude import _log_model
+
+    model, frame = tiny_model
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "")
+    configure_tracking()
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = records.append  # type: ignore[method-assign]
+    logging.getLogger("mlflow").addHandler(handler)
+    try:
+        with mlflow.start_run():
+            uri = _log_model(model, frame)
+    finally:
+        logging.getLogger("mlflow").removeHandler(handler)
+    assert not [r for r in records if "pickle" in r.getMessage().lower()]
+    loaded = load_any(uri, CreatorFraudModel)
+    np.testing.assert_array_equal(loaded.predict_proba(frame), model.predict_proba(frame))
