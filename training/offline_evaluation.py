@@ -1,24 +1,33 @@
 """``creator-audit evaluate``: a model (and optionally a second) on a labelled dataset.
 
-Writes ``metrics.json`` and ``report.md`` with plots to ``--out`` and logs the same as an MLflow
-evaluation run, tagged with and linked from the model version it evaluated.
+Writes ``metrics.json``, ``report.md`` and a self-contained ``report.html`` with plots to
+``--out`` and logs the same as an MLflow evaluation run, tagged with and linked from the model
+version it evaluated. The report names what it judged (model version, training run and data,
+the evaluation data's fingerprint) and sets the figures beside the training run's baselines and
+the real genuine accounts check.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import mlflow
 from mlflow import MlflowClient
 
-from creator_audit.dataset import read_dataset
+from creator_audit.dataset import Dataset, read_dataset
+from creator_audit.messages import first_line
+from creator_audit.schema import LABELS
 from features import build_features
 from scoring.loading import load_model
 from scoring.model import CreatorFraudModel
 from scoring.store import configure_tracking
-from training.evaluate import Evaluation, evaluate_model, follower_sample_ablation
+from training.evaluate import Evaluation, evaluate_model, follower_sample_ablation, labelled_ids
+from training.fingerprint import dataset_fingerprint
 from training.metrics import flat_metrics
+from training.real_genuine_check import check_real_genuine, real_genuine_file
 from training.report import write_report
 from training.tracking import ensure_experiment
 
@@ -44,9 +53,106 @@ def evaluate_offline(
     evaluation.metrics["follower_sample_ablation"] = follower_sample_ablation(model, ds, evaluation)
     # Each model sees its own account model's view of the follower samples.
     compared = evaluate_model(other, ds) if other is not None else None
-    write_report(evaluation, out_dir, model_uri, compare=compared, compare_title=compare_uri)
+    log("checking the real genuine accounts and fetching the training run's baselines")
+    about = {
+        "model": model_identity(model, model_uri),
+        "data": data_identity(data_dir, ds, model),
+        "evaluated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "real_genuine": real_genuine(model),
+        "training_baselines": training_baselines(model.metadata.get("run_id"), model.labels),
+    }
+    if other is not None:
+        about["comparison"] = {
+            "compared_model": model_identity(other, str(compare_uri)),
+            "compared_real_genuine": real_genuine(other),
+        }
+    write_report(
+        evaluation, out_dir, model_uri, compare=compared, compare_title=compare_uri, about=about
+    )
     run_id = _log_evaluation(model, model_uri, evaluation, compared, compare_uri, data_dir, out_dir)
     return _summary(model_uri, evaluation, compare_uri, compared, out_dir, run_id)
+
+
+def model_identity(model: CreatorFraudModel, uri: str) -> dict[str, Any]:
+    """Which model: registry name, version, alias (or the version's current aliases), training
+    run and the fingerprint of the data it was trained on."""
+    meta = model.metadata
+    identity = {
+        "uri": uri,
+        "model_name": meta.get("model_name"),
+        "model_version": _text(meta.get("model_version")),
+        "alias": meta.get("alias"),
+        "run_id": meta.get("run_id"),
+        "training_data_sha256": meta.get("data_sha256"),
+    }
+    if identity["model_name"] and identity["model_version"] and not identity["alias"]:
+        identity["aliases"] = _registry_aliases(identity["model_name"], identity["model_version"])
+    return identity
+
+
+def data_identity(data_dir: str | Path, ds: Dataset, model: CreatorFraudModel) -> dict[str, Any]:
+    """Which data: its path and fingerprint as training logs it, and whether it is the model's
+    own training data (then every figure is optimistic)."""
+    fingerprint = dataset_fingerprint(data_dir, labelled_ids(ds).value_counts().to_dict())
+    return {
+        "path": str(data_dir),
+        "sha256": fingerprint["sha256"],
+        "labels": fingerprint["labels"],
+        "n_creators": len(ds.creators),
+        "same_as_training": fingerprint["sha256"] == model.metadata.get("data_sha256"),
+    }
+
+
+def real_genuine(model: CreatorFraudModel) -> dict[str, Any]:
+    """The share of real genuine accounts flagged, or why the check was skipped."""
+    if not real_genuine_file().exists():
+        return {"skipped": f"the real genuine accounts are not at {real_genuine_file()}"}
+    check = check_real_genuine(model)
+    return {"n": check.n, "flagged_share": check.flagged_share, "predicted": check.predicted}
+
+
+def training_baselines(run_id: str | None, labels: Sequence[str] = LABELS) -> dict[str, Any]:
+    """The rules and logistic baselines the training run logged (measured on its test split),
+    with this model's figures from the same split; or why they are not available."""
+    if not run_id:
+        return {"unavailable": "the model records no training run"}
+    source = f"runs:/{run_id}/baselines/metrics.json"
+    try:
+        models = mlflow.artifacts.load_dict(source)
+    except Exception as err:  # any store or artifact failure: the report says so and goes on
+        return {"unavailable": f"cannot read {source}: {first_line(err)}", "run_id": run_id}
+    return {
+        "run_id": run_id,
+        "source": source,
+        "models": models,
+        "this_model": _test_split_figures(run_id, labels),
+    }
+
+
+def _test_split_figures(run_id: str, labels: Sequence[str]) -> dict[str, Any]:
+    """This model's test-split figures as the training run logged them (empty if unreadable)."""
+    try:
+        logged = MlflowClient().get_run(run_id).data.metrics
+    except Exception:  # the baselines alone still say something
+        return {}
+    if "test_macro_f1" not in logged:
+        return {}
+    figures: dict[str, Any] = {
+        k: logged.get(f"test_{k}") for k in ("macro_f1", "accuracy", "roc_auc_ovr")
+    }
+    figures["per_class"] = {label: {"f1": logged.get(f"test_{label}_f1")} for label in labels}
+    return {"this model (same split)": figures}
+
+
+def _registry_aliases(name: str, version: str) -> list[str]:
+    try:
+        return list(MlflowClient().get_model_version(name, version).aliases)
+    except Exception:  # a bundle whose store is gone: no aliases to show
+        return []
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def _log_evaluation(
@@ -99,5 +205,6 @@ def _summary(
     if compared is not None:
         c = compared.metrics
         lines.append(f"{compare_uri}: macro-F1 {c['macro_f1']:.4f}, ROC-AUC {c['roc_auc_ovr']:.4f}")
-    lines.append(f"report: {Path(out_dir) / 'report.md'}; MLflow evaluation run {run_id}")
+    out = Path(out_dir)
+    lines.append(f"report: {out / 'report.html'} (and report.md); MLflow evaluation run {run_id}")
     return "\n".join(lines)

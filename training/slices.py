@@ -1,4 +1,5 @@
-"""Which slice each creator falls in, for metrics by slice: size tier and data available."""
+"""Which slice each creator falls in, for metrics by slice: size tier, data available and, where
+the labels carry it, the simulator's hard case."""
 
 from __future__ import annotations
 
@@ -6,18 +7,14 @@ import numpy as np
 import pandas as pd
 
 from creator_audit.dataset import Dataset
-
-TIERS = ((0, 10_000, "under 10K"), (10_000, 100_000, "10K-100K"), (100_000, np.inf, "over 100K"))
+from scoring.norms import tiers_of
 
 
 def creator_slices(ds: Dataset) -> pd.DataFrame:
-    """One row per creator: follower tier, and with/without engagement events, follower history
-    and a follower sample."""
+    """One row per creator: follower tier, with/without engagement events, follower history and a
+    follower sample, and ``hard_case`` when the labels table has that column."""
     creators = ds.creators.set_index("creator_id")
-    followers = creators["followers"].to_numpy()
-    tier = np.full(len(creators), "", dtype=object)
-    for low, high, name in TIERS:
-        tier[(followers >= low) & (followers < high)] = name
+    tier = tiers_of(creators["followers"].to_numpy(dtype=np.float64))
     engaged = _creators_with_engagements(ds)
     with_history = (
         set(ds.follower_counts["creator_id"]) if ds.follower_counts is not None else set()
@@ -26,7 +23,7 @@ def creator_slices(ds: Dataset) -> pd.DataFrame:
         set(ds.follower_samples["creator_id"]) if ds.follower_samples is not None else set()
     )
     ids = creators.index
-    return pd.DataFrame(
+    slices = pd.DataFrame(
         {
             "follower_tier": tier,
             "engagement_events": np.where(ids.isin(list(engaged)), "with", "without"),
@@ -35,6 +32,16 @@ def creator_slices(ds: Dataset) -> pd.DataFrame:
         },
         index=ids,
     )
+    if ds.labels is not None and "hard_case" in ds.labels.columns:
+        slices["hard_case"] = _hard_cases(ds.labels, ids)
+    return slices
+
+
+def _hard_cases(labels: pd.DataFrame, ids: pd.Index) -> np.ndarray:
+    """Each creator's hard case; creators without a label row are "unlabelled" (evaluation drops
+    them, as it only measures labelled creators)."""
+    by_creator = labels.drop_duplicates("creator_id").set_index("creator_id")["hard_case"]
+    return by_creator.reindex(ids).astype(object).fillna("unlabelled").astype(str).to_numpy()
 
 
 def _creators_with_engagements(ds: Dataset) -> set[str]:

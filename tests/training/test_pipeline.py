@@ -192,6 +192,7 @@ def test_evaluate_writes_contract_metrics_report_and_comparison(in_workspace) ->
         "engagement_events",
         "follower_history",
         "follower_samples",
+        "hard_case",
     }
     ablation = metrics["follower_sample_ablation"]
     assert 0 < ablation["n"] < 800
@@ -215,14 +216,20 @@ def test_score_writes_every_contract_field(in_workspace) -> None:
     assert result.exit_code == 0, result.output
     scores = pd.read_csv(out)
     p_cols = [f"p_{label}" for label in LABELS]
-    tail = ["fraud_score", "reasons", "model_version"]
+    tail = ["fraud_score", "reasons", "model_version", "coverage"]
     assert list(scores.columns) == ["creator_id", "label", *p_cols, *tail]
     np.testing.assert_allclose(scores[p_cols].sum(axis=1), 1.0, atol=1e-9)
     expected = np.floor(100 * (1 - scores["p_genuine"]) + 0.5).astype(int)
     assert (scores["fraud_score"] == expected).all()
     assert (scores["label"] == np.array(LABELS)[scores[p_cols].to_numpy().argmax(axis=1)]).all()
     reasons = json.loads(scores["reasons"].iloc[0])
-    assert reasons and {"feature", "value", "contribution"} <= set(reasons[0])
+    assert reasons and {"feature", "value", "contribution", "text"} <= set(reasons[0])
+    assert reasons[0]["text"].endswith(("points to fraud.", "points to a genuine account."))
+    coverage = scores["coverage"].map(json.loads)
+    assert {frozenset(c) for c in coverage} == {
+        frozenset({"engagements", "follower_counts", "follower_samples"})
+    }
+    assert coverage.map(lambda c: c["engagements"]).nunique() == 2  # with and without events
     assert (scores["model_version"].astype(str) == in_workspace.second.decision.version).all()
 
 
