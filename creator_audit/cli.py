@@ -295,6 +295,46 @@ def score(
     typer.echo(f"scored {len(table)} creators ({flagged:.1%} flagged) into {out}{replaced}")
 
 
+@_command(app)
+def explain(
+    data: Annotated[Path, typer.Option("--data", help="Dataset directory (labels not needed).")],
+    out: Annotated[Path, typer.Option("--out", help="The audit page to write, .html.")],
+    creator: Annotated[str | None, typer.Option("--creator", help="One creator id.")] = None,
+    creators: Annotated[
+        Path | None,
+        typer.Option(
+            "--creators",
+            help="Many creators: a text file with one id per line, or a .csv/.parquet file with "
+            "a creator_id column. The page then holds one section per creator.",
+        ),
+    ] = None,
+    model: Annotated[str, typer.Option("--model", help=MODEL_HELP)] = DEFAULT_MODEL,
+) -> None:
+    """An audit page per creator: verdict, reasons in words, and the evidence against genuine
+    creators of the same size. One self-contained HTML file, printable."""
+    from creator_audit.atomic import check_writable_file
+    from creator_audit.dataset import read_dataset
+    from scoring.loading import load_model
+    from scoring.store import configure_tracking
+    from training.audit_page import read_creator_ids, write_audit_page
+
+    if out.suffix not in (".html", ".htm"):
+        _fail(f"{out}: the audit page must end in .html")
+    if creator is None and creators is None:
+        _fail("name the creator(s): --creator ID or --creators FILE")
+    ids = ([creator] if creator is not None else []) + (
+        read_creator_ids(creators) if creators is not None else []
+    )
+    check_writable_file(out)
+    replaced = _replaced(out)
+    configure_tracking()
+    loaded = load_model(model)
+    dataset = read_dataset(data)
+    write_audit_page(loaded, dataset, ids, out, source=str(data))
+    count = len(dict.fromkeys(ids))
+    typer.echo(f"wrote the audit page of {count} creator(s) to {out}{replaced}")
+
+
 @_command(app, "check-genuine")
 def check_genuine(
     model: Annotated[str, typer.Option("--model", help=MODEL_HELP)] = DEFAULT_MODEL,

@@ -79,6 +79,9 @@ class _Chromium:
             high_r, high_w = os.dup(to_chrome_r), os.dup(from_chrome_w)
             os.dup2(high_r, 3)
             os.dup2(high_w, 4)
+            # dup() may have returned 3 or 4 itself, and dup2 onto itself keeps close-on-exec.
+            os.set_inheritable(3, True)
+            os.set_inheritable(4, True)
 
         self._proc = subprocess.Popen(
             args,
