@@ -153,20 +153,25 @@ def generate(
 ) -> None:
     """Write a labelled synthetic dataset with every table of the contract."""
     from creator_audit.dataset.write import FORMATS
+    from creator_audit.progress import stage
     from creator_audit.simulator import generate_to_dir
+    from creator_audit.simulator.generate import generate_steps
 
     if fmt not in FORMATS:
         _fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     replaced = _replaced(out)
-    path = generate_to_dir(
-        out,
-        n_creators=creators,
-        seed=seed,
-        fmt=fmt,
-        part_creators=part_creators,
-        likes_cap=likes_cap,
-        force=force,
-    )
+    steps = generate_steps(creators, part_creators)
+    with stage(f"generate {creators:,} creators", typer.echo, total=steps) as advance:
+        path = generate_to_dir(
+            out,
+            n_creators=creators,
+            seed=seed,
+            fmt=fmt,
+            part_creators=part_creators,
+            likes_cap=likes_cap,
+            force=force,
+            step_done=advance,
+        )
     typer.echo(f"wrote {creators} creators to {path}{replaced}")
 
 
@@ -185,6 +190,7 @@ def features(
 ) -> None:
     """Write the model input table: one row per creator, the exact feature columns."""
     from creator_audit.dataset import read_dataset, write_table
+    from creator_audit.progress import stage
     from features import build_features
 
     if scheduler is not None:
@@ -194,9 +200,12 @@ def features(
         return
     replaced = _check_file_output(out)
     account_model = _account_model(accounts_model)
-    dataset = read_dataset(data)
-    table = build_features(dataset, account_model).reset_index()
-    write_table(table, out)
+    with stage(f"read {data}", typer.echo):
+        dataset = read_dataset(data, with_labels=False)
+    with stage(f"features of {len(dataset.creators):,} creators", typer.echo):
+        table = build_features(dataset, account_model).reset_index()
+    with stage(f"write {out}", typer.echo):
+        write_table(table, out)
     typer.echo(f"wrote {len(table)} creators x {table.shape[1] - 1} features to {out}{replaced}")
 
 
@@ -278,6 +287,7 @@ def score(
 ) -> None:
     """Batch scores for every creator, with every field of CONTRACT.md §3."""
     from creator_audit.dataset import read_dataset, write_table
+    from creator_audit.progress import stage
     from scoring.loading import load_model
     from scoring.scores import score_dataset
     from scoring.store import configure_tracking
@@ -288,9 +298,12 @@ def score(
     replaced = _check_file_output(out)
     configure_tracking()
     loaded = load_model(model)
-    dataset = read_dataset(data)
-    table = score_dataset(loaded, dataset, threads=0)  # batch: LightGBM on every core
-    write_table(table, out)
+    with stage(f"read {data}", typer.echo):
+        dataset = read_dataset(data, with_labels=False)
+    with stage(f"score {len(dataset.creators):,} creators", typer.echo):
+        table = score_dataset(loaded, dataset, threads=0)  # batch: LightGBM on every core
+    with stage(f"write {out}", typer.echo):
+        write_table(table, out)
     flagged = (table["label"] != "genuine").mean() if len(table) else 0.0
     typer.echo(f"scored {len(table)} creators ({flagged:.1%} flagged) into {out}{replaced}")
 
@@ -333,6 +346,33 @@ def explain(
     write_audit_page(loaded, dataset, ids, out, source=str(data))
     count = len(dict.fromkeys(ids))
     typer.echo(f"wrote the audit page of {count} creator(s) to {out}{replaced}")
+
+
+@_command(app)
+def monitor(
+    data: Annotated[Path, typer.Option("--data", help="Dataset directory (labels not needed).")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for drift.json and drift.html.")],
+    model: Annotated[str, typer.Option("--model", help=MODEL_HELP)] = DEFAULT_MODEL,
+) -> None:
+    """Drift: every feature and the predictions against the model's training reference (PSI).
+    Writes drift.json and drift.html; exits 0 either way, the verdict is in the files."""
+    from creator_audit.atomic import check_writable_file
+    from creator_audit.progress import stage
+    from scoring.store import configure_tracking
+    from training.monitor import monitor as run_monitor
+
+    if out.exists() and not out.is_dir():
+        _fail(f"{out} is a file; --out names the folder for drift.json and drift.html")
+    check_writable_file(out / "drift.json")
+    configure_tracking()
+    with stage("drift", typer.echo):
+        report = run_monitor(data, model, out, log=typer.echo)
+    moved = [name for name, f in report.features.items() if f["drifted"]]
+    verdict = "DRIFTED" if report.drifted else "no drift"
+    detail = f"; features: {', '.join(moved)}" if moved else ""
+    if report.predictions["drifted"]:
+        detail += "; predictions moved"
+    typer.echo(f"{verdict} ({report.n_creators:,} creators){detail}; see {out / 'drift.html'}")
 
 
 @_command(app, "check-genuine")

@@ -21,6 +21,7 @@ from features import FEATURE_COLUMNS, FeatureMatrix
 from scoring.account_model import AccountModel
 from scoring.booster import BoosterModel
 from scoring.calibration import VectorScaling
+from scoring.drift import DriftReference
 from scoring.norms import FeatureNorms
 
 BUNDLE_FORMAT = 1
@@ -43,6 +44,9 @@ class CreatorFraudModel(BoosterModel):
     # a creator with. None for bundles written before norms existed (reasons then lack the
     # comparison, nothing else changes).
     norms: FeatureNorms | None = None
+    # The training creators' feature distributions and the held-out predictions: what
+    # ``creator-audit monitor`` and the API's drift gauges compare new creators with.
+    drift_reference: DriftReference | None = None
     _booster: lgb.Booster | None = field(default=None, repr=False, compare=False)
 
     def matrix(self, features: pd.DataFrame | FeatureMatrix | np.ndarray) -> np.ndarray:
@@ -103,6 +107,9 @@ class CreatorFraudModel(BoosterModel):
             if self.account_model is None
             else self.account_model.to_payload(),
             "norms": None if self.norms is None else self.norms.to_payload(),
+            "drift_reference": None
+            if self.drift_reference is None
+            else self.drift_reference.to_payload(),
         }
         return write_bundle(path, payload, BUNDLE_KIND)
 
@@ -122,6 +129,7 @@ class CreatorFraudModel(BoosterModel):
             metadata=dict(payload["metadata"]),
             account_model=_account_model(payload.get("account_model"), str(path)),
             norms=_norms(payload.get("norms"), str(path)),
+            drift_reference=_drift_reference(payload.get("drift_reference"), str(path)),
         )
 
 
@@ -138,3 +146,12 @@ def _norms(payload: Any, where: str) -> FeatureNorms | None:
         return FeatureNorms.from_payload(payload)
     except (KeyError, TypeError, ValueError) as err:
         raise BundleError(f"{where}: the genuine-creator norms are unreadable: {err}") from None
+
+
+def _drift_reference(payload: Any, where: str) -> DriftReference | None:
+    if payload is None:
+        return None
+    try:
+        return DriftReference.from_payload(payload)
+    except (KeyError, TypeError, ValueError) as err:
+        raise BundleError(f"{where}: the drift reference is unreadable: {err}") from None

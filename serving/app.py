@@ -24,6 +24,7 @@ import creator_audit
 from serving import workers
 from serving.dependencies import Keys, Service
 from serving.docs_pages import add_offline_docs
+from serving.drift_window import DriftWindow
 from serving.errors import add_error_handlers, answers
 from serving.holder import ModelHolder
 from serving.metrics import ServiceMetrics
@@ -39,11 +40,14 @@ def create_app(
     settings: ServiceSettings | None = None, holder: ModelHolder | None = None
 ) -> FastAPI:
     settings = settings or ServiceSettings()
+    metrics = ServiceMetrics()
+    drift = DriftWindow(metrics, settings.drift_window)
     service = Service(
         settings=settings,
         holder=holder or ModelHolder(settings.model_uri),
-        metrics=ServiceMetrics(),
-        batcher=MicroBatcher(settings.reasons),
+        metrics=metrics,
+        drift=drift,
+        batcher=MicroBatcher(settings.reasons, observe=drift.observe),
         accounts=ConfiguredAccountModel(settings.accounts_model_uri),
         keys=Keys.of(settings),
     )

@@ -3,19 +3,25 @@ path, the same as files take (``scoring.scores``)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from features import feature_matrix
+from features import FeatureMatrix, feature_matrix
 from scoring.model import CreatorFraudModel
 from scoring.scores import Score, score_feature_matrix
 from serving.decoding import Parsed, validate_items
 from serving.errors import PayloadError
 from serving.schemas import ScoreRequest
 
+# Told what was scored (the drift window, ``serving.drift_window``).
+Observer = Callable[[CreatorFraudModel, FeatureMatrix, list[Score]], None]
+
 
 def score_parsed(
-    model: CreatorFraudModel, items: Sequence[Parsed], n_reasons: int
+    model: CreatorFraudModel,
+    items: Sequence[Parsed],
+    n_reasons: int,
+    observe: Observer | None = None,
 ) -> list[Score | PayloadError]:
     """One answer per item, in order: its score, or the error that keeps it from being scored."""
     valid = validate_items(items)
@@ -24,6 +30,8 @@ def score_parsed(
         # Creators come in the order of ``valid.keys``: the order the items were combined in.
         features = feature_matrix(valid.dataset, model.account_model)
         scores = score_feature_matrix(model, features, n_reasons=n_reasons)
+        if observe is not None:
+            observe(model, features, scores)
         for position, score in zip(valid.positions, scores, strict=True):
             answers[position] = replace(score, creator_id=items[position].creator_id)
     assert all(a is not None for a in answers)
@@ -31,12 +39,15 @@ def score_parsed(
 
 
 def score_batch_items(
-    model: CreatorFraudModel, items: Sequence[Parsed | PayloadError], n_reasons: int
+    model: CreatorFraudModel,
+    items: Sequence[Parsed | PayloadError],
+    n_reasons: int,
+    observe: Observer | None = None,
 ) -> list[Score | PayloadError]:
     """One answer per batch item, in order: an item refused while parsing keeps its error, the
     others are scored together."""
     valid = [item for item in items if isinstance(item, Parsed)]
-    scores = iter(score_parsed(model, valid, n_reasons) if valid else [])
+    scores = iter(score_parsed(model, valid, n_reasons, observe) if valid else [])
     return [item if isinstance(item, PayloadError) else next(scores) for item in items]
 
 

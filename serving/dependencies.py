@@ -15,6 +15,7 @@ from fastapi.security import APIKeyHeader
 
 from scoring.account_model import AccountModel
 from serving.account_scoring import NO_ACCOUNT_MODEL
+from serving.drift_window import DriftWindow
 from serving.holder import LoadedModel, ModelHolder
 from serving.metrics import ServiceMetrics
 from serving.micro_batching import MicroBatcher
@@ -46,6 +47,7 @@ class Service:
     settings: ServiceSettings
     holder: ModelHolder
     metrics: ServiceMetrics
+    drift: DriftWindow
     batcher: MicroBatcher
     accounts: ConfiguredAccountModel
     keys: Keys

@@ -15,6 +15,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from scoring.drift import DriftReport
 from scoring.scores import Score
 
 MULTIPROCESS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -72,6 +73,33 @@ class ServiceMetrics:
             multiprocess_mode="livesum",
         )
         self.workers.set(1)
+        self.feature_psi = Gauge(
+            "creator_audit_feature_psi",
+            "Population stability index of a feature over the recently scored creators against "
+            "the model's training reference (drifted above 0.2).",
+            ["feature"],
+            registry=r,
+            multiprocess_mode="livemax",
+        )
+        self.prediction_psi = Gauge(
+            "creator_audit_prediction_psi",
+            "PSI of the predicted labels or fraud_score bands against the model's held-out ones.",
+            ["what"],
+            registry=r,
+            multiprocess_mode="livemax",
+        )
+        self.drifted = Gauge(
+            "creator_audit_drifted",
+            "1 when a feature or the predictions drifted in the recent window, else 0.",
+            registry=r,
+            multiprocess_mode="livemax",
+        )
+        self.drift_window = Gauge(
+            "creator_audit_drift_window_creators",
+            "Creators in the window the drift gauges describe.",
+            registry=r,
+            multiprocess_mode="livemax",
+        )
         self.reloads = Counter(
             "creator_audit_model_reloads", "Model reload attempts.", ["outcome"], registry=r
         )
@@ -86,6 +114,21 @@ class ServiceMetrics:
         for score in scores:
             self.labels.labels(score.label).inc()
             self.fraud_scores.observe(score.fraud_score)
+
+    def set_drift(self, report: DriftReport) -> None:
+        for feature, figures in report.features.items():
+            self.feature_psi.labels(feature).set(figures["psi"])
+        self.prediction_psi.labels("label").set(report.predictions["label_psi"])
+        self.prediction_psi.labels("fraud_score").set(report.predictions["fraud_score_psi"])
+        self.drifted.set(1 if report.drifted else 0)
+        self.drift_window.set(report.n_creators)
+
+    def clear_drift(self) -> None:
+        """A new model: its window starts empty (figures of the old one would mislead)."""
+        for gauge in (self.feature_psi, self.prediction_psi):
+            gauge.clear()
+        self.drifted.set(0)
+        self.drift_window.set(0)
 
     def set_model(self, version: str) -> None:
         # Zero first: in multiprocess mode clear() forgets a label here but not in the file.

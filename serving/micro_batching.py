@@ -16,7 +16,7 @@ import contextlib
 from dataclasses import dataclass, field
 
 from scoring.scores import Score
-from serving.creator_scoring import score_parsed
+from serving.creator_scoring import Observer, score_parsed
 from serving.decoding import Parsed
 from serving.errors import PayloadError
 from serving.holder import LoadedModel
@@ -37,9 +37,12 @@ def _loop() -> asyncio.AbstractEventLoop:
 
 
 class MicroBatcher:
-    def __init__(self, n_reasons: int, max_batch: int = MAX_BATCH) -> None:
+    def __init__(
+        self, n_reasons: int, max_batch: int = MAX_BATCH, observe: Observer | None = None
+    ) -> None:
         self.n_reasons = n_reasons  # when a request does not say
         self.max_batch = max_batch
+        self.observe = observe
         self._queue: asyncio.Queue[_Pending] | None = None
         self._worker: asyncio.Task[None] | None = None
 
@@ -73,7 +76,11 @@ class MicroBatcher:
         try:
             first = group[0]
             answers = await asyncio.to_thread(
-                score_parsed, first.loaded.model, [p.item for p in group], first.n_reasons
+                score_parsed,
+                first.loaded.model,
+                [p.item for p in group],
+                first.n_reasons,
+                self.observe,
             )
         except Exception as err:  # a bug, not bad input: fail these requests, keep serving
             for pending in group:

@@ -26,6 +26,8 @@ class ServiceSettings(BaseSettings):
     # Seconds between checks of the registry alias for a new champion; 0 turns polling off.
     poll_seconds: float = Field(30.0, ge=0)
     reasons: int = Field(5, ge=0, le=50, description="Reasons returned per score.")
+    # Creators in the rolling window the drift gauges on /metrics describe (serving.drift_window).
+    drift_window: int = Field(1_000, ge=50)
     # How long a worker still loading its first model holds a request before answering 503: with
     # several workers, /readyz may have been answered by a sibling that finished first.
     warmup_wait_seconds: float = Field(5.0, ge=0)

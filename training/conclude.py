@@ -17,13 +17,15 @@ import pandas as pd
 from mlflow.models import infer_signature
 
 import creator_audit
+from creator_audit.progress import stage
 from creator_audit.schema import LABELS
 from scoring.account_model import AccountModel
+from scoring.drift import DriftReference
 from scoring.model import CreatorFraudModel
 from scoring.names import CREATOR_MODEL_NAME
 from scoring.norms import FeatureNorms
 from scoring.pyfunc import BUNDLE_ARTIFACT, CREATOR_MODEL_CODE
-from scoring.scores import GENUINE
+from scoring.scores import GENUINE, fraud_score
 from training.augment import AUGMENTATION
 from training.baselines import logistic_baseline, rules_predict
 from training.evaluate import Evaluation, evaluate_predictions
@@ -113,13 +115,39 @@ def conclude(
     model.account_model = provenance.account_model
     x_train, y_train = baseline_train
     model.norms = FeatureNorms.fit(x_train, y_train == LABELS.index(GENUINE))
-    test_eval = evaluate_predictions(list(LABELS), test.y, model.predict_proba(test.x), test.slices)
+    test_proba = model.predict_proba(test.x)
+    model.drift_reference = _drift_reference(model, x_train, test_proba)
+    test_eval = evaluate_predictions(list(LABELS), test.y, test_proba, test.slices)
     log(f"test macro-F1 {test_eval.metrics['macro_f1']:.4f}")
-    baselines = _baselines(*baseline_train, test.x, test.y, provenance.seed)
-    _log_results(fitted, model, test_eval, baselines)
-    real = _log_real_genuine_check(model, log)
-    model_uri = _log_model(model, test.x)
-    decision = register_and_gate(
+    with stage("baselines (rules, logistic regression)", log):
+        baselines = _baselines(*baseline_train, test.x, test.y, provenance.seed)
+    with stage("run report and feature importance", log):
+        _log_results(fitted, model, test_eval, baselines)
+    with stage("real genuine accounts", log):
+        real = _log_real_genuine_check(model, log)
+    with stage("log the model", log):
+        model_uri = _log_model(model, test.x)
+    with stage("register and gate", log):
+        decision = _gate(model_uri, run_id, test_eval, baselines, champion_features, test, real)
+    mlflow.set_tags({"model_version": decision.version, "alias": decision.alias})
+
+    log(decision.message)
+    model.metadata.update(model_version=decision.version, alias=decision.alias)
+    bundle_path = export_bundles(model, decision, CREATOR_MODEL_NAME, models_dir)
+    log(f"bundle: {bundle_path}")
+    return TrainResult(run_id, model, test_eval, baselines, decision, bundle_path)
+
+
+def _gate(
+    model_uri: str,
+    run_id: str,
+    test_eval: Evaluation,
+    baselines: dict[str, dict[str, Any]],
+    champion_features: Callable[[CreatorFraudModel], pd.DataFrame],
+    test: HeldOut,
+    real: RealGenuineCheck | None,
+) -> GateDecision:
+    return register_and_gate(
         CREATOR_MODEL_NAME,
         model_uri,
         run_id,
@@ -128,12 +156,6 @@ def conclude(
         baseline_f1=max(b["macro_f1"] for b in baselines.values()),
         real=None if real is None else RealData(real.flagged, _real_flags),
     )
-    mlflow.set_tags({"model_version": decision.version, "alias": decision.alias})
-    log(decision.message)
-    model.metadata.update(model_version=decision.version, alias=decision.alias)
-    bundle_path = export_bundles(model, decision, CREATOR_MODEL_NAME, models_dir)
-    log(f"bundle: {bundle_path}")
-    return TrainResult(run_id, model, test_eval, baselines, decision, bundle_path)
 
 
 def _bundle(
@@ -157,6 +179,19 @@ def _bundle(
             "sklearn_version": sklearn.__version__,
             "data_sha256": data_sha256,
         },
+    )
+
+
+def _drift_reference(
+    model: CreatorFraudModel, x_train: pd.DataFrame, test_proba: np.ndarray
+) -> DriftReference:
+    """Training creators' features (a posts-only copy's repeated id counts once) and the
+    held-out predictions, as ``monitor`` and the API compare new creators with them."""
+    first = x_train.loc[~x_train.index.duplicated(keep="first")]
+    predicted = [model.labels[k] for k in test_proba.argmax(axis=1)]
+    scores = fraud_score(test_proba[:, model.labels.index(GENUINE)])
+    return DriftReference.fit(
+        model.feature_names, model.matrix(first), predicted, scores, list(model.labels)
     )
 
 

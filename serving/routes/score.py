@@ -76,7 +76,7 @@ def _score_batch(
     raw: bytes, loaded: LoadedModel, service: Service, n_reasons: int
 ) -> dict[str, Any]:
     items, creator_ids = parse_batch_items(raw, service.settings)
-    outcomes = score_batch_items(loaded.model, items, n_reasons)
+    outcomes = score_batch_items(loaded.model, items, n_reasons, service.drift.observe)
     service.metrics.observe_scores(a for a in outcomes if isinstance(a, Score))
     return {"scores": [_entry(i, creator_ids[i], a) for i, a in enumerate(outcomes)]}
 

@@ -4,6 +4,7 @@ with every §3 field, and Prometheus metrics that move when a creator is scored.
 from __future__ import annotations
 
 import asyncio
+import copy
 import math
 import threading
 import time
@@ -11,6 +12,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from fastapi import HTTPException
@@ -18,6 +20,7 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from creator_audit.schema import LABELS
+from scoring.scores import score_features
 from serving.dependencies import serving_model
 from tests.serving.conftest import MakeClient
 
@@ -219,3 +222,66 @@ def test_no_model_within_the_warm_up_wait_or_a_failed_load_is_503(holder: str, m
     assert time.monotonic() - started < most
     if holder == "slow":
         assert time.monotonic() - started >= 0.3
+
+
+def _with_reference(model: Any, features: pd.DataFrame) -> Any:
+    """A copy of ``model`` whose drift reference is ``features`` and its predictions on them."""
+    from scoring.drift import DriftReference
+
+    watched = copy.copy(model)
+    scores = score_features(watched, features, n_reasons=0)
+    watched.drift_reference = DriftReference.fit(
+        watched.feature_names,
+        watched.matrix(features),
+        [s.label for s in scores],
+        np.array([s.fraud_score for s in scores], dtype=np.float64),
+        watched.labels,
+    )
+    return watched
+
+
+def test_drift_gauges_describe_the_recent_window(
+    make_client: MakeClient,
+    models: SimpleNamespace,
+    feature_table: pd.DataFrame,
+    sample: SimpleNamespace,
+    tmp_path: Path,
+) -> None:
+    """After enough creators the API exports each feature's PSI against the model's reference:
+    the figures ``creator-audit monitor`` computes for the same creators."""
+    from scoring.drift import compare
+
+    model = _with_reference(models.a, feature_table)
+    client = make_client(model.save(tmp_path / "watched.joblib"), drift_window=50)
+    ids = [c for c in sample.ids if sample.bodies[c]["posts"]]
+    sent = (ids * 20)[:100]
+    for start in range(0, len(sent), 10):  # in batches small enough for the body limit
+        batch = {"items": [sample.bodies[c] for c in sent[start : start + 10]]}
+        assert client.post("/v1/score/batch", json=batch).status_code == 200
+    metrics = scrape(client)
+    assert value(metrics, "creator_audit_drift_window_creators") == 50
+    window = feature_table.loc[sent[-50:]]  # the window keeps the latest creators
+    scores = score_features(model, window, n_reasons=0)
+    offline = compare(
+        model.drift_reference,
+        model.feature_names,
+        model.matrix(window),
+        [s.label for s in scores],
+        np.array([s.fraud_score for s in scores], dtype=np.float64),
+    )
+    for feature in ("likes_per_follower_mean", "sample_fake_share", "posting_gap_cv"):
+        psi = value(metrics, "creator_audit_feature_psi", feature=feature)
+        assert psi == pytest.approx(offline.features[feature]["psi"], abs=1e-4), feature
+    assert value(metrics, "creator_audit_prediction_psi", what="fraud_score") == pytest.approx(
+        offline.predictions["fraud_score_psi"], abs=1e-4
+    )
+    assert value(metrics, "creator_audit_drifted") == float(offline.drifted)
+
+
+def test_a_model_without_a_reference_exports_no_drift(client: TestClient, small_body) -> None:
+    for _ in range(12):
+        answer = client.post("/v1/score/batch", json={"items": [small_body] * 10})
+        assert answer.status_code == 200
+    metrics = scrape(client)
+    assert value(metrics, "creator_audit_drift_window_creators") == 0
+    assert not any(name == "creator_audit_feature_psi" for name, _ in metrics)
