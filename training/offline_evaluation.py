@@ -19,6 +19,7 @@ from mlflow import MlflowClient
 
 from creator_audit.dataset import Dataset, read_dataset
 from creator_audit.messages import first_line
+from creator_audit.progress import stage
 from creator_audit.schema import LABELS
 from features import build_features
 from scoring.loading import load_model
@@ -44,16 +45,47 @@ def evaluate_offline(
     """Evaluate, write the report, log the run; return a one-paragraph summary."""
     configure_tracking()
     ensure_experiment(EVALUATION_EXPERIMENT)  # a store that cannot be used fails now
-    ds = read_dataset(data_dir)
+    with stage(f"read {data_dir}", log):
+        ds = read_dataset(data_dir)
+    labelled_ids(ds)  # no labels: say so before minutes of features
     model = load_model(model_uri)
     other = load_model(compare_uri) if compare_uri else None
-    log(f"building features for {len(ds.creators)} creators")
-    features = build_features(ds, model.account_model)
-    evaluation = evaluate_model(model, ds, features)
-    evaluation.metrics["follower_sample_ablation"] = follower_sample_ablation(model, ds, evaluation)
-    # Each model sees its own account model's view of the follower samples.
-    compared = evaluate_model(other, ds) if other is not None else None
-    log("checking the real genuine accounts and fetching the training run's baselines")
+    with stage(f"features of {len(ds.creators):,} creators", log):
+        features = build_features(ds, model.account_model)
+    with stage("evaluate", log):
+        evaluation = evaluate_model(model, ds, features)
+    with stage("without the follower samples (ablation)", log):
+        ablation = follower_sample_ablation(model, ds, evaluation)
+        evaluation.metrics["follower_sample_ablation"] = ablation
+    compared = None
+    if other is not None:
+        with stage(f"evaluate {compare_uri}", log):
+            # Each model sees its own account model's view of the follower samples.
+            compared = evaluate_model(other, ds)
+    with stage("real genuine accounts and the training run's baselines", log):
+        about = _about(model, model_uri, other, compare_uri, data_dir, ds)
+    with stage("report", log):
+        write_report(
+            evaluation,
+            out_dir,
+            model_uri,
+            compare=compared,
+            compare_title=compare_uri,
+            about=about,
+        )
+    run_id = _log_evaluation(model, model_uri, evaluation, compared, compare_uri, data_dir, out_dir)
+    return _summary(model_uri, evaluation, compare_uri, compared, out_dir, run_id)
+
+
+def _about(
+    model: CreatorFraudModel,
+    model_uri: str,
+    other: CreatorFraudModel | None,
+    compare_uri: str | None,
+    data_dir: str | Path,
+    ds: Dataset,
+) -> dict[str, Any]:
+    """What was judged, on what, when; the real-data check and the training baselines."""
     about = {
         "model": model_identity(model, model_uri),
         "data": data_identity(data_dir, ds, model),
@@ -66,11 +98,7 @@ def evaluate_offline(
             "compared_model": model_identity(other, str(compare_uri)),
             "compared_real_genuine": real_genuine(other),
         }
-    write_report(
-        evaluation, out_dir, model_uri, compare=compared, compare_title=compare_uri, about=about
-    )
-    run_id = _log_evaluation(model, model_uri, evaluation, compared, compare_uri, data_dir, out_dir)
-    return _summary(model_uri, evaluation, compare_uri, compared, out_dir, run_id)
+    return about
 
 
 def model_identity(model: CreatorFraudModel, uri: str) -> dict[str, Any]:

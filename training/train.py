@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from creator_audit.dataset import Dataset, read_dataset
+from creator_audit.progress import stage
 from creator_audit.schema import LABELS
 from features import build_features
 from scoring.account_model import AccountModel
@@ -79,14 +80,15 @@ def train(
     ``account_model`` judges the follower samples; the trained model carries it, so scoring
     computes the same audience features. Without one, the sample's fake share is missing.
     """
-    log(f"reading {data_dir}")
-    ds = read_dataset(data_dir)
+    with stage(f"read {data_dir}", log):
+        ds = read_dataset(data_dir)
     truth = labelled_ids(ds)
     split = split_creators(truth, seed)  # bad data and labels fail before anything is written
     configure_tracking()
     experiment_id = ensure_experiment(CREATOR_EXPERIMENT)  # and a store that cannot be used
-    log(f"building features (account model: {account_model_name(account_model)})")
-    prepared = prepare(ds, truth, split, account_model)
+    label = f"features of {len(ds.creators):,} creators (account model: "
+    with stage(f"{label}{account_model_name(account_model)})", log):
+        prepared = prepare(ds, truth, split, account_model)
     x_train, y_train = with_posts_only_copies(*prepared.part(prepared.split.train))
     # Validation gets the same posts-only copies, so early stopping and calibration judge the
     # model on both regimes; the test split stays exactly as the data came.
@@ -105,18 +107,18 @@ def train(
         log_run_inputs(
             RunInputs(data_dir, seed, "in-memory", fingerprint, sizes, columns, account_model)
         )
-        log("training LightGBM (early stopping on validation)")
-        fitted = fit_booster(
-            x_train.to_numpy(np.float64),
-            y_train,
-            x_val.to_numpy(np.float64),
-            y_val,
-            list(prepared.features.columns),
-            len(LABELS),
-            seed,
-            log=log,
-            params=params,
-        )
+        with stage("LightGBM (early stopping on validation) and calibration", log):
+            fitted = fit_booster(
+                x_train.to_numpy(np.float64),
+                y_train,
+                x_val.to_numpy(np.float64),
+                y_val,
+                list(prepared.features.columns),
+                len(LABELS),
+                seed,
+                log=log,
+                params=params,
+            )
         test = HeldOut(x_test, y_test, prepared.slices.loc[prepared.split.test])
         return conclude(
             run_id,

@@ -44,16 +44,19 @@ class _Located:
     files: tuple[Path, ...]
 
 
-def read_dataset(path: str | os.PathLike[str]) -> Dataset:
+def read_dataset(path: str | os.PathLike[str], with_labels: bool = True) -> Dataset:
     """Read, coerce and validate the dataset in directory ``path``.
 
     Raises ``DatasetError`` naming the file, row and column of every problem found (missing
     directory or required table, a table given twice, an unreadable file, a bad value). Files that
     are not named after a table are ignored, so a dataset may carry notes or extra exports.
+    ``with_labels=False`` leaves the labels table unread (features and scores do not use it, so
+    a bad label must not stop them).
     """
     root = check_dataset_directory(path)
     problems: list[Problem] = []
-    located = {name: _locate(root, name, problems) for name in TABLES}
+    names = [name for name in TABLES if with_labels or name != "labels"]
+    located = {name: _locate(root, name, problems) for name in names}
     raw: dict[str, pd.DataFrame] = {}
     sources: dict[str, str] = {}
     parts: dict[str, _Parts] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -87,11 +88,17 @@ def _labels_frame(cr, creator_ids) -> pd.DataFrame:
     )
 
 
-def generate(n_creators: int, seed: int, likes_cap: int = C.LIKES_SAMPLE_CAP) -> Dataset:
+def generate(
+    n_creators: int,
+    seed: int,
+    likes_cap: int = C.LIKES_SAMPLE_CAP,
+    step_done: Callable[[], None] = lambda: None,
+) -> Dataset:
     """A labelled synthetic dataset of ``n_creators`` creators; same seed, same data.
 
     ``likes_cap`` bounds the like events kept per post (platforms cap liker lists; a smaller cap
-    makes smaller engagement tables, e.g. for scale tests)."""
+    makes smaller engagement tables, e.g. for scale tests). ``step_done`` is called after each of
+    the ``GENERATE_STEPS`` steps (a progress bar)."""
     if n_creators < 1:
         raise ValueError(f"n_creators must be >= 1, got {n_creators}")
     rng = dict(
@@ -103,13 +110,17 @@ def generate(n_creators: int, seed: int, likes_cap: int = C.LIKES_SAMPLE_CAP) ->
     )
     cr = profiles.draw_creators(rng["creators"], n_creators)
     pods = profiles.assign_pods(rng["pods"], cr)
+    step_done()
     ps = posts.timeline(rng["posts"], cr, pods)
     profiles.settle_followers(cr)
     counts.engagement_counts(rng["counts"], cr, pods, ps)
+    step_done()
     act = engagements.layout_actors(rng["actors"], cr, pods, IdSpace())
     cols, texts = engagements.simulate_events(rng["events"], cr, pods, ps, act, likes_cap)
+    step_done()
     history = followers.follower_counts(rng["history"], cr)
     sample = followers.follower_samples(rng["samples"], cr, act)
+    step_done()
 
     salts = rng["ids"].integers(0, 1 << 40, 3)
     creator_ids = id_strings(np.arange(cr.n), int(salts[0]))
@@ -142,7 +153,12 @@ def generate(n_creators: int, seed: int, likes_cap: int = C.LIKES_SAMPLE_CAP) ->
     )
     hidden = rng["ids"].random(cr.n) < C.NO_VISIBLE_POSTS_SHARE
     never_posted = hidden & (rng["ids"].random(cr.n) < C.NEVER_POSTED_SHARE)
-    return _hide_posts(ds, hidden, never_posted)
+    out = _hide_posts(ds, hidden, never_posted)
+    step_done()
+    return out
+
+
+GENERATE_STEPS = 5  # calls of ``step_done`` per generate()
 
 
 def _hide_posts(ds: Dataset, hidden: np.ndarray, never_posted: np.ndarray) -> Dataset:
@@ -174,6 +190,7 @@ def generate_to_dir(
     part_creators: int = PART_CREATORS,
     likes_cap: int = C.LIKES_SAMPLE_CAP,
     force: bool = False,
+    step_done: Callable[[], None] = lambda: None,
 ) -> Path:
     """Generate and write a dataset directory atomically (``creator_audit.dataset.write``).
 
@@ -186,15 +203,25 @@ def generate_to_dir(
         raise ValueError(f"datasets of more than {part_creators} creators are written as Parquet")
     check_writable_directory(out_dir, force, is_dataset_entry)
     if n_creators <= part_creators:
-        return write_dataset(generate(n_creators, seed, likes_cap), out_dir, fmt, force)
+        ds = generate(n_creators, seed, likes_cap, step_done)
+        path = write_dataset(ds, out_dir, fmt, force)
+        step_done()
+        return path
     with atomic_directory(Path(out_dir), force, is_dataset_entry) as tmp:
         for k, start in enumerate(range(0, n_creators, part_creators)):
             size = min(part_creators, n_creators - start)
-            part = _prefixed_ids(generate(size, _part_seed(seed, k), likes_cap), f"{k:05d}")
-            for name, frame in part.tables().items():
+            part = generate(size, _part_seed(seed, k), likes_cap, step_done)
+            for name, frame in _prefixed_ids(part, f"{k:05d}").tables().items():
                 (tmp / name).mkdir(exist_ok=True)
                 write_table(frame, tmp / name / f"part-{k:05d}.parquet", table=name)
+            step_done()
     return Path(out_dir)
+
+
+def generate_steps(n_creators: int, part_creators: int = PART_CREATORS) -> int:
+    """How many times ``generate_to_dir`` calls ``step_done``: a progress bar's total."""
+    parts = -(-n_creators // part_creators)
+    return parts * (GENERATE_STEPS + 1)
 
 
 def _part_seed(seed: int, part: int) -> int:
