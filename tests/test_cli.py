@@ -85,7 +85,7 @@ def test_features_bad_input_names_file_row_column_and_writes_nothing(tmp_path: P
     result = runner.invoke(app, ["features", "--data", str(data), "--out", str(out)])
     assert result.exit_code == 2
     message = result.output.strip().splitlines()[-1]
-    assert "posts.csv" in message and "row 1" in message and "'likes'" in message
+    assert "posts.csv" in message and "line 2" in message and "'likes'" in message
     assert not out.exists()
 
 

@@ -51,3 +51,20 @@ def test_commands_print_each_stage_time(tmp_path, monkeypatch: pytest.MonkeyPatc
     assert result.exit_code == 0, result.output
     for stage in ("read d", "features of 30 creators", "write f.csv"):
         assert re.search(rf"^{stage}: \d+\.\d s$", result.output, re.M), stage
+
+
+def test_labels_are_checked_first_and_only_where_used(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("CREATOR_AUDIT_PROGRESS", "0")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "")
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(app, ["generate", "--out", "d", "--creators", "30"]).exit_code == 0
+    labels = next((tmp_path / "d").glob("labels.*"))
+    labels.unlink()
+    (tmp_path / "d" / "labels.csv").write_text("creator_id,label\nnobody,space_alien\n")
+    # features and score do not use labels: a bad labels table does not stop them
+    result = CliRunner().invoke(app, ["features", "--data", "d", "--out", "f.csv"])
+    assert result.exit_code == 0, result.output
+    (tmp_path / "d" / "labels.csv").unlink()
+    result = CliRunner().invoke(app, ["evaluate", "--data", "d", "--model", "m.joblib"])
+    assert result.exit_code == 2
+    assert "no labels table" in result.output and "features of" not in result.output

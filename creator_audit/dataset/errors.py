@@ -30,11 +30,22 @@ class Problem:
     def __str__(self) -> str:
         where = []
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(position(self.file, self.row))
         if self.column is not None:
             where.append(f"column {self.column!r}")
         location = f"{self.file}: {', '.join(where)}" if where else self.file
         return f"{location}: {self.message}"
+
+
+def position(file: str, row: int) -> str:
+    """Where data row ``row`` (1-based) is, as its file shows it: in a CSV file the line (the
+    header is line 1; a quoted field spanning lines would shift it), in other files the row
+    counted from 1."""
+    if file.endswith(".csv"):
+        return f"line {row + 1}"
+    if "." not in file:  # a table given as a frame, not a file
+        return f"row {row}"
+    return f"row {row} (1-based)"
 
 
 class DatasetError(ValueError):

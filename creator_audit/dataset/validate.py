@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from creator_audit import limits
-from creator_audit.dataset.errors import DatasetError, Problem
+from creator_audit.dataset.errors import DatasetError, Problem, position
 from creator_audit.dataset.types import Dataset
 from creator_audit.schema import ACCOUNTS, ENGAGEMENT_KINDS, LABELS, TABLES, Column, Table
 
@@ -258,7 +258,8 @@ def _check_unique(table: Table, out: pd.DataFrame, report: _Report) -> None:
     first = int(np.flatnonzero(same)[0])
     shown = _show(value[0]) if len(keys) == 1 else "(" + ", ".join(_show(v) for v in value) + ")"
     what = keys[0] if len(keys) == 1 else "(" + ", ".join(keys) + ") together"
-    message = f"{shown} appears in rows {first + 1} and {second + 1}; {what} must be unique"
+    first_at = position(report.source, first + 1)
+    message = f"{shown} appears again (first at {first_at}); {what} must be unique"
     if rows.size > 1:
         message += f" ({rows.size - 1} repeated rows in all)"
     report.add(", ".join(keys), message, row=second + 1)

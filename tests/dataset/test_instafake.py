@@ -104,12 +104,16 @@ def _record(**changes: object) -> dict[str, object]:
 def test_malformed_record_names_record_and_field(tmp_path: Path) -> None:
     path = tmp_path / "g.json"
     path.write_text(json.dumps([_record(), _record(mediaLikeNumbers=[1])]))
-    with pytest.raises(DatasetError, match=r"^g\.json: row 2: per-post lists differ in length"):
+    with pytest.raises(
+        DatasetError, match=r"^g\.json: row 2 \(1-based\): per-post lists differ in length"
+    ):
         load_instafake_genuine(path)
     broken = _record()
     del broken["userFollowerCount"]
     path.write_text(json.dumps([broken]))
-    with pytest.raises(DatasetError, match=r"^g\.json: row 1, column 'userFollowerCount'"):
+    with pytest.raises(
+        DatasetError, match=r"^g\.json: row 1 \(1-based\), column 'userFollowerCount'"
+    ):
         load_instafake_genuine(path)
 
 

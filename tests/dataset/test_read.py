@@ -55,13 +55,15 @@ def test_bad_csv_value_names_the_file_row_and_column(tmp_path: Path) -> None:
     posts = POSTS_CSV.replace("80,1", "-3,1")
     with pytest.raises(DatasetError) as err:
         read_dataset(write_csv_dataset(tmp_path / "d", posts))
-    assert str(err.value) == "posts.csv: row 2, column 'likes': -3 is negative; counts must be >= 0"
+    assert (
+        str(err.value) == "posts.csv: line 3, column 'likes': -3 is negative; counts must be >= 0"
+    )
 
 
 def test_naive_csv_timestamp_is_refused(tmp_path: Path) -> None:
     posts = POSTS_CSV.replace("2026-05-01T10:00:00Z", "2026-05-01 10:00:00")
     with pytest.raises(
-        DatasetError, match=r"^posts.csv: row 1, column 'posted_at': .* no UTC offset"
+        DatasetError, match=r"^posts.csv: line 2, column 'posted_at': .* no UTC offset"
     ):
         read_dataset(write_csv_dataset(tmp_path / "d", posts))
 
@@ -71,7 +73,7 @@ def test_unknown_creator_in_csv(tmp_path: Path) -> None:
     with pytest.raises(DatasetError) as err:
         read_dataset(write_csv_dataset(tmp_path / "d", posts))
     assert str(err.value) == (
-        "posts.csv: row 2, column 'creator_id': unknown creator '7': not in creators.csv"
+        "posts.csv: line 3, column 'creator_id': unknown creator '7': not in creators.csv"
     )
 
 

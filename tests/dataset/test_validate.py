@@ -179,7 +179,7 @@ def test_bad_value_names_file_row_and_column(
         coerce_table(table, raw, f"{table}.csv")
     problem = only_problem(err)
     assert (problem.file, problem.row, problem.column) == (f"{table}.csv", 2, column)
-    assert str(problem).startswith(f"{table}.csv: row 2, column '{column}': {message}")
+    assert str(problem).startswith(f"{table}.csv: line 3, column '{column}': {message}")
 
 
 def test_a_problem_counts_the_other_rows_that_share_it() -> None:
@@ -187,7 +187,7 @@ def test_a_problem_counts_the_other_rows_that_share_it() -> None:
     with pytest.raises(DatasetError) as err:
         coerce_table("posts", raw, "posts.csv")
     assert str(err.value) == (
-        "posts.csv: row 2, column 'likes': -1 is negative; counts must be >= 0 (and 1 more rows)"
+        "posts.csv: line 3, column 'likes': -1 is negative; counts must be >= 0 (and 1 more rows)"
     )
 
 
@@ -223,14 +223,17 @@ def test_duplicate_id_names_the_value_and_both_rows() -> None:
     with pytest.raises(DatasetError) as err:
         coerce_table("posts", raw, "posts.csv")
     assert str(only_problem(err)) == (
-        "posts.csv: row 3, column 'post_id': 'p1' appears in rows 1 and 3; post_id must be unique"
+        "posts.csv: line 4, column 'post_id': 'p1' appears again (first at line 2); "
+        "post_id must be unique"
     )
 
 
 def test_duplicate_composite_key() -> None:
     raw = raw_frames()["follower_counts"]
     raw["at"] = ["2026-04-24T03:06:40Z", "2026-04-24T05:06:40+02:00"]  # the same instant
-    with pytest.raises(DatasetError, match=r"appears in rows 1 and 2; \(creator_id, at\) together"):
+    with pytest.raises(
+        DatasetError, match=r"appears again \(first at line 2\); \(creator_id, at\) together"
+    ):
         coerce_table("follower_counts", raw, "follower_counts.csv")
 
 
@@ -259,7 +262,8 @@ def test_check_references_uses_the_given_source_names() -> None:
     ds.posts.loc[2, "creator_id"] = "ghost"
     problems = check_references(ds, {"posts": "posts.parquet", "creators": "creators.csv"})
     assert [str(p) for p in problems] == [
-        "posts.parquet: row 3, column 'creator_id': unknown creator 'ghost': not in creators.csv"
+        "posts.parquet: row 3 (1-based), column 'creator_id': unknown creator 'ghost': "
+        "not in creators.csv"
     ]
 
 
@@ -346,8 +350,8 @@ def test_an_id_over_the_limit_is_refused_with_the_apis_message(tmp_path: Path) -
     with pytest.raises(DatasetError) as err:
         read_dataset(tmp_path)
     assert [str(p) for p in err.value.problems] == [
-        f"creators.csv: row 2, column 'creator_id': {limits.id_too_long(300)}",
-        f"labels.csv: row 2, column 'creator_id': {limits.id_too_long(300)}",
+        f"creators.csv: line 3, column 'creator_id': {limits.id_too_long(300)}",
+        f"labels.csv: line 3, column 'creator_id': {limits.id_too_long(300)}",
     ]
     assert limits.id_too_long(300) == "300 characters is more than the limit of 256 per id"
     at_the_limit = raw_frames()["engagements"].assign(actor_id=["a" * 256, "é" * 256, "b"])
