@@ -1,16 +1,29 @@
 #!/usr/bin/env bash
 # The main job on embedded defaults: train the account model on the real labelled accounts (when
-# ../shared/data or $CREATOR_AUDIT_SHARED_DATA has them), generate labelled creators, build
-# features, train (tracked in an SQLite MLflow store in this directory), evaluate on data from
-# another seed, batch-score it, then serve the champion over HTTP. Outputs go under ./work, bundles under ./models, MLflow state in
+# ../shared/data or $CREATOR_AUDIT_SHARED_DATA has them), generate labelled creators, train
+# (tracked in an SQLite MLflow store in this directory), evaluate on data from another seed
+# (report.html), batch-score it, write audit pages for a few creators and a drift check, then
+# serve the champion over HTTP. Outputs go under ./work, bundles under ./models, MLflow state in
 # ./mlflow.db and ./mlartifacts (all git-ignored). Override the size with CREATORS=... and
 # HOLDOUT=..., the seed with SEED=...; PORT=... and WORKERS=... for the API, SERVE=0 to skip it.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
-CREATORS="${CREATORS:-40000}"
+CREATORS="${CREATORS:-20000}"
 SEED="${SEED:-7}"
 WORK="${WORK:-work}"
 SHARED="${CREATOR_AUDIT_SHARED_DATA:-../shared/data}"
+
+# Peak memory grows with the number of creators (README, "Time and memory"): about 0.42 GB per
+# 1,000 creators plus 1.5 GB. Say what to set before minutes of work end in the OOM killer.
+need_mb=$(( CREATORS * 42 / 100 + 1536 ))
+avail_mb=$(awk '/MemAvailable/ {print int($2 / 1024)}' /proc/meminfo 2>/dev/null || echo 0)
+if [ "$avail_mb" -gt 0 ] && [ "$need_mb" -gt "$avail_mb" ]; then
+  fits=$(( (avail_mb - 1536) * 100 / 42 ))
+  echo "CREATORS=$CREATORS needs about $((need_mb / 1024)) GB; $((avail_mb / 1024)) GB is available." >&2
+  echo "Run with CREATORS=$(( fits / 1000 * 1000 )) (or free memory)." >&2
+  exit 1
+fi
+
 if [ -d "$SHARED" ]; then
   creator-audit accounts train --data "$SHARED" --seed "$SEED"
 else
@@ -18,11 +31,21 @@ else
 fi
 creator-audit generate --out "$WORK/data" --creators "$CREATORS" --seed "$SEED"
 creator-audit generate --out "$WORK/holdout" --creators "${HOLDOUT:-4000}" --seed "$((SEED + 1))"
-creator-audit features --data "$WORK/data" --out "$WORK/features.parquet"
 creator-audit train --data "$WORK/data" --seed "$SEED"
 creator-audit evaluate --data "$WORK/holdout" --out "$WORK/evaluation"
 creator-audit score --data "$WORK/holdout" --out "$WORK/scores.parquet"
-echo "main job done: report in $WORK/evaluation/report.md, scores in $WORK/scores.parquet"
+# The audit page of the creator scored most confidently for each label.
+python - "$WORK" <<'PY'
+import sys
+import pandas as pd
+work = sys.argv[1]
+scores = pd.read_parquet(f"{work}/scores.parquet")
+picked = scores.sort_values("fraud_score").groupby("label").tail(1)["creator_id"]
+open(f"{work}/audit_creators.txt", "w").write("\n".join(picked) + "\n")
+PY
+creator-audit explain --data "$WORK/holdout" --creators "$WORK/audit_creators.txt" --out "$WORK/audit.html"
+creator-audit monitor --data "$WORK/holdout" --out "$WORK/drift"
+echo "main job done: $WORK/evaluation/report.html, $WORK/audit.html, $WORK/drift/drift.html, scores in $WORK/scores.parquet"
 if [ "${SERVE:-1}" = 1 ]; then
   echo "serving the champion on http://127.0.0.1:${PORT:-8000} (Ctrl-C stops; SERVE=0 skips)"
   exec creator-audit serve --port "${PORT:-8000}" ${WORKERS:+--workers "$WORKERS"}
