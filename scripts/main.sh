@@ -13,12 +13,12 @@ SEED="${SEED:-7}"
 WORK="${WORK:-work}"
 SHARED="${CREATOR_AUDIT_SHARED_DATA:-../shared/data}"
 
-# Peak memory grows with the number of creators (README, "Time and memory"): about 0.42 GB per
+# Peak memory grows with the number of creators (README, "Time and memory"): about 0.5 GB per
 # 1,000 creators plus 1.5 GB. Say what to set before minutes of work end in the OOM killer.
-need_mb=$(( CREATORS * 42 / 100 + 1536 ))
+need_mb=$(( CREATORS * 50 / 100 + 1536 ))
 avail_mb=$(awk '/MemAvailable/ {print int($2 / 1024)}' /proc/meminfo 2>/dev/null || echo 0)
 if [ "$avail_mb" -gt 0 ] && [ "$need_mb" -gt "$avail_mb" ]; then
-  fits=$(( (avail_mb - 1536) * 100 / 42 ))
+  fits=$(( (avail_mb - 1536) * 100 / 50 ))
   echo "CREATORS=$CREATORS needs about $((need_mb / 1024)) GB; $((avail_mb / 1024)) GB is available." >&2
   echo "Run with CREATORS=$(( fits / 1000 * 1000 )) (or free memory)." >&2
   exit 1
