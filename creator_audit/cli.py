@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 import typer
 
 from creator_audit.messages import first_line
-from scoring.names import DEFAULT_ACCOUNT_MODEL_URI, DEFAULT_MODEL_URI
+from scoring.names import DEFAULT_ACCOUNT_MODEL_URI, DEFAULT_COMMENT_MODEL_URI, DEFAULT_MODEL_URI
 
 if TYPE_CHECKING:
     from scoring.account_model import AccountModel
@@ -48,6 +48,11 @@ accounts_app = typer.Typer(
     help="The account model: is this single account (a follower) fake?", no_args_is_help=True
 )
 app.add_typer(accounts_app, name="accounts")
+comments_app = typer.Typer(
+    help="The comment model: is this comment conversation, or spam and promotion?",
+    no_args_is_help=True,
+)
+app.add_typer(comments_app, name="comments")
 
 
 FORCE_HELP = "Replace --out even when it is a folder holding files creator-audit did not write."
@@ -497,6 +502,75 @@ def accounts_score(
     if report is not None and summary is not None:
         write_table(report, summary)
         typer.echo(f"audience report for {len(report)} creator(s) into {summary}{summary_replaced}")
+
+
+@_command(comments_app, "train")
+def comments_train(
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="Real labelled data folder (default: ../shared/data)."),
+    ] = None,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, help="Logged; the fit is deterministic.")
+    ] = 0,
+    models_dir: Annotated[Path, typer.Option("--models-dir", help="Where bundles go.")] = Path(
+        "models"
+    ),
+) -> None:
+    """Train the comment model on real labelled comments; judge it on held-out accounts."""
+    from training.comments import train_comments
+
+    _check_models_dir(models_dir)
+    _check_store()
+    result = train_comments(data, seed=seed, models_dir=models_dir, log=typer.echo)
+    figures = ", ".join(f"{name} ROC-AUC {g.roc_auc:.4f}" for name, g in result.grouped.items())
+    typer.echo(f"run {result.run_id}: held-out accounts: {figures}")
+
+
+@_command(comments_app, "score")
+def comments_score(
+    input_file: Annotated[
+        Path, typer.Option("--input", help="Comments (.csv/.parquet) with a text column.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Output file, .parquet or .csv.")],
+    model: Annotated[str, typer.Option("--model", help=MODEL_HELP)] = DEFAULT_COMMENT_MODEL_URI,
+) -> None:
+    """Add p_spam (and is_spam at the model's threshold) to every comment; other columns kept."""
+    import numpy as np
+    import pandas as pd
+
+    from creator_audit.dataset import write_table
+    from scoring.comment_model import CommentModel
+    from scoring.loading import load_any
+    from scoring.store import configure_tracking
+
+    replaced = _check_file_output(out)
+    table = _read_comments(input_file)  # a bad file is named before any model is loaded
+    configure_tracking()
+    loaded = load_any(model, CommentModel)
+    known = table["text"].notna().to_numpy()
+    p_spam = np.full(len(table), np.nan)
+    p_spam[known] = loaded.p_spam(table.loc[known, "text"].astype(str).tolist())
+    table["p_spam"] = p_spam
+    table["is_spam"] = pd.array(np.where(known, p_spam >= loaded.threshold, None), dtype="boolean")
+    write_table(table, out)
+    typer.echo(
+        f"scored {int(known.sum())} comments into {out}{replaced}: "
+        f"{np.nanmean(p_spam >= loaded.threshold) if known.any() else 0:.1%} look like spam"
+    )
+
+
+def _read_comments(path: Path) -> Any:
+    import pandas as pd
+
+    if path.suffix not in (".csv", ".parquet"):
+        _fail(f"{path}: comments must be .csv or .parquet")
+    if not path.is_file():
+        _fail(f"{path} does not exist")
+    table = pd.read_csv(path, dtype=str) if path.suffix == ".csv" else pd.read_parquet(path)
+    if "text" not in table.columns:
+        _fail(f"{path} has no 'text' column (columns: {', '.join(map(str, table.columns))})")
+    return table
 
 
 def _account_model(uri: str | None) -> AccountModel | None:

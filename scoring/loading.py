@@ -13,11 +13,12 @@ from mlflow.exceptions import MlflowException
 
 from creator_audit.messages import first_line
 from scoring.account_model import AccountModel
+from scoring.comment_model import CommentModel
 from scoring.model import CreatorFraudModel
 from scoring.names import DEFAULT_ACCOUNT_MODEL_URI
 from scoring.store import check_store, sqlite_path
 
-M = TypeVar("M", CreatorFraudModel, AccountModel)
+M = TypeVar("M", CreatorFraudModel, AccountModel, CommentModel)
 
 
 def load_model(uri: str) -> CreatorFraudModel:

@@ -20,3 +20,12 @@ needs_real_accounts = [
         not (SHARED / KAGGLE_FILE).is_file(), reason=f"real account data not found under {SHARED}"
     ),
 ]
+
+# For tests that need ScamSpot's labelled comments.
+needs_comments = [
+    pytest.mark.realdata,
+    pytest.mark.skipif(
+        not (SHARED / "scamspot" / "comments-part-a.json").is_file(),
+        reason=f"labelled comments not found under {SHARED}",
+    ),
+]

@@ -20,11 +20,13 @@ from mlflow.exceptions import MlflowException
 from scipy.stats import binomtest
 
 from scoring.account_model import AccountModel
+from scoring.comment_model import CommentModel
 from scoring.loading import load_any
 from scoring.model import CreatorFraudModel
 from scoring.names import CHALLENGER, CHAMPION
 from training.tracking import store_lock
 
+ModelType = type[CreatorFraudModel] | type[AccountModel] | type[CommentModel]
 # A one-sided test at this level says the candidate flags more real genuine accounts than the
 # champion beyond noise.
 REAL_FLAGS_ALPHA = 0.05
@@ -136,7 +138,9 @@ def register_and_gate(
     candidate_f1: float,
     score_champion: Callable[[Any], float],
     baseline_f1: float = float("-inf"),
-    model_type: type[CreatorFraudModel] | type[AccountModel] = CreatorFraudModel,
+    model_type: type[CreatorFraudModel]
+    | type[AccountModel]
+    | type[CommentModel] = CreatorFraudModel,
     metric: str = "macro-F1",
     real: RealData | None = None,
 ) -> GateDecision:
@@ -168,7 +172,7 @@ def _register_and_gate(
     candidate_f1: float,
     score_champion: Callable[[Any], float],
     baseline_f1: float,
-    model_type: type[CreatorFraudModel] | type[AccountModel],
+    model_type: ModelType,
     metric: str,
     real: RealData | None,
 ) -> GateDecision:
@@ -205,7 +209,7 @@ def _current_champion(client: MlflowClient, name: str) -> str | None:
 
 
 def export_bundles(
-    model: CreatorFraudModel | AccountModel,
+    model: CreatorFraudModel | AccountModel | CommentModel,
     decision: GateDecision,
     name: str,
     models_dir: str | Path,

@@ -1,0 +1,112 @@
+"""The comment model: learned from real labelled comments, judged on accounts it never saw."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from creator_audit.cli import app
+from scoring.comment_model import CommentModel, normalise
+from scoring.names import CHAMPION
+from tests.shared_data import SHARED, needs_comments
+from training.comments import grouped_evaluation, load_comments, train_comments, word_list_rule
+
+
+def _accounts_with_their_own_words(n_accounts: int = 8, per_account: int = 40) -> pd.DataFrame:
+    """Each account's comments share one made-up word and one label: a model that saw an
+    account on both sides would learn the word; on held-out accounts it means nothing."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for a in range(n_accounts):
+        word = "".join(rng.choice(list("bcdfghjklmnpqrstvwxz"), 7))
+        for _ in range(per_account):
+            filler = " ".join(rng.choice(["so", "the", "and", "we", "it", "now"], 4))
+            rows.append({"text": f"{word} {filler}", "account": f"acc{a}", "spam": a % 2 == 1})
+    return pd.DataFrame(rows)
+
+
+def test_held_out_accounts_are_never_seen_in_training() -> None:
+    figures = grouped_evaluation(_accounts_with_their_own_words(), lambda _: None, n_folds=4)
+    assert figures["model"].roc_auc < 0.75  # nothing to learn across accounts: no leak
+    mixed = _accounts_with_their_own_words().sample(frac=1, random_state=0)
+    leaked = CommentModel.fit(mixed["text"].iloc[:200].tolist(), mixed["spam"].iloc[:200])
+    p = leaked.p_spam(mixed["text"].iloc[200:])
+    from sklearn.metrics import roc_auc_score
+
+    assert roc_auc_score(mixed["spam"].iloc[200:], p) > 0.95  # the same words, split by row
+
+
+def test_normalising_makes_handles_and_numbers_generic() -> None:
+    assert normalise("DM @Berto_Delvanicci__1 for $8,500!") == "dm  @handle  for $0,000!"
+
+
+def test_word_list_rule_flags_stock_praise() -> None:
+    texts = pd.Series(["Nice!", "love this so much", "what lens did you use for the third shot?"])
+    assert word_list_rule(texts).tolist() == [1.0, 1.0, 0.0]
+
+
+def test_bundle_round_trip_gives_the_same_p_spam(tmp_path) -> None:
+    data = _accounts_with_their_own_words()
+    model = CommentModel.fit(data["text"].tolist(), data["spam"].to_numpy())
+    loaded = CommentModel.load(model.save(tmp_path / "c.joblib"))
+    np.testing.assert_allclose(loaded.p_spam(data["text"]), model.p_spam(data["text"]))
+    assert loaded.p_spam([]).shape == (0,)
+
+
+def with_comments(test):
+    """Marks a test that needs ScamSpot's labelled comments."""
+    for mark in needs_comments:
+        test = mark(test)
+    return test
+
+
+@with_comments
+def test_real_comments_load_with_their_labels() -> None:
+    comments = load_comments(SHARED)
+    assert comments["label"].value_counts().to_dict() == {"real": 1167, "unknown": 848, "scam": 709}
+    assert comments["account"].nunique() == 19
+    assert comments.loc[comments["label"] == "unknown", "spam"].isna().all()
+
+
+@with_comments
+def test_train_registers_gates_and_beats_both_baselines(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "")
+    result = train_comments(SHARED, models_dir=tmp_path / "models", log=lambda _: None, n_folds=4)
+    ours, plain, rule = (
+        result.grouped[k].roc_auc for k in ("model", "plain_tfidf", "word_list_rule")
+    )
+    assert ours > plain > rule
+    assert ours > 0.94
+    assert result.decision.alias == CHAMPION and result.bundle_path.exists()
+    # unknown is a mix: mostly clear conversation, and some clear spam (2-50%), few in between
+    assert result.unknown["share_below_0.2"] > 0.5
+    assert 0.02 < result.unknown["share_above_0.8"] < 0.5
+    # Scoring a file keeps its columns and adds p_spam; a comment without text gets none.
+    comments = tmp_path / "c.csv"
+    pd.DataFrame(
+        {"id": ["a", "b", "c"], "text": ["nice pic", None, "dm me to earn $500 daily"]}
+    ).to_csv(comments, index=False)
+    out = tmp_path / "scored.csv"
+    args = ["comments", "score", "--input", str(comments), "--out", str(out)]
+    answer = CliRunner().invoke(app, [*args, "--model", str(result.bundle_path)])
+    assert answer.exit_code == 0, answer.output
+    scored = pd.read_csv(out)
+    assert list(scored.columns) == ["id", "text", "p_spam", "is_spam"]
+    assert np.isnan(scored["p_spam"][1]) and scored["p_spam"][2] > 0.5 > scored["p_spam"][0]
+
+
+def test_scoring_a_file_without_text_is_a_clear_error(tmp_path) -> None:
+    path = tmp_path / "c.csv"
+    pd.DataFrame({"comment": ["x"]}).to_csv(path, index=False)
+    args = ["comments", "score", "--input", str(path), "--out", str(tmp_path / "o.csv")]
+    answer = CliRunner().invoke(app, [*args, "--model", "m.joblib"])
+    assert answer.exit_code == 2 and "has no 'text' column" in answer.output
+
+
+@pytest.mark.parametrize("text", ["", "   "])
+def test_blank_comments_score(text) -> None:
+    model = CommentModel.fit(["nice", "dm me for profit now"] * 5, np.array([False, True] * 5))
+    assert 0.0 <= float(model.p_spam([text])[0]) <= 1.0
