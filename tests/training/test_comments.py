@@ -74,7 +74,7 @@ def test_real_comments_load_with_their_labels() -> None:
 def test_train_registers_gates_and_beats_both_baselines(tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "")
-    result = train_comments(SHARED, models_dir=tmp_path / "models", log=lambda _: None, n_folds=4)
+    result = train_comments(SHARED, models_dir=tmp_path / "models", log=lambda _: None, n_folds=3)
     ours, plain, rule = (
         result.grouped[k].roc_auc for k in ("model", "plain_tfidf", "word_list_rule")
     )
