@@ -7,9 +7,10 @@ joblib file, so batch scoring and the API load exactly the same thing either way
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import lightgbm as lgb
 import numpy as np
@@ -25,6 +26,7 @@ from scoring.drift import DriftReference
 from scoring.norms import FeatureNorms
 
 BUNDLE_FORMAT = 1
+T = TypeVar("T")
 BUNDLE_KIND = "creator-fraud"
 
 
@@ -128,8 +130,18 @@ class CreatorFraudModel(BoosterModel):
             calibration=calibration,
             metadata=dict(payload["metadata"]),
             account_model=_account_model(payload.get("account_model"), str(path)),
-            norms=_norms(payload.get("norms"), str(path)),
-            drift_reference=_drift_reference(payload.get("drift_reference"), str(path)),
+            norms=_optional_part(
+                payload.get("norms"),
+                FeatureNorms.from_payload,
+                str(path),
+                "the genuine-creator norms are",
+            ),
+            drift_reference=_optional_part(
+                payload.get("drift_reference"),
+                DriftReference.from_payload,
+                str(path),
+                "the drift reference is",
+            ),
         )
 
 
@@ -139,19 +151,11 @@ def _account_model(payload: Any, where: str) -> AccountModel | None:
     )
 
 
-def _norms(payload: Any, where: str) -> FeatureNorms | None:
+def _optional_part(payload: Any, read: Callable[[Any], T], where: str, what: str) -> T | None:
+    """A part of the bundle that older bundles lack (None), read or named as unreadable."""
     if payload is None:
         return None
     try:
-        return FeatureNorms.from_payload(payload)
+        return read(payload)
     except (KeyError, TypeError, ValueError) as err:
-        raise BundleError(f"{where}: the genuine-creator norms are unreadable: {err}") from None
-
-
-def _drift_reference(payload: Any, where: str) -> DriftReference | None:
-    if payload is None:
-        return None
-    try:
-        return DriftReference.from_payload(payload)
-    except (KeyError, TypeError, ValueError) as err:
-        raise BundleError(f"{where}: the drift reference is unreadable: {err}") from None
+        raise BundleError(f"{where}: {what} unreadable: {err}") from None

@@ -23,50 +23,50 @@ ACCOUNT_MODEL_CODE = Path(__file__).parent / "pyfunc_models" / "account_authenti
 COMMENT_MODEL_CODE = Path(__file__).parent / "pyfunc_models" / "comment_authenticity.py"
 
 
-class CreatorFraudPyfunc(mlflow.pyfunc.PythonModel):
-    """Loads the bundle from the logged artifact; predicts ``p_<label>`` columns."""
+class _BundlePyfunc(mlflow.pyfunc.PythonModel):
+    """Loads the bundle of type ``bundle_type`` from the logged artifact; ``_answer`` predicts.
+    The subclasses' names and modules stay: runs logged before models from code pickled them."""
+
+    bundle_type: Any
 
     def __init__(self) -> None:
-        self.model: CreatorFraudModel | None = None
+        self.model: Any = None
 
     def load_context(self, context: Any) -> None:
-        self.model = CreatorFraudModel.load(context.artifacts[BUNDLE_ARTIFACT])
+        self.model = self.bundle_type.load(context.artifacts[BUNDLE_ARTIFACT])
 
     def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
         if self.model is None:
             self.load_context(context)
-        assert self.model is not None
+        return self._answer(model_input)
+
+    def _answer(self, model_input: pd.DataFrame) -> pd.DataFrame:
+        raise NotImplementedError
+
+
+class CreatorFraudPyfunc(_BundlePyfunc):
+    """Feature rows in; ``p_<label>`` columns out."""
+
+    bundle_type = CreatorFraudModel
+
+    def _answer(self, model_input: pd.DataFrame) -> pd.DataFrame:
         proba = self.model.predict_proba(model_input)
         return pd.DataFrame(proba, columns=[f"p_{label}" for label in self.model.labels])
 
 
-class AccountPyfunc(mlflow.pyfunc.PythonModel):
+class AccountPyfunc(_BundlePyfunc):
     """The account model's MLflow face: account fields in, ``p_fake`` and ``audience_type`` out."""
 
-    def __init__(self) -> None:
-        self.model: AccountModel | None = None
+    bundle_type = AccountModel
 
-    def load_context(self, context: Any) -> None:
-        self.model = AccountModel.load(context.artifacts[BUNDLE_ARTIFACT])
-
-    def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
-        if self.model is None:
-            self.load_context(context)
-        assert self.model is not None
+    def _answer(self, model_input: pd.DataFrame) -> pd.DataFrame:
         return self.model.score(model_input).reset_index(drop=True)
 
 
-class CommentPyfunc(mlflow.pyfunc.PythonModel):
+class CommentPyfunc(_BundlePyfunc):
     """The comment model's MLflow face: a ``text`` column in, ``p_spam`` out."""
 
-    def __init__(self) -> None:
-        self.model: CommentModel | None = None
+    bundle_type = CommentModel
 
-    def load_context(self, context: Any) -> None:
-        self.model = CommentModel.load(context.artifacts[BUNDLE_ARTIFACT])
-
-    def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
-        if self.model is None:
-            self.load_context(context)
-        assert self.model is not None
+    def _answer(self, model_input: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({"p_spam": self.model.p_spam(model_input["text"].astype(str))})

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -125,14 +125,7 @@ def score_feature_matrix(
     batch scoring's path: no frame is built), with each score's coverage."""
     values = model.matrix(features)
     ids = features.creator_ids.to_pylist()
-    scores = score_rows(model, ids, values, n_reasons, threads)
-    if features.coverage is None:
-        return scores
-    covered = [features.coverage[name].tolist() for name in COVERAGE_TABLES]
-    return [
-        replace(score, coverage=dict(zip(COVERAGE_TABLES, flags, strict=True)))
-        for score, flags in zip(scores, zip(*covered, strict=True), strict=True)
-    ]
+    return score_rows(model, ids, values, n_reasons, threads, features.coverage)
 
 
 def score_rows(
@@ -141,10 +134,16 @@ def score_rows(
     values: np.ndarray,
     n_reasons: int = DEFAULT_REASONS,
     threads: int = 1,
+    coverage: dict[str, np.ndarray] | None = None,
 ) -> list[Score]:
-    """Scores of the rows of ``values`` (the model's feature matrix), one per creator id."""
+    """Scores of the rows of ``values`` (the model's feature matrix), one per creator id;
+    ``coverage`` (``FeatureMatrix.coverage``) says which optional tables each row rests on."""
     if len(values) == 0:
         return []
+    covered = None
+    if coverage is not None:
+        flags = zip(*(coverage[name].tolist() for name in COVERAGE_TABLES), strict=True)
+        covered = [dict(zip(COVERAGE_TABLES, row, strict=True)) for row in flags]
     proba = model.predict_proba(values, threads)
     scores = fraud_score(proba[:, model.labels.index(GENUINE)])
     contrib = fraud_log_odds_contributions(model, values, proba, threads) if n_reasons > 0 else None
@@ -161,6 +160,7 @@ def score_rows(
                 fraud_score=int(scores[i]),
                 reasons=reasons,
                 model_version=version,
+                coverage=None if covered is None else covered[i],
             )
         )
     return out

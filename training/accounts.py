@@ -14,7 +14,6 @@ which must beat the auditor's rule and at least match the current champion's.
 from __future__ import annotations
 
 import hashlib
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,6 @@ import lightgbm as lgb
 import mlflow
 import numpy as np
 import pandas as pd
-from mlflow.models import infer_signature
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 
@@ -38,7 +36,7 @@ from creator_audit.schema import ACCOUNTS
 from features.accounts import ACCOUNT_FEATURES
 from scoring.account_model import AUDIENCE_PRIOR, AccountModel
 from scoring.names import ACCOUNT_MODEL_NAME
-from scoring.pyfunc import ACCOUNT_MODEL_CODE, BUNDLE_ARTIFACT
+from scoring.pyfunc import ACCOUNT_MODEL_CODE
 from scoring.store import configure_tracking
 from training.account_eval import (
     auditor_rule,
@@ -56,7 +54,7 @@ from training.account_fit import (
     fit_account_model,
 )
 from training.registry import GateDecision, export_bundles, register_and_gate
-from training.tracking import ACCOUNT_EXPERIMENT, ensure_experiment
+from training.tracking import ACCOUNT_EXPERIMENT, ensure_experiment, log_bundle_model
 
 __all__ = [
     "auditor_rule",
@@ -247,18 +245,10 @@ def _register(
     model: AccountModel, test: pd.DataFrame, test_table: pd.DataFrame, run_id: str, log: Log
 ) -> GateDecision:
     example = test[list(_INPUT_EXAMPLE_COLUMNS)].head(3).reset_index(drop=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        bundle = model.save(Path(tmp) / "model.joblib")
-        info = mlflow.pyfunc.log_model(
-            name="model",
-            python_model=str(ACCOUNT_MODEL_CODE),
-            artifacts={BUNDLE_ARTIFACT: str(bundle)},
-            signature=infer_signature(example, model.score(example)),
-            input_example=example,
-        )
+    model_uri = log_bundle_model(model, ACCOUNT_MODEL_CODE, example, model.score(example))
     decision = register_and_gate(
         ACCOUNT_MODEL_NAME,
-        info.model_uri,
+        model_uri,
         run_id,
         float(test_table["model_auc"].mean()),
         lambda champion: float(per_source_auc(test, champion.p_fake(test))["model_auc"].mean()),

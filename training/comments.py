@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +27,6 @@ from typing import Any
 import mlflow
 import numpy as np
 import pandas as pd
-from mlflow.models import infer_signature
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import precision_score, recall_score, roc_auc_score
@@ -41,10 +39,10 @@ from creator_audit.progress import stage
 from features.engagers import GENERIC_COMMENTS, GENERIC_MAX_WORDS
 from scoring.comment_model import CommentModel
 from scoring.names import COMMENT_MODEL_NAME
-from scoring.pyfunc import BUNDLE_ARTIFACT, COMMENT_MODEL_CODE
+from scoring.pyfunc import COMMENT_MODEL_CODE
 from scoring.store import configure_tracking
 from training.registry import GateDecision, export_bundles, register_and_gate
-from training.tracking import ensure_experiment
+from training.tracking import ensure_experiment, log_bundle_model
 
 COMMENTS_FILE = Path("scamspot") / "comments-part-a.json"
 COMMENT_EXPERIMENT = "comment-authenticity"
@@ -231,19 +229,11 @@ def _gate_auc(model: CommentModel, test: pd.DataFrame) -> float:
 def _register(model: CommentModel, test: pd.DataFrame, run_id: str, log: Log) -> GateDecision:
     example = pd.DataFrame({"text": test["text"].head(3).tolist()})
     output = pd.DataFrame({"p_spam": model.p_spam(example["text"])})
-    with tempfile.TemporaryDirectory() as tmp:
-        bundle = model.save(Path(tmp) / "model.joblib")
-        info = mlflow.pyfunc.log_model(
-            name="model",
-            python_model=str(COMMENT_MODEL_CODE),
-            artifacts={BUNDLE_ARTIFACT: str(bundle)},
-            signature=infer_signature(example, output),
-            input_example=example,
-        )
+    model_uri = log_bundle_model(model, COMMENT_MODEL_CODE, example, output)
     rule_auc = float(roc_auc_score(test["spam"].to_numpy(bool), word_list_rule(test["text"])))
     decision = register_and_gate(
         COMMENT_MODEL_NAME,
-        info.model_uri,
+        model_uri,
         run_id,
         _gate_auc(model, test),
         lambda champion: _gate_auc(champion, test),

@@ -14,7 +14,6 @@ from typing import Any
 import mlflow
 import numpy as np
 import pandas as pd
-from mlflow.models import infer_signature
 
 import creator_audit
 from creator_audit.progress import stage
@@ -24,7 +23,7 @@ from scoring.drift import DriftReference
 from scoring.model import CreatorFraudModel
 from scoring.names import CREATOR_MODEL_NAME
 from scoring.norms import FeatureNorms
-from scoring.pyfunc import BUNDLE_ARTIFACT, CREATOR_MODEL_CODE
+from scoring.pyfunc import CREATOR_MODEL_CODE
 from scoring.scores import GENUINE, fraud_score
 from training.augment import AUGMENTATION
 from training.baselines import logistic_baseline, rules_predict
@@ -34,6 +33,7 @@ from training.metrics import classification_metrics, flat_metrics
 from training.real_genuine_check import RealGenuineCheck, check_real_genuine, real_genuine_file
 from training.registry import GateDecision, RealData, export_bundles, register_and_gate
 from training.report import plot_feature_importance, write_report
+from training.tracking import log_bundle_model
 
 Log = Callable[[str], None]
 
@@ -296,17 +296,7 @@ def _log_model(model: CreatorFraudModel, x_example: pd.DataFrame) -> str:
     output = pd.DataFrame(
         model.predict_proba(example), columns=[f"p_{label}" for label in model.labels]
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        bundle = model.save(Path(tmp) / "model.joblib")
-        info = mlflow.pyfunc.log_model(
-            name="model",
-            python_model=str(CREATOR_MODEL_CODE),
-            artifacts={BUNDLE_ARTIFACT: str(bundle)},
-            signature=infer_signature(example, output),
-            input_example=example,
-            pip_requirements=_requirements(),
-        )
-    return info.model_uri
+    return log_bundle_model(model, CREATOR_MODEL_CODE, example, output, _requirements())
 
 
 def _requirements() -> list[str]:

@@ -29,7 +29,7 @@ from features import feature_matrix
 from scoring.drift import PSI_THRESHOLD, DriftReport, compare
 from scoring.loading import load_model
 from scoring.model import CreatorFraudModel
-from scoring.scores import score_feature_matrix
+from scoring.scores import score_rows
 from training.fingerprint import files_sha256
 from training.html import esc, figure, note, page, table, write_page
 
@@ -65,12 +65,13 @@ def monitor(
 
 def drift_of(model: CreatorFraudModel, ds: Any) -> DriftReport:
     matrix = feature_matrix(columnar(ds), model.account_model)
-    scores = score_feature_matrix(model, matrix, n_reasons=0, threads=0)
+    values = model.matrix(matrix)
+    scores = score_rows(model, matrix.creator_ids.to_pylist(), values, n_reasons=0, threads=0)
     assert model.drift_reference is not None
     return compare(
         model.drift_reference,
         model.feature_names,
-        model.matrix(matrix),
+        values,
         [s.label for s in scores],
         np.array([s.fraud_score for s in scores], dtype=np.float64),
     )

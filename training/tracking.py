@@ -13,14 +13,19 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import mlflow
+import pandas as pd
 from mlflow import MlflowClient
+from mlflow.models import infer_signature
 
 from creator_audit.messages import first_line
+from scoring.pyfunc import BUNDLE_ARTIFACT
 from scoring.store import DEFAULT_ARTIFACTS, StoreError, check_store, sqlite_path
 
 CREATOR_EXPERIMENT = "creator-fraud"
@@ -94,3 +99,25 @@ def store_lock() -> Iterator[None]:
         finally:
             _lock_depth.n = 0
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def log_bundle_model(
+    model: Any,
+    model_code: Path,
+    example: pd.DataFrame,
+    output: pd.DataFrame,
+    pip_requirements: list[str] | None = None,
+) -> str:
+    """Log ``model`` in the active run as MLflow's model from code ``model_code`` with its bundle
+    as the artifact (no pickled Python object); returns the logged model's URI."""
+    with tempfile.TemporaryDirectory() as tmp:
+        bundle = model.save(Path(tmp) / "model.joblib")
+        info = mlflow.pyfunc.log_model(
+            name="model",
+            python_model=str(model_code),
+            artifacts={BUNDLE_ARTIFACT: str(bundle)},
+            signature=infer_signature(example, output),
+            input_example=example,
+            pip_requirements=pip_requirements,
+        )
+    return info.model_uri
