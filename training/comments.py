@@ -36,7 +36,9 @@ from sklearn.pipeline import make_pipeline
 import creator_audit
 from creator_audit.dataset.instafake import default_shared_data_dir
 from creator_audit.progress import stage
+from creator_audit.simulator import text as simulated
 from features.engagers import GENERIC_COMMENTS, GENERIC_MAX_WORDS
+from scoring.comment_model import C as COMMENT_C
 from scoring.comment_model import CommentModel
 from scoring.names import COMMENT_MODEL_NAME
 from scoring.pyfunc import COMMENT_MODEL_CODE
@@ -148,6 +150,42 @@ def unknown_mix(model: CommentModel, unknown: pd.DataFrame) -> dict[str, float]:
     }
 
 
+# The simulator's comment kinds (``creator_audit.simulator.text``), spam-free parts apart.
+SIMULATED_KINDS: dict[str, Callable[[np.random.Generator, int], Any]] = {
+    "simulated fans (without spam)": lambda rng, n: simulated.genuine_comments(
+        rng, n, promo_share=0.0
+    ),
+    "simulated pod members": lambda rng, n: simulated.pod_comments(rng, rng.integers(0, 2**40, n)),
+    "simulated giveaway entries": simulated.giveaway_comments,
+    "simulated bought stock praise": lambda rng, n: simulated.bot_comments(rng, n),
+    "simulated promotions": simulated.promotions,
+}
+
+
+def simulated_comment_check(
+    model: CommentModel, held_out: pd.DataFrame, n: int = 2_000, seed: int = 0
+) -> dict[str, dict[str, float]]:
+    """How the model reads each kind of simulated comment, beside real comments of accounts it
+    was not fit on: simulated spam should read like real scams and the rest like real comments,
+    or the creator model would learn a simulator artefact from the comment-spam features."""
+    rng = np.random.default_rng(seed)
+    texts = {kind: make(rng, n).to_pylist() for kind, make in SIMULATED_KINDS.items()}
+    for label, spam in (("real", False), ("scam", True)):
+        texts[f"real {label} comments (held-out accounts)"] = held_out.loc[
+            held_out["spam"] == spam, "text"
+        ].tolist()
+    return {kind: _read_as(model, values) for kind, values in texts.items()}
+
+
+def _read_as(model: CommentModel, texts: list[str]) -> dict[str, float]:
+    p = model.p_spam(texts)
+    return {
+        "n": len(p),
+        "mean_p_spam": round(float(p.mean()), 3) if len(p) else float("nan"),
+        "share_flagged": round(float((p >= model.threshold).mean()), 3) if len(p) else float("nan"),
+    }
+
+
 def gate_accounts(accounts: pd.Series) -> np.ndarray:
     """The gate's test accounts: a fixed quarter by a hash of the name (not the seed)."""
     digest = accounts.map(lambda a: int(hashlib.sha256(a.encode()).hexdigest()[:8], 16))
@@ -160,6 +198,7 @@ class CommentTrainResult:
     model: CommentModel
     grouped: dict[str, GroupedResult]
     unknown: dict[str, float]
+    simulated: dict[str, dict[str, float]]
     decision: GateDecision
     bundle_path: Path
 
@@ -191,12 +230,16 @@ def train_comments(
         )
         mix = unknown_mix(model, comments[comments["label"] == "unknown"])
         log(f"unknown comments as the model reads them: {mix}")
+        check = simulated_comment_check(model, test, seed=seed)
+        for kind, read in check.items():
+            log(f"{kind}: {read}")
         _log_run(grouped, mix, model)
+        mlflow.log_dict(check, "evaluation/simulated_comments.json")
         decision = _register(model, test, run.info.run_id, log)
     model.metadata.update(model_version=decision.version, alias=decision.alias)
     bundle_path = export_bundles(model, decision, COMMENT_MODEL_NAME, models_dir)
     log(f"bundle: {bundle_path}")
-    return CommentTrainResult(run.info.run_id, model, grouped, mix, decision, bundle_path)
+    return CommentTrainResult(run.info.run_id, model, grouped, mix, check, decision, bundle_path)
 
 
 def _metadata(
@@ -214,7 +257,12 @@ def _metadata(
 
 
 def _log_run(grouped: dict[str, GroupedResult], mix: dict[str, float], model: CommentModel) -> None:
-    mlflow.log_params({"features": "char_wb 2-5 + word 1-2 tf-idf + 7 counts", "C": 4.0})
+    mlflow.log_params(
+        {
+            "features": "char_wb 2-5 + word 1-2 presence x NB log-count ratio + 7 counts",
+            "C": COMMENT_C,
+        }
+    )
     for name, figures in grouped.items():
         mlflow.log_metrics({f"grouped_{name}_{k}": v for k, v in figures.as_dict().items()})
     mlflow.log_dict({k: v.as_dict() for k, v in grouped.items()}, "evaluation/grouped.json")

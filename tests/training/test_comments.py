@@ -84,6 +84,12 @@ def test_train_registers_gates_and_beats_both_baselines(tmp_path, monkeypatch) -
     # unknown is a mix: mostly clear conversation, and some clear spam (2-50%), few in between
     assert result.unknown["share_below_0.2"] > 0.5
     assert 0.02 < result.unknown["share_above_0.8"] < 0.5
+    # The simulator's spam reads as spam and the rest as conversation, to the real-data model.
+    sim = {kind: read["share_flagged"] for kind, read in result.simulated.items()}
+    real_flagged = sim["real real comments (held-out accounts)"]
+    for kind in ("fans (without spam)", "pod members", "giveaway entries", "bought stock praise"):
+        assert sim[f"simulated {kind}"] <= max(real_flagged, 0.05), kind
+    assert sim["simulated promotions"] > 0.4
     # Scoring a file keeps its columns and adds p_spam; a comment without text gets none.
     comments = tmp_path / "c.csv"
     pd.DataFrame(
