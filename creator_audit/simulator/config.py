@@ -217,6 +217,15 @@ BOT_DELAY_S = (2 * MINUTE, 3 * DAY)  # log-uniform burst start after posting
 BOT_BURST_S = (1 * MINUTE, 10 * MINUTE)
 BOT_COMMENT_RATE = (0.002, 0.015)  # bought comments per bought like
 BOT_PROVIDERS, BOT_FARM_SIZE = 4, 400_000
+# Spam and promotions among comments ("get in touch with @...", "I made $4,000 with @..."), as in
+# ScamSpot's real labelled comments: spam accounts comment on everyone, more on viral posts, and
+# bought comments carry more of it by provider (one sells stock praise only).
+ORGANIC_PROMO_SHARE, VIRAL_PROMO_SHARE = 0.03, 0.08
+# Per creator, the share of its fans' comments that are spam: mean 0.07 with a long tail of spam
+# magnets (5% of creators over 0.25; under ScamSpot's finance accounts 38% of labelled comments
+# are scams), so a spam share alone does not prove bought comments.
+ORGANIC_PROMO_BETA = (0.5, 7.0)
+BOT_PROVIDER_PROMO_SHARE = (0.0, 0.1, 0.35, 0.6)
 BOT_PURCHASE_SHARE = (0.05, 0.30)  # "bought_followers" bots
 
 # --- engagement events table (ASSUMED) ----------------------------------------------------------

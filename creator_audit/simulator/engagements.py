@@ -119,7 +119,9 @@ def _audience_draw(rng, act: Actors, creator: np.ndarray, gamma: float):
     return draw
 
 
-def _organic(rng, ev: Events, act: Actors, posts: Posts, idx, n_likes, creator) -> None:
+def _organic(
+    rng, ev: Events, act: Actors, posts: Posts, idx, n_likes, creator, promo_share
+) -> None:
     age = posts.age[idx]
     rows, actor = unique_sample(rng, n_likes, _audience_draw(rng, act, creator, C.LIKER_GAMMA))
     ev.add(idx[rows], actor, LIKE, ARRIVALS["organic"].sample(rng, age[rows]))
@@ -127,7 +129,8 @@ def _organic(rng, ev: Events, act: Actors, posts: Posts, idx, n_likes, creator) 
     rows = np.repeat(np.arange(idx.size), k)
     actor = _audience_draw(rng, act, creator, C.COMMENTER_GAMMA)(rows)
     delay = ARRIVALS["organic"].sample(rng, age[rows])
-    ev.add(idx[rows], actor, COMMENT, delay, text.genuine_comments(rng, rows.size))
+    texts = text.genuine_comments(rng, rows.size, promo_share=promo_share[creator[rows]])
+    ev.add(idx[rows], actor, COMMENT, delay, texts)
 
 
 def _race_keys(rng, raw: np.ndarray) -> np.ndarray:
@@ -170,6 +173,10 @@ def _one_off(rng, ev, act: Actors, posts, idx, n_likes, name, comment_text) -> N
         ev.add(idx[rows], actor, kind, delay, texts)
 
 
+def _viral_comments(rng, n: int) -> pa.Array:
+    return text.genuine_comments(rng, n, promo_share=C.VIRAL_PROMO_SHARE)
+
+
 def _burst_delay(rng, posts: Posts, post, burst) -> np.ndarray:
     """Uniform inside the burst, cut at the snapshot for a burst still under way."""
     start, length = posts.burst_delay[post, burst], posts.burst_len[post, burst]
@@ -196,7 +203,8 @@ def _bots(rng, ev, act: Actors, cr: Creators, posts, idx, n_burst) -> None:
     cum = np.cumsum(weight / weight.sum(axis=1, keepdims=True), axis=1)
     burst = np.minimum((rng.random(rows.size)[:, None] > cum).sum(axis=1), n_burst.shape[1] - 1)
     delay = _burst_delay(rng, posts, idx[rows], burst)
-    ev.add(idx[rows], draw(rows), COMMENT, delay, text.bot_comments(rng, rows.size))
+    promo_share = np.asarray(C.BOT_PROVIDER_PROMO_SHARE)[cr.bot_provider[posts.creator[idx[rows]]]]
+    ev.add(idx[rows], draw(rows), COMMENT, delay, text.bot_comments(rng, rows.size, promo_share))
 
 
 def _sample_likes(rng, posts: Posts, idx, cap: int) -> dict[str, np.ndarray]:
@@ -222,7 +230,8 @@ def simulate_events(
     creator = posts.creator[idx]
     likes = _sample_likes(rng, posts, idx, likes_cap)
     ev = Events()
-    _organic(rng, ev, act, posts, idx, likes["organic"], creator)
+    promo_share = rng.spawn(1)[0].beta(*C.ORGANIC_PROMO_BETA, len(cr.label))  # rng's stream kept
+    _organic(rng, ev, act, posts, idx, likes["organic"], creator, promo_share)
     fans = act.fan_offset[creator]
     _members(
         rng,
@@ -240,7 +249,7 @@ def simulate_events(
     _members(
         rng, ev, posts, idx, likes["pod"], "pod", act.pod_start[pod], pod_size, text.pod_comments
     )
-    _one_off(rng, ev, act, posts, idx, likes["viral"], "viral", text.genuine_comments)
+    _one_off(rng, ev, act, posts, idx, likes["viral"], "viral", _viral_comments)
     _one_off(rng, ev, act, posts, idx, likes["giveaway"], "giveaway", text.giveaway_comments)
     bursts = np.stack([likes[f"burst{b}"] for b in range(C.BOT_BURSTS_MAX)], axis=1)
     _bots(rng, ev, act, cr, posts, idx, bursts)

@@ -2,8 +2,9 @@
 
 Genuine comments mix several slots (opener, phrase, tail, question, emoji, mention) and are often
 short; pod members reuse a personal template post after post; bought comments come from a short
-generic list. The vocabularies overlap (a genuine fan also writes "🔥🔥🔥"), so text alone does not
-give the class away.
+generic list. Spam promotions ("get in touch with @..."), which real accounts get too, turn up
+among fans' comments and more among bought ones. The vocabularies overlap (a genuine fan also
+writes "🔥🔥🔥"), so text alone does not give the class away.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from creator_audit.simulator.config import POD_TEMPLATE_VARY
+from creator_audit.simulator.config import ORGANIC_PROMO_SHARE, POD_TEMPLATE_VARY
 
 OPENERS = [
     "omg",
@@ -208,6 +209,57 @@ GIVEAWAY = [
     "shared",
     "done ✅",
 ]
+# Promotions: written after the patterns of ScamSpot's real scam comments (a pitch, a handle to
+# contact, often money), not copied from them, so the comment model is not judged on its own data.
+PROMO_OPENERS = [
+    "hey",
+    "hi dear",
+    "hello",
+    "wow",
+    "nice pic",
+    "great content",
+    "love your page",
+    "amazing",
+    "beautiful",
+    "hey there",
+]
+PROMO_PITCHES = [
+    "send it to",
+    "promote it on",
+    "get featured on",
+    "dm us on",
+    "collab? dm",
+    "want more followers? check",
+    "for paid promotion contact",
+    "you should post this on",
+    "for fast growth message",
+    "we would love to feature you, dm",
+    "get in touch with",
+    "crypto signals that actually work, message",
+]
+MONEY_LEADS = ["i made", "i earned", "just withdrew", "got paid", "received", "made"]
+MONEY_TAILS = [
+    "in one week trading with",
+    "from my first investment with",
+    "in 3 days thanks to",
+    "last month with the help of",
+    "with bitcoin mining, ask",
+    "working from home, contact",
+]
+PROMO_CLOSERS = [
+    "🔥",
+    "💯",
+    "🚀",
+    "💰",
+    "🙏",
+    "on whatsapp",
+    "on telegram",
+    "she is legit",
+    "highly recommend",
+    "thank me later",
+    "for more info",
+    "asap",
+]
 NAME_WORDS = [
     "anna",
     "leo",
@@ -357,8 +409,11 @@ def mentions(rng, n: int) -> pa.Array:
     return pc.binary_join_element_wise("@", usernames(rng, n), "")
 
 
-def genuine_comments(rng, n: int, short_share: float = 0.3) -> pa.Array:
-    """Varied fan comments: several optional slots, some plain short reactions."""
+def genuine_comments(
+    rng, n: int, short_share: float = 0.3, promo_share: float = ORGANIC_PROMO_SHARE
+) -> pa.Array:
+    """Varied fan comments: several optional slots, some plain short reactions, and a few
+    promotions from the spam accounts that comment on every public account."""
     mention = pc.if_else(pa.array(rng.random(n) < 0.08), mentions(rng, n), "")
     long = _join(
         _pick(rng, OPENERS, n, 0.65),
@@ -368,7 +423,36 @@ def genuine_comments(rng, n: int, short_share: float = 0.3) -> pa.Array:
         _pick(rng, EMOJIS, n, 0.5),
         mention,
     )
-    return pc.if_else(pa.array(rng.random(n) < short_share), _pick(rng, SHORT, n), long)
+    fans = pc.if_else(pa.array(rng.random(n) < short_share), _pick(rng, SHORT, n), long)
+    return _with_promotions(rng, fans, promo_share)
+
+
+def promotions(rng, n: int) -> pa.Array:
+    """Spam: a pitch or a money claim, a handle to contact, often an emoji or a closer."""
+    amount = rng.choice([300, 500, 900, 1_500, 2_800, 4_500, 7_000, 12_000], n)
+    money = _join(
+        _pick(rng, MONEY_LEADS, n),
+        pc.binary_join_element_wise("$", pc.cast(pa.array(amount), pa.string()), ""),
+        _pick(rng, MONEY_TAILS, n),
+        sep=" ",
+    )
+    pitch = pc.if_else(pa.array(rng.random(n) < 0.5), money, _pick(rng, PROMO_PITCHES, n))
+    return _join(
+        _pick(rng, PROMO_OPENERS, n, 0.5),
+        pitch,
+        mentions(rng, n),
+        _pick(rng, PROMO_CLOSERS, n, 0.4),
+    )
+
+
+def _with_promotions(rng, texts: pa.Array, share: float | np.ndarray) -> pa.Array:
+    """``texts`` with a ``share`` of them (per row, or one for all) replaced by promotions.
+
+    The draws come from a child generator (``spawn`` leaves ``rng``'s own stream where it was),
+    so adding spam changed the comment texts of a seed's data and nothing else."""
+    spam_rng = rng.spawn(1)[0]
+    n = len(texts)
+    return pc.if_else(pa.array(spam_rng.random(n) < share), promotions(spam_rng, n), texts)
 
 
 def giveaway_comments(rng, n: int) -> pa.Array:
@@ -378,8 +462,9 @@ def giveaway_comments(rng, n: int) -> pa.Array:
     return _join(*tags, _pick(rng, GIVEAWAY, n, 0.4))
 
 
-def bot_comments(rng, n: int) -> pa.Array:
-    return _pick(rng, BOT, n)
+def bot_comments(rng, n: int, promo_share: float | np.ndarray = 0.0) -> pa.Array:
+    """Bought comments: stock praise, and promotions at the provider's ``promo_share``."""
+    return _with_promotions(rng, _pick(rng, BOT, n), promo_share)
 
 
 def pod_comments(rng, member: np.ndarray) -> pa.Array:
