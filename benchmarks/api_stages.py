@@ -54,7 +54,7 @@ def _stages(model, bodies: list[bytes], n_reasons: int) -> dict[str, float]:
     times["parse"], clock = time.perf_counter() - clock, time.perf_counter()
     valid = validate_items(parsed)
     times["validate"], clock = time.perf_counter() - clock, time.perf_counter()
-    features = feature_matrix(valid.dataset, model.account_model)
+    features = feature_matrix(valid.dataset, model.account_model, model.comment_model)
     times["features"], clock = time.perf_counter() - clock, time.perf_counter()
     scores = score_feature_matrix(model, features, n_reasons=n_reasons)
     times["score"], clock = time.perf_counter() - clock, time.perf_counter()

@@ -20,6 +20,7 @@ from scoring.names import DEFAULT_ACCOUNT_MODEL_URI, DEFAULT_COMMENT_MODEL_URI, 
 
 if TYPE_CHECKING:
     from scoring.account_model import AccountModel
+    from scoring.comment_model import CommentModel
 
 app = typer.Typer(
     name="creator-audit",
@@ -38,6 +39,10 @@ SCHEDULER_HELP = (
     "scheduler address (tcp://host:8786). Output is then partitioned Parquet (a directory)."
 )
 WORKER_MEMORY_HELP = "Memory limit per local Dask worker, e.g. 2GiB (default: RAM / workers)."
+COMMENT_MODEL_HELP = (
+    "Comment model (MLflow URI or bundle) that reads comment texts; 'none' for none. Default: "
+    "the registered champion if there is one; without one the comment-spam features are missing."
+)
 ACCOUNT_MODEL_HELP = (
     "Account model (MLflow URI or bundle) that judges sampled followers; 'none' for none. "
     "Default: the registered champion if there is one; without one the fake-share features "
@@ -187,6 +192,9 @@ def features(
     accounts_model: Annotated[
         str | None, typer.Option("--accounts-model", help=ACCOUNT_MODEL_HELP)
     ] = None,
+    comments_model: Annotated[
+        str | None, typer.Option("--comments-model", help=COMMENT_MODEL_HELP)
+    ] = None,
     scheduler: Annotated[str | None, typer.Option("--scheduler", help=SCHEDULER_HELP)] = None,
     worker_memory: Annotated[
         str | None, typer.Option("--worker-memory", help=WORKER_MEMORY_HELP)
@@ -199,16 +207,15 @@ def features(
     from features import build_features
 
     if scheduler is not None:
-        _on_dask(
-            "features", data, out, scheduler, worker_memory, force, accounts_model=accounts_model
-        )
+        scorers = {"accounts_model": accounts_model, "comments_model": comments_model}
+        _on_dask("features", data, out, scheduler, worker_memory, force, **scorers)
         return
     replaced = _check_file_output(out)
-    account_model = _account_model(accounts_model)
+    account_model, comment_model = _account_model(accounts_model), _comment_model(comments_model)
     with stage(f"read {data}", typer.echo):
         dataset = read_dataset(data, with_labels=False)
     with stage(f"features of {len(dataset.creators):,} creators", typer.echo):
-        table = build_features(dataset, account_model).reset_index()
+        table = build_features(dataset, account_model, comment_model).reset_index()
     with stage(f"write {out}", typer.echo):
         write_table(table, out)
     typer.echo(f"wrote {len(table)} creators x {table.shape[1] - 1} features to {out}{replaced}")
@@ -224,6 +231,9 @@ def train(
     accounts_model: Annotated[
         str | None, typer.Option("--accounts-model", help=ACCOUNT_MODEL_HELP)
     ] = None,
+    comments_model: Annotated[
+        str | None, typer.Option("--comments-model", help=COMMENT_MODEL_HELP)
+    ] = None,
     scheduler: Annotated[
         str | None,
         typer.Option("--scheduler", help="Train on Dask with lightgbm.dask: 'local' or ADDRESS."),
@@ -237,20 +247,19 @@ def train(
 
     _check_models_dir(models_dir)
     _check_store()
-    account_model = _account_model(accounts_model)
+    scorers = {
+        "account_model": _account_model(accounts_model),
+        "comment_model": _comment_model(comments_model),
+    }
     if scheduler is not None:
         from scaleout.cluster import connect
         from scaleout.train import train_on_dask
 
         with connect(scheduler, worker_memory) as client:
             typer.echo(f"dask: dashboard {client.dashboard_link}")
-            result = train_on_dask(
-                data, client, seed, models_dir, typer.echo, account_model=account_model
-            )
+            result = train_on_dask(data, client, seed, models_dir, typer.echo, **scorers)
     else:
-        result = run_training(
-            data, seed=seed, models_dir=models_dir, log=typer.echo, account_model=account_model
-        )
+        result = run_training(data, seed=seed, models_dir=models_dir, log=typer.echo, **scorers)
     m = result.test.metrics
     typer.echo(
         f"run {result.run_id}: test macro-F1 {m['macro_f1']:.4f}, ROC-AUC {m['roc_auc_ovr']:.4f}; "
@@ -584,6 +593,18 @@ def _account_model(uri: str | None) -> AccountModel | None:
     return None if uri.lower() == "none" else load_account_model(uri)
 
 
+def _comment_model(uri: str | None) -> CommentModel | None:
+    """The given comment model, or the registered champion if any (None when there is none)."""
+    from scoring.comment_model import CommentModel
+    from scoring.loading import champion_comment_model, load_any
+    from scoring.store import configure_tracking
+
+    configure_tracking()
+    if uri is None:
+        return champion_comment_model()
+    return None if uri.lower() == "none" else load_any(uri, CommentModel)
+
+
 def _on_dask(
     what: str,
     data: Path,
@@ -593,6 +614,7 @@ def _on_dask(
     force: bool,
     model: str | None = None,
     accounts_model: str | None = None,
+    comments_model: str | None = None,
 ) -> None:
     """features / score on a Dask cluster; the same per-creator code, partitioned output."""
     from creator_audit.atomic import check_writable_directory
@@ -610,7 +632,7 @@ def _on_dask(
         configure_tracking()
         frame = scores_frame(data, load_model(model))
     else:
-        frame = features_frame(data, _account_model(accounts_model))
+        frame = features_frame(data, _account_model(accounts_model), _comment_model(comments_model))
     with connect(scheduler, worker_memory) as client:
         typer.echo(
             f"dask: {len(client.scheduler_info()['workers'])} workers, "

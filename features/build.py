@@ -21,7 +21,7 @@ from features._tables import Events, Posts, creator_index, lookup, prepare_event
 from features.accounts import AccountScorer
 from features.audience import AUDIENCE_COLUMNS, GROWTH_COLUMNS, SAMPLE_COLUMNS, audience_from
 from features.engagement import ENGAGEMENT_COLUMNS, engagement_from
-from features.engagers import ENGAGER_COLUMNS, actor_codes, engager_from
+from features.engagers import ENGAGER_COLUMNS, CommentScorer, actor_codes, engager_from
 from features.posting_window import POSTING_WINDOW_COLUMNS, posting_window_from
 from features.timing import EVENT_TIMING_COLUMNS, TIMING_COLUMNS, timing_from
 
@@ -70,40 +70,49 @@ class FeatureMatrix:
 
 
 def build_features(
-    ds: Dataset | ColumnDataset, accounts: AccountScorer | None = None
+    ds: Dataset | ColumnDataset,
+    accounts: AccountScorer | None = None,
+    comments: CommentScorer | None = None,
 ) -> pd.DataFrame:
     """Features for every creator of ``ds``: float64 columns ``FEATURE_COLUMNS``, index
     ``creator_id`` in ``ds.creators`` order. Missing optional tables give NaN features.
 
-    ``accounts`` is the account model that judges each sampled follower (a creator model carries
-    the one it was trained with, ``model.account_model``); without it the sample's fake share is
-    missing.
+    ``accounts`` is the account model that judges each sampled follower, ``comments`` the comment
+    model that reads each comment text (a creator model carries the ones it was trained with,
+    ``model.account_model`` and ``model.comment_model``); without one, its features are missing.
     """
-    return feature_matrix(columnar(ds), accounts).frame()
+    return feature_matrix(columnar(ds), accounts, comments).frame()
 
 
-def feature_matrix(ds: ColumnDataset, accounts: AccountScorer | None = None) -> FeatureMatrix:
+def feature_matrix(
+    ds: ColumnDataset,
+    accounts: AccountScorer | None = None,
+    comments: CommentScorer | None = None,
+) -> FeatureMatrix:
     """:func:`build_features` without the frame: what the API scores a request's creators from.
     Both compute every feature with the same kernels, from the same columns."""
     n_events = 0 if ds.engagements is None else len(ds.engagements)
     if n_events < PARALLEL_MIN_EVENTS:
-        return _build(ds, accounts, run_engagers=lambda f: _Done(f()))
+        return _build(ds, accounts, comments, run_engagers=lambda f: _Done(f()))
     with ThreadPoolExecutor(max_workers=1) as worker:
         # The engager family (hashing actor ids first) runs on the second core, mostly in Arrow
         # and numpy code that releases the GIL, while this thread computes the other families.
-        return _build(ds, accounts, run_engagers=worker.submit)
+        return _build(ds, accounts, comments, run_engagers=worker.submit)
 
 
 def _build(
     ds: ColumnDataset,
     accounts: AccountScorer | None,
+    comments: CommentScorer | None,
     run_engagers: Callable[[Callable[[], Any]], Any],
 ) -> FeatureMatrix:
     actors = run_engagers(lambda: actor_codes(ds.engagements))
     # Posts and events are joined and sorted once, then shared by the families.
     posts = prepare_posts(ds.creators, ds.posts)
     events = prepare_events(posts, ds.engagements)
-    engagers = run_engagers(lambda: engager_from(posts, events, ds.engagements, actors.result()))
+    engagers = run_engagers(
+        lambda: engager_from(posts, events, ds.engagements, actors.result(), comments)
+    )
     columns = {
         **engagement_from(posts, ds.creators),
         **timing_from(posts, events),

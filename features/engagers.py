@@ -8,6 +8,8 @@ All measures are shares and rates, never counts: engagements may hold only a sam
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -78,16 +80,30 @@ ENGAGER_COLUMNS: tuple[str, ...] = (
     "duplicate_comment_share",
     "generic_comment_share",
     "comment_words_mean",
+    "comment_spam_share",
+    "comment_spam_mean",
 )
+COMMENT_MODEL_COLUMNS: tuple[str, ...] = ("comment_spam_share", "comment_spam_mean")
+
+
+class CommentScorer(Protocol):
+    """The comment model (``scoring.comment_model``): p_spam per text, and its cut-off."""
+
+    threshold: float
+
+    def p_spam(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
 def engager_features(
-    creators: pd.DataFrame, posts: pd.DataFrame, engagements: pd.DataFrame | None
+    creators: pd.DataFrame,
+    posts: pd.DataFrame,
+    engagements: pd.DataFrame | None,
+    comments: CommentScorer | None = None,
 ) -> pd.DataFrame:
     """Engager-structure features per creator (columns ``ENGAGER_COLUMNS``)."""
     p = prepare_posts(as_columns("creators", creators), as_columns("posts", posts))
     events = as_columns("engagements", engagements)
-    return result(p.ids, engager_from(p, prepare_events(p, events), events))
+    return result(p.ids, engager_from(p, prepare_events(p, events), events, comments=comments))
 
 
 def actor_codes(engagements: ColumnTable | None) -> np.ndarray | None:
@@ -108,20 +124,22 @@ def engager_from(
     e: Events | None,
     engagements: ColumnTable | None,
     actors: np.ndarray | None = None,
+    comments: CommentScorer | None = None,
 ) -> Columns:
-    """Engager features from prepared tables; ``actors`` from ``actor_codes`` if at hand."""
+    """Engager features from prepared tables; ``actors`` from ``actor_codes`` if at hand.
+    Without a comment model the comment-spam features are missing."""
     if e is None or engagements is None:
         return {name: np.full(p.n, np.nan) for name in ENGAGER_COLUMNS}
     actors = actor_codes(engagements) if actors is None else actors
     actor = actors[e.rows]
     known = actor >= 0
     columns = _recurring(p, subset(e, known), actor[known])
-    comments = subset(e, e.comment)
+    comment_events = subset(e, e.comment)
     commented = known[e.comment]
     columns["commenter_overlap_consecutive"] = _commenter_overlap(
-        p, subset(comments, commented), actor[e.comment][commented]
+        p, subset(comment_events, commented), actor[e.comment][commented]
     )
-    columns |= _comment_text(p, comments, engagements)
+    columns |= _comment_text(p, comment_events, engagements, comments)
     return {name: columns[name] for name in ENGAGER_COLUMNS}
 
 
@@ -188,14 +206,17 @@ def _commenter_overlap(p: Posts, e: Events, actor: np.ndarray) -> np.ndarray:
     return g.mean(p.creator[shown], overlap[shown], p.n)
 
 
-def _comment_text(p: Posts, e: Events, engagements: ColumnTable) -> dict[str, np.ndarray]:
-    """Duplicate and generic comment shares, mean length; over comments that have text.
+def _comment_text(
+    p: Posts, e: Events, engagements: ColumnTable, comments: CommentScorer | None
+) -> dict[str, np.ndarray]:
+    """Duplicate, generic and spam comment shares, mean length and p_spam; over comments that
+    have text.
 
-    Comments repeat a lot, so the text work runs once per distinct text and is mapped back.
+    Comments repeat a lot, so the text work (the comment model's too) runs once per distinct
+    text and is mapped back.
     """
-    names = ("duplicate_comment_share", "generic_comment_share", "comment_words_mean")
     if "text" not in engagements:
-        return {name: np.full(p.n, np.nan) for name in names}
+        return {name: np.full(p.n, np.nan) for name in _TEXT_COLUMNS}
     text = engagements.text("text").take(pa.array(e.rows))
     has_text = text.is_valid().to_numpy(zero_copy_only=False)
     code = e.creator[has_text]
@@ -208,6 +229,32 @@ def _comment_text(p: Posts, e: Events, engagements: ColumnTable) -> dict[str, np
         "duplicate_comment_share": g.share(code, _repeated(code, same_text), p.n),
         "generic_comment_share": g.share(code, _generic(distinct, words)[which], p.n),
         "comment_words_mean": g.mean(code, words[which].astype(np.float64), p.n),
+        **_comment_spam(p, code, which, encoded.dictionary, comments),
+    }
+
+
+_TEXT_COLUMNS = (
+    "duplicate_comment_share",
+    "generic_comment_share",
+    "comment_words_mean",
+    *COMMENT_MODEL_COLUMNS,
+)
+
+
+def _comment_spam(
+    p: Posts,
+    code: np.ndarray,
+    which: np.ndarray,
+    distinct: pa.Array,
+    comments: CommentScorer | None,
+) -> dict[str, np.ndarray]:
+    """Share of a creator's comments the comment model calls spam, and their mean p_spam."""
+    if comments is None:
+        return {name: np.full(p.n, np.nan) for name in COMMENT_MODEL_COLUMNS}
+    p_spam = np.asarray(comments.p_spam(distinct.to_pylist()), dtype=np.float64)[which]
+    return {
+        "comment_spam_share": g.share(code, p_spam >= comments.threshold, p.n),
+        "comment_spam_mean": g.mean(code, p_spam, p.n),
     }
 
 

@@ -23,6 +23,7 @@ from creator_audit.dataset.validate import dataset_from_frames
 from features import FEATURE_COLUMNS, build_features
 from scaleout.tables import PartitionedDataset, partition_frame, read_partitioned
 from scoring.account_model import AccountModel
+from scoring.comment_model import CommentModel
 from scoring.model import CreatorFraudModel
 from scoring.scores import DEFAULT_REASONS, score_dataset
 
@@ -36,8 +37,10 @@ def _dataset(*parts: pd.DataFrame | None):
     return dataset_from_frames(raw)
 
 
-def _features_partition(*parts: Any, account_model: AccountModel | None) -> pd.DataFrame:
-    return build_features(_dataset(*parts), account_model).reset_index()
+def _features_partition(
+    *parts: Any, account_model: AccountModel | None, comment_model: CommentModel | None
+) -> pd.DataFrame:
+    return build_features(_dataset(*parts), account_model, comment_model).reset_index()
 
 
 def _scores_partition(*parts: Any, model: CreatorFraudModel, n_reasons: int) -> pd.DataFrame:
@@ -73,9 +76,19 @@ def _apply(
     )
 
 
-def features_frame(data_dir: str | Path, account_model: AccountModel | None) -> dd.DataFrame:
+def features_frame(
+    data_dir: str | Path,
+    account_model: AccountModel | None,
+    comment_model: CommentModel | None = None,
+) -> dd.DataFrame:
     data = read_partitioned(data_dir)
-    return _apply(data, _features_partition, features_meta(), account_model=account_model)
+    return _apply(
+        data,
+        _features_partition,
+        features_meta(),
+        account_model=account_model,
+        comment_model=comment_model,
+    )
 
 
 def scores_frame(

@@ -36,6 +36,7 @@ from scaleout.jobs import INPUT_TABLES, STR, features_frame
 from scaleout.tables import partition_frame, read_partitioned
 from scoring.account_model import AccountModel
 from scoring.calibration import expected_calibration_error
+from scoring.comment_model import CommentModel
 from scoring.store import configure_tracking
 from training.augment import posts_only_copies
 from training.conclude import (
@@ -45,7 +46,7 @@ from training.conclude import (
     TrainResult,
     conclude,
     log_run_inputs,
-    same_account_model,
+    same_scorers,
 )
 from training.evaluate import labelled_ids
 from training.fingerprint import dataset_fingerprint
@@ -60,6 +61,7 @@ SHARES = (0.6, 0.2)  # train, validation; the rest is test
 BASELINE_SAMPLE = 200_000  # training rows the logistic baseline is fitted on (in this process)
 SLICE_COLUMNS = ("follower_tier", "engagement_events", "follower_history", "follower_samples")
 TRAIN, VALIDATION, TEST = 0, 1, 2
+Scorers = tuple[AccountModel | None, CommentModel | None]  # the account and comment models
 
 
 def split_part(creator_ids: pd.Index, seed: int) -> np.ndarray:
@@ -69,7 +71,12 @@ def split_part(creator_ids: pd.Index, seed: int) -> np.ndarray:
     return np.where(u < SHARES[0], TRAIN, np.where(u < sum(SHARES), VALIDATION, TEST))
 
 
-def _training_partition(*parts: Any, account_model: AccountModel | None, seed: int) -> pd.DataFrame:
+def _training_partition(
+    *parts: Any,
+    account_model: AccountModel | None,
+    comment_model: CommentModel | None,
+    seed: int,
+) -> pd.DataFrame:
     raw = {
         name: partition_frame(p) for name, p in zip((*INPUT_TABLES, "labels"), parts, strict=True)
     }
@@ -77,7 +84,7 @@ def _training_partition(*parts: Any, account_model: AccountModel | None, seed: i
         return training_meta()
     ds = dataset_from_frames(raw)
     truth = labelled_ids(ds)
-    features = build_features(ds, account_model).loc[truth.index]
+    features = build_features(ds, account_model, comment_model).loc[truth.index]
     table = features.join(creator_slices(ds).loc[truth.index])
     table["label"] = truth.astype(STR)
     table["_split"] = split_part(truth.index, seed)
@@ -105,6 +112,7 @@ def train_on_dask(
     log: Log = print,
     params: dict[str, Any] | None = None,
     account_model: AccountModel | None = None,
+    comment_model: CommentModel | None = None,
 ) -> TrainResult:
     """Train on a dataset larger than this machine; logged, registered and gated as ``train``."""
     configure_tracking()
@@ -113,14 +121,15 @@ def train_on_dask(
     frames = [data.tables[name] for name in (*INPUT_TABLES, "labels")]
     table = dd.map_partitions(
         _training_partition, *frames, meta=training_meta(), align_dataframes=False,
-        enforce_metadata=False, account_model=account_model, seed=seed,
+        enforce_metadata=False, account_model=account_model, comment_model=comment_model,
+        seed=seed,
     )  # fmt: skip
     log(f"building features on the cluster ({data.npartitions} partitions)")
     table = table.persist()
     progress(table)
     validation, test = _collect(table, log)
     with mlflow.start_run(experiment_id=experiment_id) as run:
-        fingerprint = _log_inputs(data_dir, seed, table, test, account_model)
+        fingerprint = _log_inputs(data_dir, seed, table, test, (account_model, comment_model))
         fitted = _fit(client, table, validation, seed, params, log)
         held_out = HeldOut(
             test[list(FEATURE_COLUMNS)], _codes(test["label"]), test[list(SLICE_COLUMNS)]
@@ -128,10 +137,12 @@ def train_on_dask(
         return conclude(
             run.info.run_id,
             fitted,
-            Provenance(seed, fingerprint["sha256"], account_model),
+            Provenance(seed, fingerprint["sha256"], account_model, comment_model),
             _baseline_sample(table, seed),
             held_out,
-            lambda champion: _champion_features(champion, account_model, data_dir, held_out),
+            lambda champion: _champion_features(
+                champion, (account_model, comment_model), data_dir, held_out
+            ),
             Path(models_dir),
             log,
         )
@@ -209,12 +220,12 @@ def _baseline_sample(table: dd.DataFrame, seed: int) -> tuple[pd.DataFrame, np.n
 
 
 def _champion_features(
-    champion: Any, account_model: AccountModel | None, data_dir: str | Path, held_out: HeldOut
+    champion: Any, scorers: Scorers, data_dir: str | Path, held_out: HeldOut
 ) -> pd.DataFrame:
-    """The test creators' features with the champion's own account model."""
-    if same_account_model(champion.account_model, account_model):
+    """The test creators' features with the champion's own account and comment models."""
+    if same_scorers(champion, *scorers):
         return held_out.x
-    features = features_frame(data_dir, champion.account_model).compute()
+    features = features_frame(data_dir, champion.account_model, champion.comment_model).compute()
     return features.set_index("creator_id").loc[held_out.x.index, list(FEATURE_COLUMNS)]
 
 
@@ -223,13 +234,13 @@ def _log_inputs(
     seed: int,
     table: dd.DataFrame,
     test: pd.DataFrame,
-    account_model: AccountModel | None,
+    scorers: Scorers,
 ) -> dict[str, Any]:
     counts = table[~table["_copy"]].groupby(["_split", "label"]).size().compute()
     labels = counts.groupby(level="label").sum()
     fingerprint = dataset_fingerprint(data_dir, {str(k): int(v) for k, v in labels.items()})
     sizes = (int(counts.loc[TRAIN].sum()), int(counts.loc[VALIDATION].sum()), len(test))
     log_run_inputs(
-        RunInputs(data_dir, seed, "dask", fingerprint, sizes, list(FEATURE_COLUMNS), account_model)
+        RunInputs(data_dir, seed, "dask", fingerprint, sizes, list(FEATURE_COLUMNS), *scorers)
     )
     return fingerprint

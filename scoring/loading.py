@@ -15,7 +15,7 @@ from creator_audit.messages import first_line
 from scoring.account_model import AccountModel
 from scoring.comment_model import CommentModel
 from scoring.model import CreatorFraudModel
-from scoring.names import DEFAULT_ACCOUNT_MODEL_URI
+from scoring.names import DEFAULT_ACCOUNT_MODEL_URI, DEFAULT_COMMENT_MODEL_URI
 from scoring.store import check_store, sqlite_path
 
 M = TypeVar("M", CreatorFraudModel, AccountModel, CommentModel)
@@ -32,17 +32,27 @@ def load_account_model(uri: str) -> AccountModel:
 
 
 def champion_account_model() -> AccountModel | None:
-    """The registered account model's champion, or None when there is none. An embedded store
-    that does not exist yet is not created just to find that out."""
+    """The registered account model's champion, or None when there is none."""
+    return _champion(DEFAULT_ACCOUNT_MODEL_URI, AccountModel)
+
+
+def champion_comment_model() -> CommentModel | None:
+    """The registered comment model's champion, or None when there is none."""
+    return _champion(DEFAULT_COMMENT_MODEL_URI, CommentModel)
+
+
+def _champion(uri: str, model_type: type[M]) -> M | None:
+    """``uri``'s model, or None when it is not registered. An embedded store that does not exist
+    yet is not created just to find that out."""
     store = mlflow.get_registry_uri()
     if store.startswith("sqlite:///") and not Path(store.removeprefix("sqlite:///")).exists():
         return None
     check_store(writing=False)
     try:
-        registry_identity(DEFAULT_ACCOUNT_MODEL_URI)
+        registry_identity(uri)
     except (MlflowException, LookupError):  # no such model, no champion alias, no store
         return None
-    return load_account_model(DEFAULT_ACCOUNT_MODEL_URI)
+    return load_any(uri, model_type)
 
 
 def load_any(uri: str, model_type: type[M]) -> M:

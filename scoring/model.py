@@ -22,6 +22,7 @@ from features import FEATURE_COLUMNS, FeatureMatrix
 from scoring.account_model import AccountModel
 from scoring.booster import BoosterModel
 from scoring.calibration import VectorScaling
+from scoring.comment_model import CommentModel
 from scoring.drift import DriftReference
 from scoring.norms import FeatureNorms
 
@@ -42,6 +43,9 @@ class CreatorFraudModel(BoosterModel):
     # The account model that scored the follower samples the model learned from; the audience
     # features need it at scoring time too. None: those features are missing.
     account_model: AccountModel | None = None
+    # The comment model that read the comment texts the model learned from (the comment-spam
+    # features), carried for the same reason. None: those features are missing.
+    comment_model: CommentModel | None = None
     # Feature quantiles of the genuine training creators per follower tier: what reasons compare
     # a creator with. None for bundles written before norms existed (reasons then lack the
     # comparison, nothing else changes).
@@ -108,6 +112,9 @@ class CreatorFraudModel(BoosterModel):
             "account_model": None
             if self.account_model is None
             else self.account_model.to_payload(),
+            "comment_model": None
+            if self.comment_model is None
+            else self.comment_model.to_payload(),
             "norms": None if self.norms is None else self.norms.to_payload(),
             "drift_reference": None
             if self.drift_reference is None
@@ -130,6 +137,7 @@ class CreatorFraudModel(BoosterModel):
             calibration=calibration,
             metadata=dict(payload["metadata"]),
             account_model=_account_model(payload.get("account_model"), str(path)),
+            comment_model=_comment_model(payload.get("comment_model"), str(path)),
             norms=_optional_part(
                 payload.get("norms"),
                 FeatureNorms.from_payload,
@@ -148,6 +156,12 @@ class CreatorFraudModel(BoosterModel):
 def _account_model(payload: Any, where: str) -> AccountModel | None:
     return (
         None if payload is None else AccountModel.from_payload(payload, f"{where} (account model)")
+    )
+
+
+def _comment_model(payload: Any, where: str) -> CommentModel | None:
+    return (
+        None if payload is None else CommentModel.from_payload(payload, f"{where} (comment model)")
     )
 
 

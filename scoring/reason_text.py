@@ -23,6 +23,8 @@ class Words:
     kind: str = NUMBER
     unlog: str | None = None  # "expm1" or "exp": the feature is a log, shown undone
     suffix: str = ""
+    # A sentence with the value in it, where "<phrase> is <value>" reads badly.
+    template: str | None = None
 
 
 FEATURE_WORDS: dict[str, Words] = {
@@ -82,6 +84,16 @@ FEATURE_WORDS: dict[str, Words] = {
     "duplicate_comment_share": Words("the share of comments repeating another comment", SHARE),
     "generic_comment_share": Words("the share of generic comments (stock praise, emoji)", SHARE),
     "comment_words_mean": Words("the mean comment length", suffix=" words"),
+    "comment_spam_share": Words(
+        "the share of comments that look like spam or promotions",
+        SHARE,
+        template="{value} of comments look like spam or promotions",
+    ),
+    "comment_spam_mean": Words(
+        "the comment model's mean spam probability",
+        SHARE,
+        template="Comments read as spam with {value} probability on average",
+    ),
     "log_follower_following_ratio": Words("followers per account followed", unlog="exp"),
     "media_count": Words("the number of posts on the profile", COUNT),
     "follower_jump_48h_rel": Words("the largest 48-hour follower jump", SHARE),
@@ -127,6 +139,7 @@ MISSING_BECAUSE = {
     "duplicate_comment": "no comment texts were sent",
     "generic_comment": "no comment texts were sent",
     "comment_words": "no comment texts were sent",
+    "comment_spam": "no comment texts were sent, or the model has no comment model",
     "follower_jump": "no follower-count history was sent",
     "follower_growth": "no follower-count history was sent",
     "follower_drop": "no follower-count history was sent",
@@ -148,7 +161,8 @@ def reason_text(feature: str, value: float | None, contribution: float, band: Ba
         because = next((t for p, t in MISSING_BECAUSE.items() if feature.startswith(p)), None)
         missing = f"unknown ({because})" if because else "unknown"
         return f"{_capital(w.phrase)} is {missing}; its absence {push}."
-    sentence = f"{_capital(w.phrase)} is {show(feature, value)}"
+    shown = show(feature, value)
+    sentence = _capital(w.template.format(value=shown) if w.template else f"{w.phrase} is {shown}")
     if band is not None:
         sentence += _comparison(feature, value, band)
     return f"{sentence}; this {push}."

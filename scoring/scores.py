@@ -221,6 +221,6 @@ def score_dataset(
     model: CreatorFraudModel, ds: Dataset, n_reasons: int = DEFAULT_REASONS, threads: int = 1
 ) -> pd.DataFrame:
     """One row per creator, in the dataset's order, with every field of CONTRACT.md §3."""
-    features = feature_matrix(columnar(ds), model.account_model)
+    features = feature_matrix(columnar(ds), model.account_model, model.comment_model)
     scores = score_feature_matrix(model, features, n_reasons=n_reasons, threads=threads)
     return scores_to_frame(scores, model.labels)

@@ -28,7 +28,7 @@ def score_parsed(
     answers: list[Score | PayloadError | None] = [valid.errors.get(i) for i in range(len(items))]
     if valid.dataset is not None:
         # Creators come in the order of ``valid.keys``: the order the items were combined in.
-        features = feature_matrix(valid.dataset, model.account_model)
+        features = feature_matrix(valid.dataset, model.account_model, model.comment_model)
         scores = score_feature_matrix(model, features, n_reasons=n_reasons)
         if observe is not None:
             observe(model, features, scores)

@@ -1,14 +1,18 @@
-"""A small account model trained on made-up profiles, for tests that need one without the real
-data: real-looking accounts (followed back, posting, with a picture) against fake-looking ones
-(followed by few, following many, no posts), with overlap."""
+"""Small account and comment models for tests that need them without the real data.
+
+The account model is trained on made-up profiles: real-looking accounts (followed back, posting,
+with a picture) against fake-looking ones (followed by few, following many, no posts), with
+overlap. The comment model on the simulator's fan comments against its promotions."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+from creator_audit.simulator import text as simulated_text
 from features.accounts import ACCOUNT_FEATURES, account_features
 from scoring.account_model import AccountModel
+from scoring.comment_model import CommentModel
 from training.accounts import default_account_params, fit_account_booster
 
 
@@ -48,3 +52,14 @@ def small_account_model(seed: int = 0, version: str = "1") -> AccountModel:
         feature_names=list(ACCOUNT_FEATURES),
         metadata={"model_name": "account-authenticity-test", "model_version": version},
     )
+
+
+def small_comment_model(seed: int = 0, version: str = "1") -> CommentModel:
+    """A comment model fit on simulated texts (fans' comments against promotions): tests get
+    comment-spam features without the real labelled comments."""
+    rng = np.random.default_rng(seed)
+    real = simulated_text.genuine_comments(rng, 600, promo_share=0.0).to_pylist()
+    spam = simulated_text.promotions(rng, 300).to_pylist()
+    model = CommentModel.fit(real + spam, np.array([False] * len(real) + [True] * len(spam)))
+    model.metadata = {"model_name": "comment-authenticity-test", "model_version": version}
+    return model

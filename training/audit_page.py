@@ -158,7 +158,7 @@ class Evidence:
 def gather(model: CreatorFraudModel, ds: Dataset) -> list[Evidence]:
     """Score every creator of ``ds`` (already restricted) and collect what its page draws."""
     tables = columnar(ds)
-    matrix = feature_matrix(tables, model.account_model)
+    matrix = feature_matrix(tables, model.account_model, model.comment_model)
     scores = score_feature_matrix(model, matrix)
     values = matrix.frame()
     posts = _posts_with_reading(ds, prepare_posts(tables.creators, tables.posts))

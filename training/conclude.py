@@ -19,6 +19,7 @@ import creator_audit
 from creator_audit.progress import stage
 from creator_audit.schema import LABELS
 from scoring.account_model import AccountModel
+from scoring.comment_model import CommentModel
 from scoring.drift import DriftReference
 from scoring.model import CreatorFraudModel
 from scoring.names import CREATOR_MODEL_NAME
@@ -49,6 +50,7 @@ class RunInputs:
     split_sizes: tuple[int, int, int]  # creators in train, validation, test
     feature_names: list[str]
     account_model: AccountModel | None
+    comment_model: CommentModel | None = None
 
 
 def log_run_inputs(inputs: RunInputs) -> None:
@@ -64,7 +66,8 @@ def log_run_inputs(inputs: RunInputs) -> None:
             "n_validation": n_validation,
             "n_test": n_test,
             "augmentation": AUGMENTATION,
-            "account_model": account_model_name(inputs.account_model),
+            "account_model": scorer_name(inputs.account_model),
+            "comment_model": scorer_name(inputs.comment_model),
             "project_version": creator_audit.__version__,
         }
     )
@@ -96,6 +99,7 @@ class Provenance:
     seed: int
     data_sha256: str
     account_model: AccountModel | None
+    comment_model: CommentModel | None = None
 
 
 def conclude(
@@ -113,6 +117,7 @@ def conclude(
     feature_names = list(test.x.columns)
     model = _bundle(fitted, feature_names, provenance.seed, run_id, provenance.data_sha256)
     model.account_model = provenance.account_model
+    model.comment_model = provenance.comment_model
     x_train, y_train = baseline_train
     model.norms = FeatureNorms.fit(x_train, y_train == LABELS.index(GENUINE))
     test_proba = model.predict_proba(test.x)
@@ -195,11 +200,12 @@ def _drift_reference(
     )
 
 
-def account_model_name(account_model: AccountModel | None) -> str:
-    if account_model is None:
+def scorer_name(scorer: AccountModel | CommentModel | None) -> str:
+    """An account or comment model as a run names it: name and version, else its run."""
+    if scorer is None:
         return "none"
-    meta = account_model.metadata
-    name = meta.get("model_name", "account model")
+    meta = scorer.metadata
+    name = meta.get("model_name", type(scorer).__name__)
     version = meta.get("model_version")
     return f"{name} v{version}" if version else f"{name} (run {meta.get('run_id', '?')})"
 
@@ -216,10 +222,31 @@ def _baselines(
     }
 
 
-def same_account_model(a: AccountModel | None, b: AccountModel | None) -> bool:
+def same_scorers(
+    a: CreatorFraudModel, account: AccountModel | None, comment: CommentModel | None
+) -> bool:
+    """Whether creator model ``a`` computes its features with these account and comment models
+    (else its features must be computed again to judge it)."""
+    return _same_account_model(a.account_model, account) and _same_comment_model(
+        a.comment_model, comment
+    )
+
+
+def _same_account_model(a: AccountModel | None, b: AccountModel | None) -> bool:
     if a is None or b is None:
         return a is b
     return a.booster_text == b.booster_text and a.threshold == b.threshold
+
+
+def _same_comment_model(a: CommentModel | None, b: CommentModel | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return (a.coef, a.intercept, a.threshold, a.vocabularies) == (
+        b.coef,
+        b.intercept,
+        b.threshold,
+        b.vocabularies,
+    )
 
 
 def _champion_f1(champion: CreatorFraudModel, x_test: pd.DataFrame, y_test: np.ndarray) -> float:

@@ -56,7 +56,11 @@ def evaluate_model(
 ) -> Evaluation:
     """Predict every labelled creator of ``ds`` and measure; ``features`` may be precomputed."""
     truth = labelled_ids(ds)
-    table = build_features(ds, model.account_model) if features is None else features
+    table = (
+        build_features(ds, model.account_model, model.comment_model)
+        if features is None
+        else features
+    )
     return evaluate_predictions(
         model.labels,
         label_codes(truth.to_numpy(), model.labels),

@@ -64,7 +64,7 @@ def monitor(
 
 
 def drift_of(model: CreatorFraudModel, ds: Any) -> DriftReport:
-    matrix = feature_matrix(columnar(ds), model.account_model)
+    matrix = feature_matrix(columnar(ds), model.account_model, model.comment_model)
     values = model.matrix(matrix)
     scores = score_rows(model, matrix.creator_ids.to_pylist(), values, n_reasons=0, threads=0)
     assert model.drift_reference is not None

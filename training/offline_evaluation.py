@@ -51,7 +51,7 @@ def evaluate_offline(
     model = load_model(model_uri)
     other = load_model(compare_uri) if compare_uri else None
     with stage(f"features of {len(ds.creators):,} creators", log):
-        features = build_features(ds, model.account_model)
+        features = build_features(ds, model.account_model, model.comment_model)
     with stage("evaluate", log):
         evaluation = evaluate_model(model, ds, features)
     with stage("without the follower samples (ablation)", log):

@@ -21,6 +21,7 @@ from creator_audit.progress import stage
 from creator_audit.schema import LABELS
 from features import build_features
 from scoring.account_model import AccountModel
+from scoring.comment_model import CommentModel
 from scoring.model import CreatorFraudModel
 from scoring.store import configure_tracking
 from training.augment import with_posts_only_copies
@@ -30,10 +31,10 @@ from training.conclude import (
     Provenance,
     RunInputs,
     TrainResult,
-    account_model_name,
     conclude,
     log_run_inputs,
-    same_account_model,
+    same_scorers,
+    scorer_name,
 )
 from training.evaluate import labelled_ids
 from training.fingerprint import dataset_fingerprint
@@ -59,10 +60,14 @@ class Prepared:
 
 
 def prepare(
-    ds: Dataset, truth: pd.Series, split: Split, account_model: AccountModel | None = None
+    ds: Dataset,
+    truth: pd.Series,
+    split: Split,
+    account_model: AccountModel | None = None,
+    comment_model: CommentModel | None = None,
 ) -> Prepared:
     """The features of the labelled creators ``truth`` (their label by creator_id), split."""
-    features = build_features(ds, account_model).loc[truth.index]
+    features = build_features(ds, account_model, comment_model).loc[truth.index]
     y = label_codes(truth.to_numpy(), LABELS)
     return Prepared(features, y, creator_slices(ds).loc[truth.index], split)
 
@@ -74,11 +79,13 @@ def train(
     log: Log = print,
     params: dict[str, Any] | None = None,
     account_model: AccountModel | None = None,
+    comment_model: CommentModel | None = None,
 ) -> TrainResult:
     """Train, evaluate, log, register and gate. ``params`` override LightGBM's defaults.
 
-    ``account_model`` judges the follower samples; the trained model carries it, so scoring
-    computes the same audience features. Without one, the sample's fake share is missing.
+    ``account_model`` judges the follower samples and ``comment_model`` the comment texts; the
+    trained model carries both, so scoring computes the same features. Without one, its features
+    are missing.
     """
     with stage(f"read {data_dir}", log):
         ds = read_dataset(data_dir)
@@ -86,9 +93,9 @@ def train(
     split = split_creators(truth, seed)  # bad data and labels fail before anything is written
     configure_tracking()
     experiment_id = ensure_experiment(CREATOR_EXPERIMENT)  # and a store that cannot be used
-    label = f"features of {len(ds.creators):,} creators (account model: "
-    with stage(f"{label}{account_model_name(account_model)})", log):
-        prepared = prepare(ds, truth, split, account_model)
+    scorers = f"account model: {scorer_name(account_model)}, comments: {scorer_name(comment_model)}"
+    with stage(f"features of {len(ds.creators):,} creators ({scorers})", log):
+        prepared = prepare(ds, truth, split, account_model, comment_model)
     x_train, y_train = with_posts_only_copies(*prepared.part(prepared.split.train))
     # Validation gets the same posts-only copies, so early stopping and calibration judge the
     # model on both regimes; the test split stays exactly as the data came.
@@ -105,7 +112,16 @@ def train(
         sizes = (len(split.train), len(split.validation), len(split.test))
         columns = list(prepared.features.columns)
         log_run_inputs(
-            RunInputs(data_dir, seed, "in-memory", fingerprint, sizes, columns, account_model)
+            RunInputs(
+                data_dir,
+                seed,
+                "in-memory",
+                fingerprint,
+                sizes,
+                columns,
+                account_model,
+                comment_model,
+            )
         )
         with stage("LightGBM (early stopping on validation) and calibration", log):
             fitted = fit_booster(
@@ -123,10 +139,10 @@ def train(
         return conclude(
             run_id,
             fitted,
-            Provenance(seed, fingerprint["sha256"], account_model),
+            Provenance(seed, fingerprint["sha256"], account_model, comment_model),
             (x_train, y_train),
             test,
-            lambda champion: _test_features_for(champion, account_model, ds, x_test),
+            lambda champion: _test_features_for(champion, account_model, comment_model, ds, x_test),
             Path(models_dir),
             log,
         )
@@ -135,11 +151,14 @@ def train(
 def _test_features_for(
     champion: CreatorFraudModel,
     account_model: AccountModel | None,
+    comment_model: CommentModel | None,
     ds: Dataset,
     x_test: pd.DataFrame,
 ) -> pd.DataFrame:
-    """The test creators' features as the champion computes them: with its own account model,
-    which may not be this run's (else it would be judged on audience features it never saw)."""
-    if same_account_model(champion.account_model, account_model):
+    """The test creators' features as the champion computes them: with its own account and
+    comment models, which may not be this run's (else it would be judged on features it never
+    saw)."""
+    if same_scorers(champion, account_model, comment_model):
         return x_test
-    return build_features(ds, champion.account_model).loc[x_test.index]
+    features = build_features(ds, champion.account_model, champion.comment_model)
+    return features.loc[x_test.index]

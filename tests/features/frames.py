@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -146,3 +148,17 @@ class FollowsManyIsFake:
 
     def p_fake(self, accounts: Accounts) -> np.ndarray:
         return np.where(trait(accounts, "following") > 1_000, 0.9, 0.1)
+
+
+class MoneyIsSpam:
+    """A stand-in comment model: p_spam 0.9 for texts with "$" or "profit", else 0.2; it records
+    the texts it was asked about."""
+
+    threshold = 0.5
+
+    def __init__(self) -> None:
+        self.asked: list[list[str]] = []
+
+    def p_spam(self, texts: Sequence[str]) -> np.ndarray:
+        self.asked.append(list(texts))
+        return np.array([0.9 if "$" in t or "profit" in t else 0.2 for t in texts])

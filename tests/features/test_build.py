@@ -7,7 +7,7 @@ from features import FEATURE_COLUMNS, build_features
 from features.audience import GROWTH_COLUMNS, SAMPLE_COLUMNS
 from features.build import FEATURE_FAMILIES
 from features.timing import EVENT_TIMING_COLUMNS
-from tests.features.frames import FollowsManyIsFake, empty, full_dataset
+from tests.features.frames import FollowsManyIsFake, MoneyIsSpam, empty, full_dataset
 
 
 def test_columns_dtypes_and_order():
@@ -23,15 +23,21 @@ def test_columns_dtypes_and_order():
 
 
 def test_full_creator_has_every_feature():
-    out = build_features(full_dataset(), FollowsManyIsFake())
+    out = build_features(full_dataset(), FollowsManyIsFake(), MoneyIsSpam())
     missing = out.columns[out.loc["a"].isna()].tolist()
     assert missing == ["comments_disabled_share"]  # the optional column is absent
 
 
-def test_without_an_account_model_only_the_fake_share_is_missing():
+def test_without_account_and_comment_models_only_their_features_are_missing():
     out = build_features(full_dataset())
     missing = out.columns[out.loc["a"].isna()].tolist()
-    assert missing == ["comments_disabled_share", "sample_fake_share", "sample_fake_share_ci95"]
+    assert missing == [
+        "comments_disabled_share",
+        "comment_spam_share",
+        "comment_spam_mean",
+        "sample_fake_share",
+        "sample_fake_share_ci95",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,17 @@ import numpy as np
 import pytest
 
 from features.engagers import ENGAGER_COLUMNS, engager_features
-from tests.features.frames import DAY, HOUR, MIN, T0, creators, empty, engagements, posts
+from tests.features.frames import (
+    DAY,
+    HOUR,
+    MIN,
+    T0,
+    MoneyIsSpam,
+    creators,
+    empty,
+    engagements,
+    posts,
+)
 
 
 @pytest.fixture
@@ -95,3 +105,31 @@ def test_missing_and_empty_engagements(tables):
     assert np.isnan(no_text["generic_comment_share"])
     assert no_text["recurring_actor_event_share"] == pytest.approx(7 / 9)
     assert list(no_text.index) == list(ENGAGER_COLUMNS)
+
+
+def test_comment_spam_share_and_mean_read_each_distinct_text_once():
+    c = creators({"creator_id": "a"}, {"creator_id": "b"})
+    p = posts(
+        {"creator_id": "a", "post_id": "p", "posted_at": T0},
+        {"creator_id": "b", "post_id": "q", "posted_at": T0},
+    )
+    texts = {"p": ["made $5k, dm me", "made $5k, dm me", "lovely light", None], "q": ["cute"]}
+    e = engagements(
+        *(
+            {"post_id": post, "actor_id": f"u{i}", "kind": "comment", "at": T0, "text": t}
+            for post, post_texts in texts.items()
+            for i, t in enumerate(post_texts)
+        )
+    )
+    model = MoneyIsSpam()
+    out = engager_features(c, p, e, model)
+    assert out.loc["a", "comment_spam_share"] == pytest.approx(2 / 3)  # the textless one is out
+    assert out.loc["a", "comment_spam_mean"] == pytest.approx((0.9 + 0.9 + 0.2) / 3)
+    assert out.loc["b", "comment_spam_share"] == 0.0
+    assert sorted(t for call in model.asked for t in call) == sorted(
+        ["made $5k, dm me", "lovely light", "cute"]
+    )
+    without_model = engager_features(c, p, e)
+    assert without_model[["comment_spam_share", "comment_spam_mean"]].isna().all().all()
+    no_text = engager_features(c, p, e.drop(columns="text"), model)
+    assert no_text[["comment_spam_share", "comment_spam_mean"]].isna().all().all()

@@ -19,7 +19,7 @@ from scaleout.jobs import features_frame, scores_frame, write_partitioned
 from scaleout.tables import part_of
 from scoring.model import CreatorFraudModel
 from scoring.scores import score_dataset
-from tests.account_models import small_account_model
+from tests.account_models import small_account_model, small_comment_model
 from training.fit import fit_booster
 from training.metrics import label_codes
 
@@ -34,10 +34,10 @@ def client():
 
 @pytest.fixture(scope="module")
 def model() -> CreatorFraudModel:
-    """A small real creator model carrying an account model, as training makes them."""
+    """A small real creator model carrying account and comment models, as training makes them."""
     ds = generate(600, seed=21)
-    accounts = small_account_model()
-    features = build_features(ds, accounts)
+    accounts, comments = small_account_model(), small_comment_model()
+    features = build_features(ds, accounts, comments)
     y = label_codes(ds.labels.set_index("creator_id").loc[features.index, "label"], LABELS)
     x = features.to_numpy(np.float64)
     fitted = fit_booster(
@@ -58,6 +58,7 @@ def model() -> CreatorFraudModel:
         calibration=fitted.calibration,
         metadata={"model_version": "7"},
         account_model=accounts,
+        comment_model=comments,
     )
 
 
@@ -95,10 +96,11 @@ def test_scores_of_creators_spread_over_many_files_match(client, model, scattere
 
 
 def test_features_match_the_in_memory_path(client, model, scattered, tmp_path):
-    frame = features_frame(scattered, model.account_model)
+    frame = features_frame(scattered, model.account_model, model.comment_model)
     out = write_partitioned(frame, tmp_path / "f.parquet", client, show_progress=False)
     got = pd.read_parquet(out).set_index("creator_id")
-    want = build_features(read_dataset(scattered), model.account_model)
+    want = build_features(read_dataset(scattered), model.account_model, model.comment_model)
+    assert want["comment_spam_share"].notna().any()
     got = got.loc[want.index]
     assert list(got.columns) == list(want.columns)
     np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), rtol=0, atol=1e-9)

@@ -26,12 +26,13 @@ from creator_audit.schema import LABELS
 from creator_audit.simulator import generate
 from features import build_features
 from scoring.account_model import AccountModel
+from scoring.comment_model import CommentModel
 from scoring.model import CreatorFraudModel
 from scoring.norms import FeatureNorms
 from serving.app import create_app
 from serving.client_bodies import REQUEST_TABLES, request_body
 from serving.settings import ServiceSettings
-from tests.account_models import small_account_model
+from tests.account_models import small_account_model, small_comment_model
 from training.fit import fit_booster
 from training.metrics import label_codes
 
@@ -53,8 +54,15 @@ def account_model() -> AccountModel:
 
 
 @pytest.fixture(scope="session")
-def feature_table(dataset: Dataset, account_model: AccountModel) -> pd.DataFrame:
-    return build_features(dataset, account_model)
+def comment_model() -> CommentModel:
+    return small_comment_model()
+
+
+@pytest.fixture(scope="session")
+def feature_table(
+    dataset: Dataset, account_model: AccountModel, comment_model: CommentModel
+) -> pd.DataFrame:
+    return build_features(dataset, account_model, comment_model)
 
 
 def _train(
@@ -63,7 +71,7 @@ def _train(
     seed: int,
     params: dict[str, Any],
     version: str,
-    account_model: AccountModel,
+    scorers: tuple[AccountModel, CommentModel],
 ) -> CreatorFraudModel:
     train, val = train_test_split(np.arange(len(y)), test_size=0.3, stratify=y, random_state=seed)
     x = features.to_numpy(np.float64)
@@ -84,19 +92,25 @@ def _train(
         labels=list(LABELS),
         calibration=fitted.calibration,
         metadata={"model_version": version, "model_name": "creator-fraud-test"},
-        account_model=account_model,  # the one that judged the samples, as training does
+        # the ones that judged the samples and read the comments, as training does
+        account_model=scorers[0],
+        comment_model=scorers[1],
         norms=FeatureNorms.fit(features.iloc[train], y[train] == LABELS.index("genuine")),
     )
 
 
 @pytest.fixture(scope="session")
 def models(
-    dataset: Dataset, feature_table: pd.DataFrame, account_model: AccountModel
+    dataset: Dataset,
+    feature_table: pd.DataFrame,
+    account_model: AccountModel,
+    comment_model: CommentModel,
 ) -> SimpleNamespace:
     truth = dataset.labels.set_index("creator_id")["label"]
     y = label_codes(truth.loc[feature_table.index].to_numpy(), LABELS)
-    a = _train(feature_table, y, 0, {"num_iterations": 30}, "A", account_model)
-    b = _train(feature_table, y, 1, {"num_iterations": 20, "num_leaves": 7}, "B", account_model)
+    scorers = (account_model, comment_model)
+    a = _train(feature_table, y, 0, {"num_iterations": 30}, "A", scorers)
+    b = _train(feature_table, y, 1, {"num_iterations": 20, "num_leaves": 7}, "B", scorers)
     pa = a.predict_proba(feature_table.iloc[:50])
     pb = b.predict_proba(feature_table.iloc[:50])
     assert not np.allclose(pa, pb), "models A and B must answer differently"

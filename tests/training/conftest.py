@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pytest
 
 from creator_audit.simulator import generate_to_dir
-from tests.account_models import small_account_model
+from tests.account_models import small_account_model, small_comment_model
 from training.train import train
 
 TRAIN_CREATORS, HOLDOUT_CREATORS = 3000, 800
@@ -33,15 +33,11 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
         mp.chdir(root)
         mp.delenv("MLFLOW_TRACKING_URI", raising=False)
         mp.setenv("CREATOR_AUDIT_SHARED_DATA", str(SHARED_DATA))
-        accounts = small_account_model()
-        first = train(data, seed=0, log=_quiet, account_model=accounts)
-        second = train(data, seed=0, log=_quiet, account_model=accounts)
+        scorers = {"account_model": small_account_model(), "comment_model": small_comment_model()}
+        first = train(data, seed=0, log=_quiet, **scorers)
+        second = train(data, seed=0, log=_quiet, **scorers)
         weak = train(
-            data,
-            seed=0,
-            log=_quiet,
-            params={"num_iterations": 1, "num_leaves": 2},
-            account_model=accounts,
+            data, seed=0, log=_quiet, params={"num_iterations": 1, "num_leaves": 2}, **scorers
         )
         yield SimpleNamespace(
             root=Path(root),
@@ -50,5 +46,6 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
             first=first,
             second=second,
             weak=weak,
-            accounts=accounts,
+            accounts=scorers["account_model"],
+            comments=scorers["comment_model"],
         )

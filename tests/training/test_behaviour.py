@@ -36,10 +36,12 @@ WRONG_WAY_TOLERANCE = 0.005
 # by 0.35. The 40K-creator model of the main job moves 1 of 1,122 creators the wrong way, by 0.07.
 SEEN_AS_GENUINE = 0.6
 # How far the injected fraud must raise its class's probability on average. Pods with the
-# 3,000-creator test model: 0.060 (after the simulator's steadier comments, 2026-11-26); with the
-# main job's 40K-creator model: purchase 0.67, pod 0.20 (1 of 1,122 creators the wrong way, by
-# 0.07). A model that ignored the evidence stays near 0.
-MIN_MEAN_RISE = 0.05
+# 3,000-creator test model: 0.060 (after the simulator's steadier comments, 2026-11-26), 0.053
+# (2026-12-01), 0.049 once ~6% of its comment texts became spam promotions and the model read
+# them with a comment model (only texts changed); with the main job's 40K-creator model: purchase
+# 0.67, pod 0.20 (1 of 1,122 creators the wrong way, by 0.07). A model that ignored the evidence
+# stays near 0; the small model's figure moves by ~0.005 with any change to the data.
+MIN_MEAN_RISE = 0.04
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +55,7 @@ def model(workspace):
 
 
 def _proba(model, ds: Dataset) -> pd.DataFrame:
-    features = build_features(ds)
+    features = build_features(ds, model.account_model, model.comment_model)
     return pd.DataFrame(model.predict_proba(features), index=features.index, columns=model.labels)
 
 

@@ -153,13 +153,16 @@ def test_registry_model_and_exported_bundle_agree(in_workspace) -> None:
 
     from_registry = load_model(f"models:/{CREATOR_MODEL_NAME}@{CHAMPION}")
     bundle = CreatorFraudModel.load(in_workspace.root / "models" / "creator-fraud-champion.joblib")
-    # Both carry the account model they were trained with, and it feeds their features.
-    accounts = in_workspace.accounts
+    # Both carry the account and comment models they were trained with, which feed their features.
+    accounts, comments = in_workspace.accounts, in_workspace.comments
     for model in (from_registry, bundle):
         assert model.account_model is not None
         assert model.account_model.booster_text == accounts.booster_text
-    features = build_features(read_dataset(in_workspace.holdout), bundle.account_model).head(50)
+        assert model.comment_model is not None and model.comment_model.coef == comments.coef
+    holdout = read_dataset(in_workspace.holdout)
+    features = build_features(holdout, bundle.account_model, bundle.comment_model).head(50)
     assert features["sample_fake_share"].notna().any()
+    assert features["comment_spam_share"].notna().any()
     np.testing.assert_array_equal(
         from_registry.predict_proba(features), bundle.predict_proba(features)
     )

@@ -148,25 +148,30 @@ def test_load_rejects_a_file_that_is_not_a_bundle(tmp_path) -> None:
         CreatorFraudModel.load(tmp_path / "x.joblib")
 
 
-def test_the_champion_is_judged_with_its_own_account_model() -> None:
+def test_the_champion_is_judged_with_its_own_account_and_comment_models() -> None:
     from dataclasses import replace
 
     from features import build_features
-    from tests.account_models import small_account_model
+    from tests.account_models import small_account_model, small_comment_model
     from tests.features.frames import full_dataset
     from training.train import _test_features_for
 
     ds = full_dataset()
     without = build_features(ds).loc[["a", "c"]]
-    accounts = small_account_model()
-    champion = SimpleNamespace(account_model=accounts)
-    rebuilt = _test_features_for(champion, None, ds, without)
+    accounts, comments = small_account_model(), small_comment_model()
+    champion = SimpleNamespace(account_model=accounts, comment_model=comments)
+    rebuilt = _test_features_for(champion, None, None, ds, without)
     assert list(rebuilt.index) == ["a", "c"]
     assert rebuilt.loc["a", "sample_fake_share"] >= 0  # scored by the champion's account model
+    assert rebuilt.loc["a", "comment_spam_share"] >= 0  # read by the champion's comment model
     assert np.isnan(without.loc["a", "sample_fake_share"])
-    # Same account model (even a copy): this run's features are used as they are.
-    same = SimpleNamespace(account_model=replace(accounts, metadata={}))
-    assert _test_features_for(same, accounts, ds, without) is without
+    # The same models (even copies): this run's features are used as they are.
+    same = SimpleNamespace(
+        account_model=replace(accounts, metadata={}), comment_model=replace(comments, metadata={})
+    )
+    assert _test_features_for(same, accounts, comments, ds, without) is without
+    other_comments = SimpleNamespace(account_model=accounts, comment_model=None)
+    assert _test_features_for(other_comments, accounts, comments, ds, without) is not without
 
 
 def test_models_are_logged_from_code_without_a_pickle_warning(
