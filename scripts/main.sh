@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job on embedded defaults: train the account model on the real labelled accounts (when
-# ../shared/data or $CREATOR_AUDIT_SHARED_DATA has them), generate labelled creators, train
+# The main job on embedded defaults: train the account model on the real labelled accounts and the
+# comment model on the real labelled comments (when ../shared/data or $CREATOR_AUDIT_SHARED_DATA
+# has them), generate labelled creators, train
 # (tracked in an SQLite MLflow store in this directory), evaluate on data from another seed
 # (report.html), batch-score it, write audit pages for a few creators and a drift check, then
 # serve the champion over HTTP. Outputs go under ./work, bundles under ./models, MLflow state in
@@ -26,8 +27,9 @@ fi
 
 if [ -d "$SHARED" ]; then
   creator-audit accounts train --data "$SHARED" --seed "$SEED"
+  creator-audit comments train --data "$SHARED" --seed "$SEED"
 else
-  echo "no real account data at $SHARED: the creator model trains without the account model"
+  echo "no real data at $SHARED: the creator model trains without the account and comment models"
 fi
 creator-audit generate --out "$WORK/data" --creators "$CREATORS" --seed "$SEED"
 creator-audit generate --out "$WORK/holdout" --creators "${HOLDOUT:-4000}" --seed "$((SEED + 1))"
