@@ -62,6 +62,7 @@ app.add_typer(comments_app, name="comments")
 
 FORCE_HELP = "Replace --out even when it is a folder holding files creator-audit did not write."
 Command = TypeVar("Command", bound=Callable[..., Any])
+Scorer = TypeVar("Scorer")  # the account or the comment model
 
 
 def _fail(message: str) -> NoReturn:
@@ -584,25 +585,31 @@ def _read_comments(path: Path) -> Any:
 
 def _account_model(uri: str | None) -> AccountModel | None:
     """The given account model, or the registered champion if any (None when there is none)."""
-    from scoring.loading import champion_account_model, load_account_model
-    from scoring.store import configure_tracking
+    from scoring.account_model import AccountModel
+    from scoring.loading import champion_account_model
 
-    configure_tracking()
-    if uri is None:
-        return champion_account_model()
-    return None if uri.lower() == "none" else load_account_model(uri)
+    return _named_or_champion(uri, AccountModel, champion_account_model)
 
 
 def _comment_model(uri: str | None) -> CommentModel | None:
     """The given comment model, or the registered champion if any (None when there is none)."""
     from scoring.comment_model import CommentModel
-    from scoring.loading import champion_comment_model, load_any
+    from scoring.loading import champion_comment_model
+
+    return _named_or_champion(uri, CommentModel, champion_comment_model)
+
+
+def _named_or_champion(
+    uri: str | None, model_type: type[Scorer], champion: Callable[[], Scorer | None]
+) -> Scorer | None:
+    """``uri`` loaded as ``model_type``; None for 'none'; without a uri, ``champion()``."""
+    from scoring.loading import load_any
     from scoring.store import configure_tracking
 
     configure_tracking()
     if uri is None:
-        return champion_comment_model()
-    return None if uri.lower() == "none" else load_any(uri, CommentModel)
+        return champion()
+    return None if uri.lower() == "none" else load_any(uri, model_type)
 
 
 def _on_dask(

@@ -74,11 +74,12 @@ class NgramEncoder:
             (np.ones(len(occurrences)), occurrences, indptr), shape=(len(texts), len(word_ids))
         )
         grams = [self._columns_of_word(word) for word in word_ids]
+        starts = np.cumsum([0, *map(len, grams)])
         per_word = sparse.csr_matrix(
             (
-                np.ones(sum(map(len, grams))),
+                np.ones(starts[-1]),
                 np.concatenate(grams) if grams else np.empty(0, dtype=np.int64),
-                np.cumsum([0, *map(len, grams)]),
+                starts,
             ),
             shape=(len(word_ids), len(self.weights)),
         )

@@ -28,6 +28,7 @@ from scoring.norms import FeatureNorms
 
 BUNDLE_FORMAT = 1
 T = TypeVar("T")
+S = TypeVar("S", AccountModel, CommentModel)
 BUNDLE_KIND = "creator-fraud"
 
 
@@ -136,8 +137,12 @@ class CreatorFraudModel(BoosterModel):
             labels=list(payload["labels"]),
             calibration=calibration,
             metadata=dict(payload["metadata"]),
-            account_model=_account_model(payload.get("account_model"), str(path)),
-            comment_model=_comment_model(payload.get("comment_model"), str(path)),
+            account_model=_scorer(
+                payload.get("account_model"), AccountModel, f"{path} (account model)"
+            ),
+            comment_model=_scorer(
+                payload.get("comment_model"), CommentModel, f"{path} (comment model)"
+            ),
             norms=_optional_part(
                 payload.get("norms"),
                 FeatureNorms.from_payload,
@@ -153,16 +158,10 @@ class CreatorFraudModel(BoosterModel):
         )
 
 
-def _account_model(payload: Any, where: str) -> AccountModel | None:
-    return (
-        None if payload is None else AccountModel.from_payload(payload, f"{where} (account model)")
-    )
-
-
-def _comment_model(payload: Any, where: str) -> CommentModel | None:
-    return (
-        None if payload is None else CommentModel.from_payload(payload, f"{where} (comment model)")
-    )
+def _scorer(payload: Any, model_type: type[S], where: str) -> S | None:
+    """The account or comment model carried in the bundle (None when it has none); these name
+    their own unreadable payloads."""
+    return None if payload is None else model_type.from_payload(payload, where)
 
 
 def _optional_part(payload: Any, read: Callable[[Any], T], where: str, what: str) -> T | None:

@@ -82,6 +82,11 @@ DELAY_TICKS = {
     43200: "30 d",
 }
 OUTER_ALPHA, INNER_ALPHA = 0.12, 0.3  # the genuine band: 10th-90th, 25th-75th percentile
+# The genuine band's two layers, drawn alike on every chart: its quantiles, shade and label.
+BAND_LAYERS = (
+    ("p10", "p90", OUTER_ALPHA, "genuine p10–p90"),
+    ("p25", "p75", INNER_ALPHA, "genuine p25–p75"),
+)
 STYLE = {"font.size": 9, "axes.titlesize": 10, "axes.spines.top": False, "axes.spines.right": False}
 
 
@@ -640,24 +645,9 @@ def _genuine_points(ax, bands: dict[int, Band | None]) -> None:
         return
     x = list(known)
     b = list(known.values())
-    ax.fill_between(
-        x,
-        [q.p10 for q in b],
-        [q.p90 for q in b],
-        color=GENUINE_GREEN,
-        alpha=OUTER_ALPHA,
-        lw=0,
-        label="genuine p10–p90",
-    )
-    ax.fill_between(
-        x,
-        [q.p25 for q in b],
-        [q.p75 for q in b],
-        color=GENUINE_GREEN,
-        alpha=INNER_ALPHA,
-        lw=0,
-        label="genuine p25–p75",
-    )
+    for low, high, alpha, label in BAND_LAYERS:
+        lows, highs = [getattr(q, low) for q in b], [getattr(q, high) for q in b]
+        ax.fill_between(x, lows, highs, color=GENUINE_GREEN, alpha=alpha, lw=0, label=label)
     ax.plot(x, [q.p50 for q in b], "o--", color=GENUINE_GREEN, ms=4, lw=1, label="genuine median")
 
 
@@ -789,9 +779,9 @@ def _audience_chart(ev: Evidence, scored: pd.DataFrame, norms: FeatureNorms | No
 def _fake_share_panel(ax, share: float, margin: float, band: Band | None) -> None:
     """The estimated fake share with its 95% interval, over the genuine band."""
     if band is not None:
-        outer, inner = (band.p10, band.p90), (band.p25, band.p75)
-        ax.axvspan(*outer, color=GENUINE_GREEN, alpha=OUTER_ALPHA, lw=0, label="genuine p10–p90")
-        ax.axvspan(*inner, color=GENUINE_GREEN, alpha=INNER_ALPHA, lw=0, label="genuine p25–p75")
+        for low, high, alpha, label in BAND_LAYERS:
+            span = getattr(band, low), getattr(band, high)
+            ax.axvspan(*span, color=GENUINE_GREEN, alpha=alpha, lw=0, label=label)
     if not math.isnan(share):
         margin = 0.0 if math.isnan(margin) else margin
         above = band is not None and share > band.p90
@@ -856,22 +846,9 @@ def _band_words(
 
 
 def _shade_band(ax, band: Band, followers: float) -> None:
-    ax.axhspan(
-        band.p10 * followers,
-        band.p90 * followers,
-        color=GENUINE_GREEN,
-        alpha=OUTER_ALPHA,
-        lw=0,
-        label="genuine p10–p90",
-    )
-    ax.axhspan(
-        band.p25 * followers,
-        band.p75 * followers,
-        color=GENUINE_GREEN,
-        alpha=INNER_ALPHA,
-        lw=0,
-        label="genuine p25–p75",
-    )
+    for low, high, alpha, label in BAND_LAYERS:
+        span = getattr(band, low) * followers, getattr(band, high) * followers
+        ax.axhspan(*span, color=GENUINE_GREEN, alpha=alpha, lw=0, label=label)
     ax.axhline(band.p50 * followers, color=GENUINE_GREEN, lw=1, ls="--", label="genuine median")
 
 
