@@ -98,6 +98,7 @@ def _integrity_problem(db: Path) -> str | None:
             sqlite3.connect(db.resolve().as_uri() + "?mode=ro", uri=True)
         ) as conn:
             verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
-    except sqlite3.DatabaseError as err:
+    # Damaged schema text can fail to decode before SQLite itself notices anything.
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as err:
         return str(err)
     return None if verdict == "ok" else str(verdict)

@@ -53,6 +53,13 @@ def _truncated_store(db: Path) -> None:
     db.write_bytes(REAL_STORE.read_bytes()[:5000])
 
 
+def _undecodable_schema_store(db: Path) -> None:
+    data = bytearray(REAL_STORE.read_bytes())
+    at = data.find(b"CREATE TABLE")
+    data[at + len(b"CREATE")] = 0xB0  # schema text that does not decode as UTF-8
+    db.write_bytes(bytes(data))
+
+
 def _read_only_store(db: Path) -> None:
     shutil.copy(REAL_STORE, db)
     db.chmod(0o444)
@@ -118,6 +125,10 @@ CASES = [
          "mlflow.db is not an SQLite database", _store(lambda db: db.write_bytes(b"x" * 200))),
     Case("score from a damaged store", ["score", "--data", NO_DATA, "--out", "s.csv"],
          "mlflow.db is damaged: database disk image is malformed", _store(_truncated_store)),
+    Case("score from a store whose schema text is damaged",
+         ["score", "--data", NO_DATA, "--out", "s.csv"],
+         "mlflow.db is damaged: 'utf-8' codec can't decode byte 0xb0",
+         _store(_undecodable_schema_store)),
     Case("score away from any store", ["score", "--data", NO_DATA, "--out", "s.csv"],
          "cannot load model models:/creator-fraud@champion: no tracking store at "),
     Case("score from a store without the model", ["score", "--data", NO_DATA, "--out", "s.csv"],
