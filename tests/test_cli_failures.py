@@ -137,6 +137,8 @@ CASES = [
     Case("features with the champion account model of a garbage store",
          ["features", "--data", NO_DATA, "--out", "f.csv"], "mlflow.db is not an SQLite database",
          _store(lambda db: db.write_bytes(b"x" * 200))),
+    Case("evaluate a dataset without labels", ["evaluate", "--data", "d", "--model", "m.bundle"],
+         "the dataset has no labels table", lambda w: _tiny_dataset(w / "d")),
     Case("evaluate --out a file", ["evaluate", "--data", NO_DATA, "--out", "report"],
          "report is a file; --out names the report's folder",
          lambda w: (w / "report").write_text("")),

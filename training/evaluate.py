@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,7 @@ from scipy import sparse
 from sklearn.metrics import f1_score
 
 from creator_audit.dataset import Dataset
+from creator_audit.dataset.read import check_dataset_directory, find_table
 from features import build_features
 from scoring.calibration import ECE_BINS
 from scoring.model import CreatorFraudModel
@@ -40,12 +42,19 @@ class Evaluation:
         return fraud_score(self.proba[:, self.labels.index(GENUINE)])
 
 
+NO_LABELS = "the dataset has no labels table: training and evaluation need labelled creators"
+
+
+def require_labels_table(data_dir: str | Path) -> None:
+    """Fail at once, before the dataset is read, when it has no labels table at all."""
+    if find_table(check_dataset_directory(data_dir), "labels") is None:
+        raise ValueError(NO_LABELS)
+
+
 def labelled_ids(ds: Dataset) -> pd.Series:
     """The labels table as a Series indexed by creator_id, in creators order."""
     if ds.labels is None or len(ds.labels) == 0:
-        raise ValueError(
-            "the dataset has no labels table: training and evaluation need labelled creators"
-        )
+        raise ValueError(NO_LABELS)
     labels = ds.labels.set_index("creator_id")["label"]
     order = ds.creators["creator_id"]
     return labels.reindex(order[order.isin(labels.index)])

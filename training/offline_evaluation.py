@@ -25,7 +25,13 @@ from features import build_features
 from scoring.loading import load_model
 from scoring.model import CreatorFraudModel
 from scoring.store import configure_tracking
-from training.evaluate import Evaluation, evaluate_model, follower_sample_ablation, labelled_ids
+from training.evaluate import (
+    Evaluation,
+    evaluate_model,
+    follower_sample_ablation,
+    labelled_ids,
+    require_labels_table,
+)
 from training.fingerprint import dataset_fingerprint
 from training.metrics import flat_metrics
 from training.real_genuine_check import check_real_genuine, real_genuine_file
@@ -44,12 +50,14 @@ def evaluate_offline(
 ) -> str:
     """Evaluate, write the report, log the run; return a one-paragraph summary."""
     configure_tracking()
-    ensure_experiment(EVALUATION_EXPERIMENT)  # a store that cannot be used fails now
+    require_labels_table(data_dir)
     with stage(f"read {data_dir}", log):
         ds = read_dataset(data_dir)
     labelled_ids(ds)  # no labels: say so before minutes of features
     model = load_model(model_uri)
     other = load_model(compare_uri) if compare_uri else None
+    # Only now is the store needed: a command that fails on its input creates none.
+    ensure_experiment(EVALUATION_EXPERIMENT)
     with stage(f"features of {len(ds.creators):,} creators", log):
         features = build_features(ds, model.account_model, model.comment_model)
     with stage("evaluate", log):
