@@ -33,7 +33,7 @@ from creator_audit.dataset.validate import dataset_from_frames
 from creator_audit.schema import LABELS
 from features import FEATURE_COLUMNS, build_features
 from scaleout.jobs import INPUT_TABLES, STR, features_frame
-from scaleout.tables import partition_frame, read_partitioned
+from scaleout.tables import PartitionedDataset, partition_frame, read_partitioned
 from scoring.account_model import AccountModel
 from scoring.calibration import expected_calibration_error
 from scoring.comment_model import CommentModel
@@ -48,11 +48,12 @@ from training.conclude import (
     log_run_inputs,
     same_scorers,
 )
-from training.evaluate import labelled_ids
+from training.evaluate import NO_LABELS, labelled_ids
 from training.fingerprint import dataset_fingerprint
 from training.fit import FittedBooster, calibrate, default_params
 from training.metrics import label_codes
 from training.slices import creator_slices
+from training.split import check_label_counts, id_hashes
 from training.tracking import CREATOR_EXPERIMENT, ensure_experiment
 
 Log = Callable[[str], None]
@@ -65,10 +66,13 @@ Scorers = tuple[AccountModel | None, CommentModel | None]  # the account and com
 
 
 def split_part(creator_ids: pd.Index, seed: int) -> np.ndarray:
-    """0 train, 1 validation, 2 test: a seeded hash of the id, uniform in [0, 1)."""
+    """0 train, 1 validation, 2 test. Test: the id's hash alone (``training.split.id_hashes``,
+    uniform in [0, 1)) under the test share, whatever the seed, so versions are tested on the
+    same creators; the rest is train or validation by a seeded hash of the id."""
+    test = id_hashes(creator_ids) / np.float64(2.0**64) < 1 - sum(SHARES)
     text = pd.Series(np.asarray(creator_ids), dtype="str") + f"#{seed}"
     u = pd.util.hash_pandas_object(text, index=False).to_numpy() / np.float64(2.0**64)
-    return np.where(u < SHARES[0], TRAIN, np.where(u < sum(SHARES), VALIDATION, TEST))
+    return np.where(test, TEST, np.where(u < SHARES[0] / sum(SHARES), TRAIN, VALIDATION))
 
 
 def _training_partition(
@@ -115,9 +119,10 @@ def train_on_dask(
     comment_model: CommentModel | None = None,
 ) -> TrainResult:
     """Train on a dataset larger than this machine; logged, registered and gated as ``train``."""
+    data = read_partitioned(data_dir)
+    check_label_counts(_label_counts(data))  # before the store and minutes on the cluster
     configure_tracking()
     experiment_id = ensure_experiment(CREATOR_EXPERIMENT)  # a store that cannot be used fails now
-    data = read_partitioned(data_dir)
     frames = [data.tables[name] for name in (*INPUT_TABLES, "labels")]
     table = dd.map_partitions(
         _training_partition, *frames, meta=training_meta(), align_dataframes=False,
@@ -146,6 +151,13 @@ def train_on_dask(
             Path(models_dir),
             log,
         )
+
+
+def _label_counts(data: PartitionedDataset) -> pd.Series:
+    labels = data.tables.get("labels")
+    if labels is None:
+        raise ValueError(NO_LABELS)
+    return labels["label"].value_counts().compute()
 
 
 def _collect(table: dd.DataFrame, log: Log) -> tuple[pd.DataFrame, pd.DataFrame]:

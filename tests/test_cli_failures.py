@@ -239,3 +239,25 @@ def test_force_replaces_a_foreign_folder_and_a_dataset_folder_needs_no_force(tmp
     again = runner.invoke(app, args)
     assert again.exit_code == 0, again.output
     assert "(replaced the existing folder)" in again.output
+
+
+def test_labels_of_one_class_are_refused_before_a_run_or_a_store_exists(tmp_path) -> None:
+    """It used to fail inside the run with scikit-learn's message, leaving a FAILED run."""
+    data = tmp_path / "d"
+    data.mkdir()
+    ids = [f"c{i}" for i in range(12)]
+    pd.DataFrame(
+        {"creator_id": ids, "followers": 1200, "following": 300, "media_count": 40}
+    ).to_csv(data / "creators.csv", index=False)
+    pd.DataFrame(
+        {"creator_id": ids, "post_id": [f"p{i}" for i in range(12)], "likes": 100, "comments": 3,
+         "posted_at": "2026-05-01T10:00:00Z"}
+    ).to_csv(data / "posts.csv", index=False)  # fmt: skip
+    pd.DataFrame({"creator_id": ids, "label": "genuine"}).to_csv(data / "labels.csv", index=False)
+    result = runner.invoke(app, ["train", "--data", str(data), "--accounts-model", "none"])
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines()[-1] == (
+        "error: the labels hold one class only: genuine (12); training needs labelled creators "
+        "of at least two classes"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d"]  # no mlflow.db, no models/

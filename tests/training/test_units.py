@@ -13,7 +13,7 @@ from scoring.calibration import VectorScaling, expected_calibration_error
 from scoring.model import CreatorFraudModel
 from training.fit import balanced_weights, fit_booster
 from training.metrics import classification_metrics, label_codes
-from training.split import split_creators
+from training.split import id_hashes, split_creators
 from training.thresholds import threshold_table
 
 LABELS = ["genuine", "fake_followers", "engagement_pod", "bot_engagement"]
@@ -62,21 +62,47 @@ def test_label_codes_rejects_unknown_label() -> None:
         label_codes(["genuine", "spam"], LABELS)
 
 
-def test_split_is_stratified_disjoint_and_seeded() -> None:
+def test_split_is_stratified_disjoint_and_seeded_but_its_test_part_is_not() -> None:
     labels = pd.Series(np.repeat(LABELS, [50, 20, 20, 10]), index=[f"c{i}" for i in range(100)])
     a = split_creators(labels, seed=1)
     b = split_creators(labels, seed=1)
     c = split_creators(labels, seed=2)
-    assert a.test.equals(b.test) and not a.test.equals(c.test)
+    assert a.validation.equals(b.validation) and not a.validation.equals(c.validation)
+    assert a.test.equals(c.test)  # every seed tests on the same creators
     ids = [*a.train, *a.validation, *a.test]
     assert len(ids) == len(set(ids)) == 100
     assert labels.loc[a.test].value_counts()["bot_engagement"] == 2
     assert labels.loc[a.test].value_counts()["genuine"] == 10
+    assert set(a.trained_on) == set(a.train) | set(a.validation)
+
+
+def test_a_creators_test_membership_survives_new_creators_of_other_labels() -> None:
+    labels = pd.Series(np.repeat(LABELS, [50, 20, 20, 10]), index=[f"c{i}" for i in range(100)])
+    more = pd.concat([labels, pd.Series(["genuine"] * 30, index=[f"n{i}" for i in range(30)])])
+    before, after = split_creators(labels, seed=0).test, split_creators(more, seed=3).test
+    others = labels.index[labels != "genuine"]
+    assert set(before.intersection(others)) == set(after.intersection(others))
+
+
+def test_id_hashes_are_fixed_numbers() -> None:
+    """Versions record these: they must not change between processes, machines or releases
+    (the numbers are BLAKE2b-64 of the ids' UTF-8, little-endian)."""
+    assert id_hashes(["c1", "creator 2", "c1"]).tolist() == [
+        5653263758500360259,
+        1411900781927479687,
+        5653263758500360259,
+    ]
 
 
 def test_split_refuses_a_label_too_rare_to_split() -> None:
     labels = pd.Series(["genuine"] * 10 + ["bot_engagement"] * 2)
     with pytest.raises(ValueError, match="bot_engagement"):
+        split_creators(labels, seed=0)
+
+
+def test_split_refuses_labels_of_one_class() -> None:
+    labels = pd.Series(["genuine"] * 40, index=[f"c{i}" for i in range(40)])
+    with pytest.raises(ValueError, match=r"one class only: genuine \(40\)"):
         split_creators(labels, seed=0)
 
 
