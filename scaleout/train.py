@@ -22,7 +22,6 @@ from typing import Any
 
 import dask.dataframe as dd
 import lightgbm as lgb
-import mlflow
 import numpy as np
 import pandas as pd
 from distributed import Client, progress
@@ -54,7 +53,7 @@ from training.fit import FittedBooster, calibrate, default_params
 from training.metrics import label_codes
 from training.slices import creator_slices
 from training.split import check_label_counts, id_hashes
-from training.tracking import CREATOR_EXPERIMENT, ensure_experiment
+from training.tracking import CREATOR_EXPERIMENT, ensure_experiment, tracked_run
 
 Log = Callable[[str], None]
 MAX_DASK_ROUNDS = 400
@@ -133,7 +132,7 @@ def train_on_dask(
     table = table.persist()
     progress(table)
     validation, test = _collect(table, log)
-    with mlflow.start_run(experiment_id=experiment_id) as run:
+    with tracked_run(experiment_id, log=log) as run:
         fingerprint = _log_inputs(data_dir, seed, table, test, (account_model, comment_model))
         fitted = _fit(client, table, validation, seed, params, log)
         held_out = HeldOut(
@@ -142,7 +141,13 @@ def train_on_dask(
         return conclude(
             run.info.run_id,
             fitted,
-            Provenance(seed, fingerprint["sha256"], account_model, comment_model),
+            Provenance(
+                seed,
+                fingerprint["sha256"],
+                account_model,
+                comment_model,
+                trained_on=_trained_on(table),
+            ),
             _baseline_sample(table, seed),
             held_out,
             lambda champion: _champion_features(
@@ -151,6 +156,13 @@ def train_on_dask(
             Path(models_dir),
             log,
         )
+
+
+def _trained_on(table: dd.DataFrame) -> np.ndarray:
+    """The id hashes of the train and validation creators, hashed where they are."""
+    ids = table[(table["_split"] != TEST) & ~table["_copy"]]["creator_id"]
+    hashes = ids.map_partitions(lambda part: pd.Series(id_hashes(part)), meta=("id", "u8"))
+    return hashes.compute().to_numpy(np.uint64)
 
 
 def _label_counts(data: PartitionedDataset) -> pd.Series:

@@ -53,8 +53,18 @@ from training.account_fit import (
     fit_account_booster,
     fit_account_model,
 )
-from training.registry import GateDecision, export_bundles, register_and_gate
-from training.tracking import ACCOUNT_EXPERIMENT, ensure_experiment, log_bundle_model
+from training.registry import (
+    GateDecision,
+    export_bundles,
+    on_fixed_test_data,
+    register_and_gate,
+)
+from training.tracking import (
+    ACCOUNT_EXPERIMENT,
+    ensure_experiment,
+    log_bundle_model,
+    tracked_run,
+)
 
 __all__ = [
     "auditor_rule",
@@ -129,7 +139,7 @@ def train_accounts(
     held_out, shares = held_out_sources(accounts, params, seed, log)
     train_rows, test_rows = split_accounts(accounts)
     train, test = accounts.iloc[train_rows], accounts.iloc[test_rows]
-    with mlflow.start_run(experiment_id=experiment_id) as run:
+    with tracked_run(experiment_id, log=log) as run:
         metadata = _metadata(run.info.run_id, seed, accounts, purba_fake_classes)
         model, predictions = fit_account_model(train, params, seed, metadata)
         test_table = per_source_auc(test, model.p_fake(test))
@@ -246,12 +256,17 @@ def _register(
 ) -> GateDecision:
     example = test[list(_INPUT_EXAMPLE_COLUMNS)].head(3).reset_index(drop=True)
     model_uri = log_bundle_model(model, ACCOUNT_MODEL_CODE, example, model.score(example))
+    candidate = float(test_table["model_auc"].mean())
     decision = register_and_gate(
         ACCOUNT_MODEL_NAME,
         model_uri,
         run_id,
-        float(test_table["model_auc"].mean()),
-        lambda champion: float(per_source_auc(test, champion.p_fake(test))["model_auc"].mean()),
+        candidate,
+        on_fixed_test_data(
+            candidate,
+            lambda champion: float(per_source_auc(test, champion.p_fake(test))["model_auc"].mean()),
+            f"{len(test)} test accounts",
+        ),
         baseline_f1=float(test_table["rule_auc"].mean()),
         model_type=AccountModel,
         metric=GATE_METRIC,

@@ -43,8 +43,13 @@ from scoring.comment_model import CommentModel
 from scoring.names import COMMENT_MODEL_NAME
 from scoring.pyfunc import COMMENT_MODEL_CODE
 from scoring.store import configure_tracking
-from training.registry import GateDecision, export_bundles, register_and_gate
-from training.tracking import ensure_experiment, log_bundle_model
+from training.registry import (
+    GateDecision,
+    export_bundles,
+    on_fixed_test_data,
+    register_and_gate,
+)
+from training.tracking import ensure_experiment, log_bundle_model, tracked_run
 
 COMMENTS_FILE = Path("scamspot") / "comments-part-a.json"
 COMMENT_EXPERIMENT = "comment-authenticity"
@@ -223,7 +228,7 @@ def train_comments(
         log(f"held-out accounts, {name}: {figures.as_dict()}")
     held = gate_accounts(labelled["account"])
     train, test = labelled[~held], labelled[held]
-    with mlflow.start_run(experiment_id=experiment_id) as run:
+    with tracked_run(experiment_id, log=log) as run:
         model = CommentModel.fit(train["text"].tolist(), train["spam"].to_numpy(bool))
         model.metadata = _metadata(
             run.info.run_id, seed, comments, sorted(test["account"].unique())
@@ -279,12 +284,15 @@ def _register(model: CommentModel, test: pd.DataFrame, run_id: str, log: Log) ->
     output = pd.DataFrame({"p_spam": model.p_spam(example["text"])})
     model_uri = log_bundle_model(model, COMMENT_MODEL_CODE, example, output)
     rule_auc = float(roc_auc_score(test["spam"].to_numpy(bool), word_list_rule(test["text"])))
+    candidate = _gate_auc(model, test)
     decision = register_and_gate(
         COMMENT_MODEL_NAME,
         model_uri,
         run_id,
-        _gate_auc(model, test),
-        lambda champion: _gate_auc(champion, test),
+        candidate,
+        on_fixed_test_data(
+            candidate, lambda champion: _gate_auc(champion, test), f"{len(test)} test comments"
+        ),
         baseline_f1=rule_auc,
         model_type=CommentModel,
         metric=GATE_METRIC,

@@ -32,11 +32,21 @@ from training.evaluate import Evaluation, evaluate_predictions
 from training.fit import FittedBooster
 from training.metrics import classification_metrics, flat_metrics
 from training.real_genuine_check import RealGenuineCheck, check_real_genuine, real_genuine_file
-from training.registry import GateDecision, RealData, export_bundles, register_and_gate
+from training.registry import (
+    Comparison,
+    GateDecision,
+    RealData,
+    export_bundles,
+    register_and_gate,
+)
 from training.report import plot_feature_importance, write_report
-from training.tracking import log_bundle_model
+from training.split import id_hashes
+from training.tracking import log_bundle_model, log_training_creators, training_creators
 
 Log = Callable[[str], None]
+# Fewer of the candidate's test creators unseen by the champion than this: the two are compared
+# on all of them instead (which favours the champion), and the gate's message says so.
+MIN_UNSEEN_CREATORS = 50
 
 
 @dataclass(frozen=True)
@@ -100,6 +110,9 @@ class Provenance:
     data_sha256: str
     account_model: AccountModel | None
     comment_model: CommentModel | None = None
+    # ``training.split.id_hashes`` of the creators the model learned from (train + validation);
+    # None: not known, and then not recorded (the gate treats such a champion as unknown)
+    trained_on: np.ndarray | None = None
 
 
 def conclude(
@@ -132,8 +145,12 @@ def conclude(
         real = _log_real_genuine_check(model, log)
     with stage("log the model", log):
         model_uri = _log_model(model, test.x)
+        if provenance.trained_on is not None:
+            log_training_creators(provenance.trained_on)
     with stage("register and gate", log):
-        decision = _gate(model_uri, run_id, test_eval, baselines, champion_features, test, real)
+        decision = _gate(
+            model, model_uri, run_id, test_eval, baselines, champion_features, test, real
+        )
     mlflow.set_tags({"model_version": decision.version, "alias": decision.alias})
 
     log(decision.message)
@@ -144,6 +161,7 @@ def conclude(
 
 
 def _gate(
+    model: CreatorFraudModel,
     model_uri: str,
     run_id: str,
     test_eval: Evaluation,
@@ -157,9 +175,47 @@ def _gate(
         model_uri,
         run_id,
         test_eval.metrics["macro_f1"],
-        lambda champion: _champion_f1(champion, champion_features(champion), test.y),
+        lambda champion, champion_run: compare_on_unseen(
+            model, champion, champion_features(champion), test, training_creators(champion_run)
+        ),
         baseline_f1=max(b["macro_f1"] for b in baselines.values()),
         real=None if real is None else RealData(real.flagged, _real_flags),
+    )
+
+
+def compare_on_unseen(
+    candidate: CreatorFraudModel,
+    champion: CreatorFraudModel,
+    champion_x: pd.DataFrame,
+    test: HeldOut,
+    champion_trained_on: np.ndarray | None,
+) -> Comparison:
+    """Both models' macro-F1 on the candidate's test creators that the champion did not train on
+    either. Where that cannot be known (no record) or too few remain, on all of them, and the
+    message says that this favours the champion."""
+    n = len(test.y)
+    if champion_trained_on is None:
+        unseen = np.ones(n, dtype=bool)
+        on = (
+            f"on all {n} test creators; the champion keeps no record of the creators it "
+            "trained on and may have learned from some of them (this favours it)"
+        )
+    else:
+        unseen = ~np.isin(id_hashes(test.x.index), champion_trained_on)
+        k = int(unseen.sum())
+        on = f"on {k} test creators neither was trained on" + (
+            f" (the champion trained on the other {n - k})" if k < n else ""
+        )
+        if k < MIN_UNSEEN_CREATORS:
+            unseen[:] = True
+            on = (
+                f"on all {n} test creators: only {k} are unseen by the champion (fewer than "
+                f"{MIN_UNSEEN_CREATORS}) and it trained on the other {n - k} (this favours it)"
+            )
+    return Comparison(
+        _macro_f1(candidate, test.x[unseen], test.y[unseen]),
+        _macro_f1(champion, champion_x[unseen], test.y[unseen]),
+        on,
     )
 
 
@@ -249,13 +305,12 @@ def _same_comment_model(a: CommentModel | None, b: CommentModel | None) -> bool:
     )
 
 
-def _champion_f1(champion: CreatorFraudModel, x_test: pd.DataFrame, y_test: np.ndarray) -> float:
-    """The champion's macro-F1 on this run's test creators; -inf if it needs absent features."""
-    missing = [c for c in champion.feature_names if c not in x_test.columns]
+def _macro_f1(model: CreatorFraudModel, x: pd.DataFrame, y: np.ndarray) -> float:
+    """A model's macro-F1 on these creators; -inf if it needs features the table lacks."""
+    missing = [c for c in model.feature_names if c not in x.columns]
     if missing:
         return float("-inf")
-    proba = champion.predict_proba(x_test)
-    return classification_metrics(y_test, proba, champion.labels)["macro_f1"]
+    return classification_metrics(y, model.predict_proba(x), model.labels)["macro_f1"]
 
 
 def _log_results(

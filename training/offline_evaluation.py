@@ -36,7 +36,7 @@ from training.fingerprint import dataset_fingerprint
 from training.metrics import flat_metrics
 from training.real_genuine_check import check_real_genuine, real_genuine_file
 from training.report import write_report
-from training.tracking import ensure_experiment
+from training.tracking import ensure_experiment, tracked_run
 
 EVALUATION_EXPERIMENT = "creator-fraud-evaluation"
 
@@ -208,7 +208,7 @@ def _log_evaluation(
         tags.update(model_name=str(name), model_version=str(version))
     if model.metadata.get("run_id"):
         tags["training_run_id"] = str(model.metadata["run_id"])
-    with mlflow.start_run(experiment_id=experiment_id, tags=tags) as run:
+    with tracked_run(experiment_id, tags) as run:
         mlflow.log_metrics(flat_metrics(evaluation.metrics))
         ablation = evaluation.metrics.get("follower_sample_ablation") or {"rows": {}}
         for variant, row in ablation["rows"].items():

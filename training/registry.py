@@ -1,8 +1,9 @@
 """Register versions and move ``champion`` only forward; loading is ``scoring.loading``'s.
 
 A registered version is never overwritten or deleted. A new version takes ``champion`` only if its
-macro-F1 on the same test data is at least the current champion's **and**, where real known-genuine
-accounts are at hand, it does not flag more of them than the champion beyond noise
+metric is at least the current champion's on the same data, data neither was trained on where
+that can be known (the caller's ``compare``), **and**, where real known-genuine accounts are at
+hand, it does not flag more of them than the champion beyond noise
 (:func:`flags_more_beyond_noise`); otherwise it gets ``challenger``.
 """
 
@@ -33,12 +34,22 @@ REAL_FLAGS_ALPHA = 0.05
 
 
 @dataclass(frozen=True)
+class Comparison:
+    """Candidate and champion measured on the same data, and which data, as the gate's message
+    says it (``"on 812 test creators neither was trained on"``)."""
+
+    candidate: float
+    champion: float
+    on: str
+
+
+@dataclass(frozen=True)
 class GateDecision:
     version: str
     alias: str
-    candidate_f1: float
+    candidate_f1: float  # on the candidate's own test data: what the baselines are held to
     champion_version: str | None
-    champion_f1: float | None
+    comparison: Comparison | None = None  # set when there was a champion to compare with
     baseline_f1: float | None = None
     metric: str = "macro-F1"
     real: RealFlagsComparison | None = None  # set when the real-data check was made
@@ -46,11 +57,7 @@ class GateDecision:
     @property
     def message(self) -> str:
         if self.real is not None and self.real.worse:
-            return (
-                f"version {self.version} does not take {CHAMPION}: {self.metric} "
-                f"{self.candidate_f1:.4f} vs champion v{self.champion_version} "
-                f"{self.champion_f1:.4f}, but {self.real.describe()}; alias {CHALLENGER}"
-            )
+            return f"{self._versus()}, but {self.real.describe()}; alias {CHALLENGER}"
         if self.real is not None:
             return f"{self._f1_message()}; {self.real.describe()}"
         return self._f1_message()
@@ -62,14 +69,17 @@ class GateDecision:
                 f"{self.candidate_f1:.4f} does not beat the best baseline "
                 f"({self.baseline_f1:.4f}); alias {CHALLENGER}"
             )
-        if self.champion_version is None:
+        if self.comparison is None:
             return f"version {self.version} is the first: alias {CHAMPION}"
+        return self._versus() + ("" if self.alias == CHAMPION else f"; alias {CHALLENGER}")
+
+    def _versus(self) -> str:
+        assert self.comparison is not None
         verdict = "takes" if self.alias == CHAMPION else "does not take"
+        c = self.comparison
         return (
-            f"version {self.version} {verdict} {CHAMPION}: {self.metric} "
-            f"{self.candidate_f1:.4f} vs "
-            f"champion v{self.champion_version} {self.champion_f1:.4f} on the same test data"
-            + ("" if self.alias == CHAMPION else f"; alias {CHALLENGER}")
+            f"version {self.version} {verdict} {CHAMPION}: {self.metric} {c.candidate:.4f} vs "
+            f"champion v{self.champion_version} {c.champion:.4f} {c.on}"
         )
 
 
@@ -131,37 +141,38 @@ class RealData:
     champion_flags: Callable[[Any], np.ndarray]
 
 
+# Compares the candidate with the champion: given the champion model and its training run id.
+Compare = Callable[[Any, str | None], Comparison]
+
+
+def on_fixed_test_data(candidate: float, score: Callable[[Any], float], what: str) -> Compare:
+    """The comparison of models always tested on the same held-out data (the account and
+    comment models: a fixed split that no version trains on): ``score`` the champion there."""
+    return lambda champion, _run: Comparison(candidate, score(champion), f"on the same {what}")
+
+
 def register_and_gate(
     name: str,
     model_uri: str,
     run_id: str,
     candidate_f1: float,
-    score_champion: Callable[[Any], float],
+    compare: Compare,
     baseline_f1: float = float("-inf"),
-    model_type: type[CreatorFraudModel]
-    | type[AccountModel]
-    | type[CommentModel] = CreatorFraudModel,
+    model_type: ModelType = CreatorFraudModel,
     metric: str = "macro-F1",
     real: RealData | None = None,
 ) -> GateDecision:
     """Register ``model_uri`` as a new version of ``name`` and set its alias by the gate.
 
     A version that does not beat ``baseline_f1`` (the best baseline on the same test data) never
-    takes champion, not even as the first version. With ``real``, a version at least as good on
-    ``metric`` still does not take champion if it flags more real genuine accounts than the
-    champion beyond noise.
+    takes champion, not even as the first version. Otherwise ``compare`` measures it beside the
+    current champion on the same data, and it takes champion if it is at least as good there;
+    with ``real``, it still does not if it flags more real genuine accounts than the champion
+    beyond noise.
     """
     with store_lock():  # the champion compared against is the one current when the alias moves
         return _register_and_gate(
-            name,
-            model_uri,
-            run_id,
-            candidate_f1,
-            score_champion,
-            baseline_f1,
-            model_type,
-            metric,
-            real,
+            name, model_uri, run_id, candidate_f1, compare, baseline_f1, model_type, metric, real
         )
 
 
@@ -170,7 +181,7 @@ def _register_and_gate(
     model_uri: str,
     run_id: str,
     candidate_f1: float,
-    score_champion: Callable[[Any], float],
+    compare: Compare,
     baseline_f1: float,
     model_type: ModelType,
     metric: str,
@@ -185,20 +196,28 @@ def _register_and_gate(
     champion = _current_champion(client, name)
     if champion is None:
         client.set_registered_model_alias(name, CHAMPION, version)
-        return GateDecision(str(version), CHAMPION, candidate_f1, None, None, metric=metric)
+        return GateDecision(str(version), CHAMPION, candidate_f1, None, metric=metric)
     champion_model = load_any(f"models:/{name}/{champion}", model_type)
-    champion_f1 = score_champion(champion_model)
+    comparison = compare(champion_model, _run_of(client, name, champion))
     compared = None
-    if real is not None and candidate_f1 >= champion_f1:
+    if real is not None and comparison.candidate >= comparison.champion:
         compared = flags_more_beyond_noise(
             real.candidate_flags, real.champion_flags(champion_model)
         )
-    better = candidate_f1 >= champion_f1 and not (compared is not None and compared.worse)
+    better = comparison.candidate >= comparison.champion and not (
+        compared is not None and compared.worse
+    )
     alias = CHAMPION if better else CHALLENGER
     client.set_registered_model_alias(name, alias, version)
     return GateDecision(
-        str(version), alias, candidate_f1, str(champion), champion_f1, metric=metric, real=compared
+        str(version), alias, candidate_f1, str(champion), comparison, metric=metric, real=compared
     )
+
+
+def _run_of(client: MlflowClient, name: str, version: str) -> str | None:
+    """The training run of a registered version (the tag this module sets, else MLflow's own)."""
+    found = client.get_model_version(name, version)
+    return (found.tags or {}).get("run_id") or found.run_id or None
 
 
 def _current_champion(client: MlflowClient, name: str) -> str | None:

@@ -13,15 +13,18 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import socket
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import mlflow
+import numpy as np
 import pandas as pd
 from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 
 from creator_audit.messages import first_line
@@ -30,6 +33,9 @@ from scoring.store import DEFAULT_ARTIFACTS, StoreError, check_store, sqlite_pat
 
 CREATOR_EXPERIMENT = "creator-fraud"
 ACCOUNT_EXPERIMENT = "account-authenticity"
+TRAINING_CREATORS = "data/training_creators.npy"
+# Which process runs a run, so a later run can tell one that died from one still going.
+HOST_TAG, PROCESS_TAG = "creator_audit.host", "creator_audit.process"
 
 
 def ensure_experiment(name: str, workdir: str | os.PathLike[str] | None = None) -> str:
@@ -121,3 +127,71 @@ def log_bundle_model(
             pip_requirements=pip_requirements,
         )
     return info.model_uri
+
+
+def log_training_creators(hashes: np.ndarray) -> None:
+    """Record, in the active run, which creators its model learned from: the sorted
+    ``training.split.id_hashes`` of their ids (the ids themselves are not kept). The gate reads
+    it back when this version is the champion, to judge it only on creators it never saw."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / Path(TRAINING_CREATORS).name
+        np.save(path, np.unique(np.asarray(hashes, dtype=np.uint64)), allow_pickle=False)
+        mlflow.log_artifact(str(path), str(Path(TRAINING_CREATORS).parent))
+
+
+def training_creators(run_id: str | None) -> np.ndarray | None:
+    """The creator hashes run ``run_id`` recorded, or None when it recorded none (runs from
+    before the record existed)."""
+    if run_id is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            path = mlflow.artifacts.download_artifacts(
+                run_id=run_id, artifact_path=TRAINING_CREATORS, dst_path=tmp
+            )
+            return np.load(path, allow_pickle=False)
+        except (MlflowException, OSError, ValueError):  # absent or unreadable: no record
+            return None
+
+
+@contextlib.contextmanager
+def tracked_run(
+    experiment_id: str, tags: dict[str, str] | None = None, log: Callable[[str], None] = print
+) -> Iterator[mlflow.ActiveRun]:
+    """``mlflow.start_run`` in ``experiment_id``, tagged with the process that runs it. First the
+    runs of the experiment that a process on this machine left RUNNING when it was killed are
+    marked FAILED: MLflow never learns of a SIGKILL, and they would stay RUNNING for good."""
+    for run_id in fail_abandoned_runs(experiment_id):
+        log(f"run {run_id} was left RUNNING by a process that no longer runs: marked FAILED")
+    ours = {HOST_TAG: socket.gethostname(), PROCESS_TAG: process_identity(os.getpid()) or ""}
+    with mlflow.start_run(experiment_id=experiment_id, tags={**(tags or {}), **ours}) as run:
+        yield run
+
+
+def fail_abandoned_runs(experiment_id: str) -> list[str]:
+    """Mark FAILED the RUNNING runs started on this machine by a process that has ended; runs
+    of other machines, and of processes still running, are left alone."""
+    client = MlflowClient()
+    running = client.search_runs([experiment_id], "attributes.status = 'RUNNING'")
+    failed = []
+    for run in running:
+        tags = run.data.tags
+        started_by = tags.get(PROCESS_TAG)
+        if tags.get(HOST_TAG) != socket.gethostname() or not started_by:
+            continue
+        if process_identity(int(started_by.split(":")[0])) == started_by:
+            continue  # that very process is still running
+        client.set_terminated(run.info.run_id, status="FAILED")
+        failed.append(run.info.run_id)
+    return failed
+
+
+def process_identity(pid: int) -> str | None:
+    """``pid:start-time`` of a running process (its start time tells it from a later process
+    that reuses the pid), or None when no such process runs."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()
+    except OSError:
+        return None
+    return f"{pid}:{int(fields[19])}"  # field 22 of stat(5), counted after the command's ")"

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import mlflow
 import numpy as np
 import pandas as pd
 
@@ -41,8 +40,8 @@ from training.fingerprint import dataset_fingerprint
 from training.fit import fit_booster
 from training.metrics import label_codes
 from training.slices import creator_slices
-from training.split import Split, split_creators
-from training.tracking import CREATOR_EXPERIMENT, ensure_experiment
+from training.split import Split, id_hashes, split_creators
+from training.tracking import CREATOR_EXPERIMENT, ensure_experiment, tracked_run
 
 
 @dataclass
@@ -106,7 +105,7 @@ def train(
         f" posts-only copies), {len(prepared.split.validation)} validation (+copies), "
         f"{len(y_test)} test"
     )
-    with mlflow.start_run(experiment_id=experiment_id) as run:
+    with tracked_run(experiment_id, log=log) as run:
         run_id = run.info.run_id
         fingerprint = dataset_fingerprint(data_dir, truth.value_counts().to_dict())
         sizes = (len(split.train), len(split.validation), len(split.test))
@@ -139,7 +138,13 @@ def train(
         return conclude(
             run_id,
             fitted,
-            Provenance(seed, fingerprint["sha256"], account_model, comment_model),
+            Provenance(
+                seed,
+                fingerprint["sha256"],
+                account_model,
+                comment_model,
+                trained_on=id_hashes(prepared.split.trained_on),
+            ),
             (x_train, y_train),
             test,
             lambda champion: _test_features_for(champion, account_model, comment_model, ds, x_test),

@@ -11,14 +11,19 @@ from mlflow import MlflowClient
 from typer.testing import CliRunner
 
 from creator_audit.cli import app
+from creator_audit.dataset import read_dataset
 from creator_audit.schema import LABELS
+from features import build_features
 from scoring.loading import load_model
 from scoring.model import CreatorFraudModel
 from scoring.names import CHALLENGER, CHAMPION, CREATOR_MODEL_NAME
 from scoring.store import configure_tracking
 from tests.training.conftest import SHARED_DATA
+from training.conclude import HeldOut, compare_on_unseen
 from training.fingerprint import files_sha256
-from training.registry import RealData, flags_more_beyond_noise, register_and_gate
+from training.registry import Comparison, RealData, flags_more_beyond_noise, register_and_gate
+from training.split import id_hashes
+from training.tracking import training_creators
 
 # Measured on this workspace (3,000 creators, 1,800 for training): macro-F1 0.851, AUC 0.968.
 MACRO_F1_FLOOR = 0.80
@@ -75,7 +80,7 @@ def test_a_version_worse_than_the_champion_gets_challenger(in_workspace) -> None
         source.source,
         in_workspace.first.run_id,
         candidate_f1=0.80,
-        score_champion=lambda champion: 0.85,  # the champion does better on the same data
+        compare=lambda champion, run: Comparison(0.80, 0.85, "on the same test data"),
         baseline_f1=0.40,
     )
     assert decision.alias == CHALLENGER
@@ -84,6 +89,59 @@ def test_a_version_worse_than_the_champion_gets_challenger(in_workspace) -> None
     assert str(client.get_model_version_by_alias(CREATOR_MODEL_NAME, CHALLENGER).version) == (
         decision.version
     )
+
+
+def test_each_version_records_the_creators_it_trained_on_and_none_of_its_test(
+    in_workspace,
+) -> None:
+    ws = in_workspace
+    recorded = training_creators(ws.first.run_id)
+    assert recorded is not None and recorded.dtype == np.uint64
+    test_ids = ws.first.test.slices.index
+    assert not np.isin(id_hashes(test_ids), recorded).any()
+    # train + validation: every labelled creator that is not a test creator
+    assert len(recorded) == 3000 - len(test_ids)
+    assert "on 600 test creators neither was trained on" in ws.second.decision.message
+
+
+@pytest.fixture(scope="module")
+def held_out(workspace) -> HeldOut:
+    """The first run's test creators with their features, as its gate saw them."""
+    test = workspace.first.test
+    ids = test.slices.index
+    dataset = read_dataset(workspace.data)
+    x = build_features(dataset, workspace.accounts, workspace.comments).loc[ids]
+    return HeldOut(x, test.y, test.slices)
+
+
+def test_the_gate_judges_the_champion_only_on_creators_it_never_saw(in_workspace, held_out) -> None:
+    """The issue's case: a champion trained with another seed had learned from many of the
+    candidate's test creators and was credited for knowing them."""
+    ws, test, x = in_workspace, held_out, held_out.x
+    seen = test.x.index[::3]  # the champion "trained on" a third of the test creators
+    fair = compare_on_unseen(ws.first.model, ws.first.model, x, test, id_hashes(seen))
+    unseen = ~test.x.index.isin(seen)
+    assert fair.on == (
+        f"on {unseen.sum()} test creators neither was trained on "
+        f"(the champion trained on the other {len(seen)})"
+    )
+    # the same model on both sides: the same figure, from the unseen creators only
+    assert fair.candidate == fair.champion
+    everyone = compare_on_unseen(ws.first.model, ws.first.model, x, test, np.empty(0, np.uint64))
+    assert everyone.on == f"on {len(test.y)} test creators neither was trained on"
+    assert fair.candidate != everyone.candidate  # measured on the subset, not on all
+
+
+def test_without_a_record_or_with_too_few_unseen_the_gate_says_it_favours_the_champion(
+    in_workspace, held_out
+) -> None:
+    ws, test, x = in_workspace, held_out, held_out.x
+    unknown = compare_on_unseen(ws.first.model, ws.weak.model, x, test, None)
+    assert "keeps no record of the creators it trained on" in unknown.on
+    assert "(this favours it)" in unknown.on
+    few = compare_on_unseen(ws.first.model, ws.weak.model, x, test, id_hashes(test.x.index[10:]))
+    assert few.on.startswith(f"on all {len(test.y)} test creators: only 10 are unseen")
+    assert (few.candidate, few.champion) == (unknown.candidate, unknown.champion)
 
 
 def _flags(n: int, flagged: int, offset: int = 0) -> np.ndarray:
@@ -106,7 +164,7 @@ def test_a_better_f1_does_not_take_champion_if_it_flags_more_real_genuine_accoun
         source.source,
         in_workspace.first.run_id,
         candidate_f1=0.99,
-        score_champion=lambda champion: 0.85,
+        compare=lambda champion, run: Comparison(0.99, 0.85, "on the same test data"),
         baseline_f1=0.40,
         real=RealData(_flags(n, 74), lambda champion: _flags(n, 37, offset=20)),
     )
