@@ -8,6 +8,7 @@ reads, and nothing but plain data.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -32,9 +33,11 @@ MODEL_TYPES: dict[str, type[Model]] = {
 
 
 def converted_path(source: str) -> Path:
-    """Where the converted bundle goes by default: beside the file, ending ``.bundle``."""
+    """Where the converted bundle goes by default: beside the file, ending ``.bundle``; for an
+    MLflow model, in the working folder, named after its URI (``creator-fraud-3.bundle``)."""
     if not names_a_file(source):
-        raise ValueError(f"{source} is an MLflow model: name the bundle to write with --out")
+        name = re.sub(r"[^\w.]+", "-", source.partition(":")[2]).strip("-.")
+        return Path(f"{name or 'model'}{BUNDLE_SUFFIX}")
     target = Path(source).with_suffix(BUNDLE_SUFFIX)
     if target == Path(source):
         raise ValueError(f"{source} already ends in {BUNDLE_SUFFIX}: name the new file with --out")
