@@ -1,6 +1,6 @@
 """Where an API request's time goes, in-process: parsing, validation, features, scoring, JSON.
 
-    .venv/bin/python benchmarks/api_stages.py --model models/creator-fraud-v1.joblib
+    .venv/bin/python benchmarks/api_stages.py --model models/creator-fraud-v1.bundle
         [--creators 160] [--batch 1 --batch 8] [--payload full|posts] [--reasons N]
 
 Uses the benchmark payloads of ``serve_vs_mlflow.py`` (30 posts, up to 2,000 engagement events,

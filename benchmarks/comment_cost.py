@@ -1,7 +1,7 @@
 """What the comment model costs: per 1,000 comments, and per API request.
 
     .venv/bin/python benchmarks/comment_cost.py
-        [--comments models/comment-authenticity-champion.joblib] [--data ../shared/data]
+        [--comments models/comment-authenticity-champion.bundle] [--data ../shared/data]
         [--creators 160] [--batch 1 --batch 32]
 
 1. p_spam of 1,000 real ScamSpot comments (long ones: 16 words on average), with a model fresh
@@ -102,7 +102,7 @@ def _ms(run) -> float:
 
 def _parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--comments", default="models/comment-authenticity-champion.joblib")
+    parser.add_argument("--comments", default="models/comment-authenticity-champion.bundle")
     parser.add_argument("--data", default=None, help="shared data folder (default ../shared/data)")
     parser.add_argument("--creators", type=int, default=160)
     parser.add_argument("--batch", type=int, action="append", help="batch sizes (default 1, 32)")

@@ -72,7 +72,7 @@ def dataset(workdir: Path, creators: int, likes: int) -> Path:
 def model(workdir: Path, given: str | None) -> str:
     if given:
         return given
-    bundle = workdir / "models" / "creator-fraud-champion.joblib"
+    bundle = workdir / "models" / "creator-fraud-champion.bundle"
     if not bundle.exists():
         train = workdir / "train-data"
         subprocess.run(

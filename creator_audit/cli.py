@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +17,12 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 import typer
 
 from creator_audit.messages import first_line
-from scoring.names import DEFAULT_ACCOUNT_MODEL_URI, DEFAULT_COMMENT_MODEL_URI, DEFAULT_MODEL_URI
+from scoring.names import (
+    BUNDLE_SUFFIX,
+    DEFAULT_ACCOUNT_MODEL_URI,
+    DEFAULT_COMMENT_MODEL_URI,
+    DEFAULT_MODEL_URI,
+)
 
 if TYPE_CHECKING:
     from scoring.account_model import AccountModel
@@ -58,6 +64,10 @@ comments_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(comments_app, name="comments")
+model_app = typer.Typer(
+    help="Model files: convert a bundle written by an older creator-audit.", no_args_is_help=True
+)
+app.add_typer(model_app, name="model")
 
 
 FORCE_HELP = "Replace --out even when it is a folder holding files creator-audit did not write."
@@ -128,7 +138,7 @@ def _check_models_dir(models_dir: Path) -> None:
 
     if models_dir.exists() and not models_dir.is_dir():
         _fail(f"--models-dir {models_dir} is a file, not a folder")
-    check_writable_file(models_dir / "creator-fraud-champion.joblib")
+    check_writable_file(models_dir / f"creator-fraud-champion{BUNDLE_SUFFIX}")
 
 
 def _check_store() -> None:
@@ -568,6 +578,48 @@ def comments_score(
         f"scored {int(known.sum())} comments into {out}{replaced}: "
         f"{np.nanmean(p_spam >= loaded.threshold) if known.any() else 0:.1%} look like spam"
     )
+
+
+@_command(model_app, "convert")
+def model_convert(
+    source: Annotated[
+        str,
+        typer.Argument(
+            help="The older bundle: a file (models/creator-fraud-champion.joblib) or an MLflow "
+            "model URI whose bundle is one.",
+            metavar="FILE",
+            show_default=False,
+        ),
+    ],
+    trust: Annotated[
+        bool,
+        typer.Option(
+            "--trust",
+            help="You know where the file comes from (you exported it yourself): converting "
+            "unpickles it, and unpickling runs any code the file holds.",
+        ),
+    ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="The new bundle (default: beside the file, ending .bundle)."),
+    ] = None,
+) -> None:
+    """Rewrite a pickled model bundle of an older creator-audit as a bundle of plain data."""
+    from creator_audit.atomic import check_writable_file
+    from scoring.conversion import convert_pickled_bundle, converted_path
+    from scoring.store import configure_tracking
+
+    if not trust:
+        _fail(
+            f"converting {source} unpickles it, and unpickling runs any code the file holds; "
+            f"if you trust it, run: creator-audit model convert --trust {shlex.quote(source)}"
+        )
+    target = out or converted_path(source)
+    check_writable_file(target)
+    replaced = _replaced(target)
+    configure_tracking()
+    converted = convert_pickled_bundle(source, target)
+    typer.echo(f"converted {source} ({type(converted).__name__}) into {target}{replaced}")
 
 
 def _read_comments(path: Path) -> Any:

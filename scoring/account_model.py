@@ -7,8 +7,8 @@ even odds to an audience's prior (``AUDIENCE_PRIOR``): a follower drawn from a c
 is far more likely real than fake, so an account needs odds of 4:1 on its own traits before
 ``p_fake`` reaches 0.5. It also carries the rates at which it flags real and fake accounts of
 unseen sources, which turn a flagged share into an estimate of the fake share
-(:mod:`features.fake_share`). It is saved as a joblib bundle (``models/``), logged to MLflow as
-a pyfunc wrapping that bundle, and carried inside every creator model trained with it, so a
+(:mod:`features.fake_share`). It is saved as a bundle of plain data (``models/``), logged to MLflow
+as a pyfunc wrapping that bundle, and carried inside every creator model trained with it, so a
 creator's audience features are computed by the very account model the creator model learned
 from.
 """
@@ -24,7 +24,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from creator_audit.bundle import BundleError, read_bundle, write_bundle
+from creator_audit.bundle import BundleError, payload_read_as, read_bundle, write_bundle
 from features.accounts import account_matrix, audience_types
 from features.fake_share import ShareRates, estimate_fake_share
 from scoring.booster import BoosterModel
@@ -111,8 +111,12 @@ class AccountModel(BoosterModel):
         return write_bundle(path, self.to_payload(), BUNDLE_KIND)
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> AccountModel:
-        return cls.from_payload(read_bundle(path, BUNDLE_KIND), str(path))
+    def load(cls, path: str | os.PathLike[str], name: str | None = None) -> AccountModel:
+        """The bundle at ``path``; ``name`` is what errors call it (its path by default)."""
+        where = name or str(path)
+        payload = read_bundle(path, BUNDLE_KIND, where)
+        with payload_read_as(where):
+            return cls.from_payload(payload, where)
 
 
 def calibrated(margin: np.ndarray, calibration: tuple[float, float]) -> np.ndarray:

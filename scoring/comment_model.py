@@ -9,7 +9,7 @@ first, so "@berto_delvanicci__1 made me $8,500" reads as "@handle made me $0,000
 account, NB weighting beat tf-idf (mean per-account ROC-AUC 0.964 against 0.949; see the README).
 
 The bundle holds plain data only (vocabularies, n-gram weights, coefficients), like the other
-bundles: nothing but numbers and strings is unpickled.
+bundles: JSON, nothing pickled.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from creator_audit.bundle import BundleError, read_bundle, write_bundle
+from creator_audit.bundle import BundleError, payload_read_as, read_bundle, write_bundle
 from scoring.comment_vectors import NgramEncoder
 
 BUNDLE_KIND = "comment-authenticity"
@@ -171,8 +171,12 @@ class CommentModel:
         return write_bundle(path, self.to_payload(), BUNDLE_KIND)
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> CommentModel:
-        return cls.from_payload(read_bundle(path, BUNDLE_KIND), str(path))
+    def load(cls, path: str | os.PathLike[str], name: str | None = None) -> CommentModel:
+        """The bundle at ``path``; ``name`` is what errors call it (its path by default)."""
+        where = name or str(path)
+        payload = read_bundle(path, BUNDLE_KIND, where)
+        with payload_read_as(where):
+            return cls.from_payload(payload, where)
 
     @property
     def version(self) -> str:

@@ -1,7 +1,8 @@
 """The creator fraud model as one self-contained object: booster, calibration, feature list, labels.
 
 Training produces it; MLflow stores it (a pyfunc wrapping this bundle) and ``models/`` holds it as a
-joblib file, so batch scoring and the API load exactly the same thing either way.
+bundle file (``creator_audit.bundle``: plain data, nothing pickled), so batch scoring and the API
+load exactly the same thing either way.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import softmax
 
-from creator_audit.bundle import BundleError, read_bundle, write_bundle
+from creator_audit.bundle import BundleError, payload_read_as, read_bundle, write_bundle
 from features import FEATURE_COLUMNS, FeatureMatrix
 from scoring.account_model import AccountModel
 from scoring.booster import BoosterModel
@@ -98,9 +99,9 @@ class CreatorFraudModel(BoosterModel):
         contrib[:, :, -1] += self.calibration.bias[None, :]
         return contrib
 
-    def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the bundle atomically (no live booster inside, just its text)."""
-        payload = {
+    def to_payload(self) -> dict[str, Any]:
+        """The bundle's plain data: no live booster inside, just its text."""
+        return {
             "format": BUNDLE_FORMAT,
             "booster_text": self.booster_text,
             "feature_names": list(self.feature_names),
@@ -121,13 +122,12 @@ class CreatorFraudModel(BoosterModel):
             if self.drift_reference is None
             else self.drift_reference.to_payload(),
         }
-        return write_bundle(path, payload, BUNDLE_KIND)
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> CreatorFraudModel:
-        payload = read_bundle(path, BUNDLE_KIND)
+    def from_payload(cls, payload: Any, where: str) -> CreatorFraudModel:
+        """The model in ``payload``; ``where`` names it in errors."""
         if not isinstance(payload, dict) or payload.get("format") != BUNDLE_FORMAT:
-            raise BundleError(f"{path} is not a creator-fraud model bundle (format 1)")
+            raise BundleError(f"{where} is not a creator-fraud model bundle (format 1)")
         calibration = VectorScaling(
             np.asarray(payload["calibration"]["scale"]), np.asarray(payload["calibration"]["bias"])
         )
@@ -138,24 +138,36 @@ class CreatorFraudModel(BoosterModel):
             calibration=calibration,
             metadata=dict(payload["metadata"]),
             account_model=_scorer(
-                payload.get("account_model"), AccountModel, f"{path} (account model)"
+                payload.get("account_model"), AccountModel, f"{where} (account model)"
             ),
             comment_model=_scorer(
-                payload.get("comment_model"), CommentModel, f"{path} (comment model)"
+                payload.get("comment_model"), CommentModel, f"{where} (comment model)"
             ),
             norms=_optional_part(
                 payload.get("norms"),
                 FeatureNorms.from_payload,
-                str(path),
+                where,
                 "the genuine-creator norms are",
             ),
             drift_reference=_optional_part(
                 payload.get("drift_reference"),
                 DriftReference.from_payload,
-                str(path),
+                where,
                 "the drift reference is",
             ),
         )
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the bundle atomically."""
+        return write_bundle(path, self.to_payload(), BUNDLE_KIND)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], name: str | None = None) -> CreatorFraudModel:
+        """The bundle at ``path``; ``name`` is what errors call it (its path by default)."""
+        where = name or str(path)
+        payload = read_bundle(path, BUNDLE_KIND, where)
+        with payload_read_as(where):
+            return cls.from_payload(payload, where)
 
 
 def _scorer(payload: Any, model_type: type[S], where: str) -> S | None:

@@ -9,3 +9,5 @@ CHALLENGER = "challenger"
 DEFAULT_MODEL_URI = f"models:/{CREATOR_MODEL_NAME}@{CHAMPION}"
 DEFAULT_ACCOUNT_MODEL_URI = f"models:/{ACCOUNT_MODEL_NAME}@{CHAMPION}"
 DEFAULT_COMMENT_MODEL_URI = f"models:/{COMMENT_MODEL_NAME}@{CHAMPION}"
+BUNDLE_SUFFIX = ".bundle"  # a bundle file's extension: models/creator-fraud-champion.bundle
+BUNDLE_ARTIFACT = "bundle"  # the bundle's name among a logged MLflow model's artifacts

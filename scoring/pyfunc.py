@@ -1,7 +1,8 @@
-"""The MLflow face of the model: a pyfunc over a feature table, wrapping the joblib bundle.
+"""The MLflow face of the model: a pyfunc over a feature table, wrapping the bundle.
 
 ``mlflow models serve`` and ``mlflow.pyfunc.load_model`` see feature rows in and one probability
-column per label out. Our own scorers unwrap it and use the bundle directly.
+column per label out. Our own loaders never load the pyfunc (that runs the logged model code):
+``scoring.loading`` reads just the bundle artifact.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import pandas as pd
 from scoring.account_model import AccountModel
 from scoring.comment_model import CommentModel
 from scoring.model import CreatorFraudModel
+from scoring.names import BUNDLE_ARTIFACT
 
-BUNDLE_ARTIFACT = "bundle"
 # Models from code: what ``log_model(python_model=...)`` is given instead of a pickled instance.
 CREATOR_MODEL_CODE = Path(__file__).parent / "pyfunc_models" / "creator_fraud.py"
 ACCOUNT_MODEL_CODE = Path(__file__).parent / "pyfunc_models" / "account_authenticity.py"

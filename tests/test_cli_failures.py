@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from creator_audit.bundle import write_bundle
 from creator_audit.cli import app
+from tests.pickled_bundles import evil_payload, write_headerless_bundle, write_pickled_bundle
 
 runner = CliRunner()
 REAL_STORE = Path("set-by-the-real_store-fixture")
@@ -35,8 +36,27 @@ class Case:
 
 
 def _bundle(where: Path, damage: Callable[[bytes], bytes]) -> None:
-    path = write_bundle(where / "m.joblib", {"format": 1, "text": "x" * 5000}, "creator-fraud")
+    path = write_bundle(where / "m.bundle", {"format": 1, "text": "x" * 5000}, "creator-fraud")
     path.write_bytes(damage(path.read_bytes()))
+
+
+def _evil(name: str, kind: str = "creator-fraud", header: bool = True) -> Callable[[Path], None]:
+    """A pickled bundle that creates ``ran`` when unpickled: the snapshot check sees it if so."""
+
+    def write(where: Path) -> None:
+        if header:
+            write_pickled_bundle(where / name, evil_payload(where / "ran"), kind)
+        else:
+            write_headerless_bundle(where / name, evil_payload(where / "ran"))
+
+    return write
+
+
+def _refused(name: str) -> str:
+    return (
+        f"{name} is a pickled model bundle from an older creator-audit; pickles can run code, so "
+        f"it is not loaded. If you trust the file: creator-audit model convert --trust {name}"
+    )
 
 
 def _users_folder(where: Path) -> None:
@@ -70,7 +90,8 @@ def _flip(data: bytes) -> bytes:
 
 
 TO_PASSWD = "../" * 12 + "etc/passwd"
-SCORE = ["score", "--data", NO_DATA, "--out", "s.csv", "--model", "m.joblib"]
+SCORE = ["score", "--data", NO_DATA, "--out", "s.csv", "--model", "m.bundle"]
+FEATURES = ["features", "--data", NO_DATA, "--out", "f.csv"]
 CASES = [
     Case("generate onto the user's folder", ["generate", "--out", "out", "--creators", "20"],
          "out holds files creator-audit did not write (notes.txt, sub); choose an empty or new "
@@ -88,23 +109,41 @@ CASES = [
          ["score", "--data", NO_DATA, "--out", "out.parquet", "--scheduler", "local"],
          "holds files creator-audit did not write (notes.txt)",
          lambda w: (w / "out.parquet").mkdir() or (w / "out.parquet" / "notes.txt").write_text("")),
-    Case("truncated bundle", SCORE, "bundle m.joblib is damaged: ",
+    Case("truncated bundle", SCORE, "bundle m.bundle is damaged: ",
          lambda w: _bundle(w, lambda b: b[: len(b) // 2])),
-    Case("empty bundle", SCORE, "m.joblib is empty: not a creator-audit model bundle",
+    Case("empty bundle", SCORE, "m.bundle is empty: not a creator-audit model bundle",
          lambda w: _bundle(w, lambda b: b"")),
-    Case("bit-flipped bundle", SCORE, "m.joblib is damaged: its checksum does not match",
+    Case("bit-flipped bundle", SCORE, "m.bundle is damaged: its checksum does not match",
          lambda w: _bundle(w, _flip)),
-    Case("garbage bundle", SCORE, "m.joblib is not a creator-audit model bundle",
-         lambda w: (w / "m.joblib").write_bytes(os.urandom(3000).replace(b"\x78", b"\x00"))),
+    Case("garbage bundle", SCORE, "m.bundle is not a creator-audit model bundle",
+         lambda w: (w / "m.bundle").write_bytes(os.urandom(3000).replace(b"\x78", b"\x00"))),
     Case("an account bundle as the creator model", SCORE,
-         "m.joblib is a bundle of account-authenticity, not of creator-fraud",
-         lambda w: write_bundle(w / "m.joblib", {}, "account-authenticity")),
+         "m.bundle is a bundle of account-authenticity, not of creator-fraud",
+         lambda w: write_bundle(w / "m.bundle", {}, "account-authenticity")),
+    Case("--model a pickled bundle that would run code", [*SCORE[:-1], "evil.joblib"],
+         _refused("evil.joblib"), _evil("evil.joblib")),
+    Case("--model a headerless pickled bundle", [*SCORE[:-1], "evil.joblib"],
+         _refused("evil.joblib"), _evil("evil.joblib", header=False)),
+    Case("--accounts-model a pickled bundle", [*FEATURES, "--accounts-model", "a.joblib"],
+         _refused("a.joblib"), _evil("a.joblib", "account-authenticity")),
+    Case("--comments-model a pickled bundle", [*FEATURES, "--comments-model", "c.joblib"],
+         _refused("c.joblib"), _evil("c.joblib", "comment-authenticity")),
+    Case("model convert without --trust", ["model", "convert", "old.joblib"],
+         "converting old.joblib unpickles it, and unpickling runs any code the file holds; if "
+         "you trust it, run: creator-audit model convert --trust old.joblib",
+         _evil("old.joblib")),
+    Case("model convert of a current bundle", ["model", "convert", "--trust", "m.bundle",
+         "--out", "n.bundle"], "m.bundle is already a bundle of plain data; nothing to convert",
+         lambda w: write_bundle(w / "m.bundle", {"format": 1}, "creator-fraud")),
+    Case("model convert onto itself", ["model", "convert", "--trust", "m.bundle"],
+         "m.bundle already ends in .bundle: name the new file with --out",
+         lambda w: write_bundle(w / "m.bundle", {"format": 1}, "creator-fraud")),
     Case("--model path traversal", [*SCORE[:-1], TO_PASSWD],
          f"{TO_PASSWD} is not a creator-audit model bundle"),
     Case("--model s3://", [*SCORE[:-1], "s3://bucket/model"],
          "cannot load model s3://bucket/model: it needs the package"),
-    Case("--model missing bundle", [*SCORE[:-1], "gone.joblib"],
-         "model bundle gone.joblib does not exist"),
+    Case("--model missing bundle", [*SCORE[:-1], "gone.bundle"],
+         "model bundle gone.bundle does not exist"),
     Case("accounts score to /proc",
          ["accounts", "score", "--input", "a.csv", "--out", "/proc/a.csv"], "cannot write /proc/"),
     Case("accounts score --summary onto a folder",
@@ -146,19 +185,10 @@ CASES = [
 
 
 @pytest.fixture(scope="module", autouse=True)
-def real_store(tmp_path_factory) -> None:
+def real_store(empty_store) -> None:
     """An MLflow store with its schema, made once, that cases copy or damage."""
     global REAL_STORE
-    where = tmp_path_factory.mktemp("store")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(where)
-        mp.setenv("MLFLOW_TRACKING_URI", "")
-        from scoring.store import configure_tracking
-        from training.tracking import prepare_store
-
-        configure_tracking()
-        prepare_store()
-    REAL_STORE = where / "mlflow.db"
+    REAL_STORE = empty_store
 
 
 @pytest.fixture(autouse=True)

@@ -65,6 +65,6 @@ def test_labels_are_checked_first_and_only_where_used(tmp_path, monkeypatch) -> 
     result = CliRunner().invoke(app, ["features", "--data", "d", "--out", "f.csv"])
     assert result.exit_code == 0, result.output
     (tmp_path / "d" / "labels.csv").unlink()
-    result = CliRunner().invoke(app, ["evaluate", "--data", "d", "--model", "m.joblib"])
+    result = CliRunner().invoke(app, ["evaluate", "--data", "d", "--model", "m.bundle"])
     assert result.exit_code == 2
     assert "no labels table" in result.output and "features of" not in result.output

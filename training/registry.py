@@ -24,7 +24,7 @@ from scoring.account_model import AccountModel
 from scoring.comment_model import CommentModel
 from scoring.loading import load_any
 from scoring.model import CreatorFraudModel
-from scoring.names import CHALLENGER, CHAMPION
+from scoring.names import BUNDLE_SUFFIX, CHALLENGER, CHAMPION
 from training.tracking import store_lock
 
 ModelType = type[CreatorFraudModel] | type[AccountModel] | type[CommentModel]
@@ -233,14 +233,14 @@ def export_bundles(
     name: str,
     models_dir: str | Path,
 ) -> Path:
-    """Every version gets its own file ``<name>-v<N>.joblib``; ``<name>-champion.joblib`` is
+    """Every version gets its own file ``<name>-v<N>.bundle``; ``<name>-champion.bundle`` is
     written only while this version holds the alias, under the store lock, so a concurrent
     training that took the alias meanwhile is not overwritten by an older champion."""
     models_dir = Path(models_dir)
-    path = model.save(models_dir / f"{name}-v{decision.version}.joblib")
+    path = model.save(models_dir / f"{name}-v{decision.version}{BUNDLE_SUFFIX}")
     if decision.alias != CHAMPION:
         return path
     with store_lock():
         if _current_champion(MlflowClient(), name) == decision.version:
-            model.save(models_dir / f"{name}-{CHAMPION}.joblib")
+            model.save(models_dir / f"{name}-{CHAMPION}{BUNDLE_SUFFIX}")
     return path

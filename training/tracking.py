@@ -28,7 +28,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 
 from creator_audit.messages import first_line
-from scoring.pyfunc import BUNDLE_ARTIFACT
+from scoring.names import BUNDLE_ARTIFACT, BUNDLE_SUFFIX
 from scoring.store import DEFAULT_ARTIFACTS, StoreError, check_store, sqlite_path
 
 CREATOR_EXPERIMENT = "creator-fraud"
@@ -117,7 +117,7 @@ def log_bundle_model(
     """Log ``model`` in the active run as MLflow's model from code ``model_code`` with its bundle
     as the artifact (no pickled Python object); returns the logged model's URI."""
     with tempfile.TemporaryDirectory() as tmp:
-        bundle = model.save(Path(tmp) / "model.joblib")
+        bundle = model.save(Path(tmp) / f"model{BUNDLE_SUFFIX}")
         info = mlflow.pyfunc.log_model(
             name="model",
             python_model=str(model_code),

@@ -134,7 +134,7 @@ def test_bad_rows_are_reported_and_nothing_is_written(client, model, tmp_path: P
 
 
 def test_score_command_with_a_scheduler(model, scattered, tmp_path: Path) -> None:
-    bundle = model.save(tmp_path / "m.joblib")
+    bundle = model.save(tmp_path / "m.bundle")
     out = tmp_path / "scores.parquet"
     args = ["score", "--data", str(scattered), "--out", str(out), "--model", str(bundle)]
     result = runner.invoke(app, [*args, "--scheduler", "local", "--worker-memory", "1GiB"])

@@ -44,7 +44,7 @@ def test_train_on_dask_registers_a_working_model(tmp_path: Path, monkeypatch) ->
     assert result.test.metrics["macro_f1"] > 0.6
     assert result.test.metrics["macro_f1"] > result.baselines["rules"]["macro_f1"]
     assert result.decision.version == "1"
-    bundle = CreatorFraudModel.load(tmp_path / "models" / "creator-fraud-v1.joblib")
+    bundle = CreatorFraudModel.load(tmp_path / "models" / "creator-fraud-v1.bundle")
     assert bundle.account_model is not None
     assert bundle.account_model.booster_text == accounts.booster_text
     assert 1 <= bundle.metadata["best_iteration"] <= 80

@@ -121,7 +121,7 @@ def models(
 def bundles(models: SimpleNamespace, tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     root = tmp_path_factory.mktemp("bundles")
     return SimpleNamespace(
-        a=models.a.save(root / "model-a.joblib"), b=models.b.save(root / "model-b.joblib")
+        a=models.a.save(root / "model-a.bundle"), b=models.b.save(root / "model-b.bundle")
     )
 
 

@@ -141,7 +141,7 @@ def test_not_json_and_missing_list_are_422(make_client: MakeClient) -> None:
 def test_a_creator_model_without_an_account_model_answers_503(
     make_client: MakeClient, models: SimpleNamespace, tmp_path: Path
 ) -> None:
-    bare = replace(models.a, account_model=None).save(tmp_path / "bare.joblib")
+    bare = replace(models.a, account_model=None).save(tmp_path / "bare.bundle")
     answer = make_client(bare).post("/v1/accounts/score", json={"accounts": ACCOUNTS})
     assert answer.status_code == 503
     assert "no account model" in answer.json()["detail"]
@@ -153,8 +153,8 @@ def test_a_configured_account_model_takes_precedence(
     from tests.account_models import small_account_model
 
     other = small_account_model(seed=9, version="77")
-    path = other.save(tmp_path / "other-accounts.joblib")
-    bare = replace(models.a, account_model=None).save(tmp_path / "bare.joblib")
+    path = other.save(tmp_path / "other-accounts.bundle")
+    bare = replace(models.a, account_model=None).save(tmp_path / "bare.bundle")
     answer = make_client(bare, accounts_model_uri=str(path)).post(
         "/v1/accounts/score", json={"accounts": ACCOUNTS}
     )

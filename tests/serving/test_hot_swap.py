@@ -15,7 +15,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from serving.creator_scoring import score_requests
+from serving.holder import ModelHolder
 from serving.schemas import ScoreRequest
+from tests.pickled_bundles import evil_payload, write_pickled_bundle
 from tests.serving.conftest import MakeClient
 
 ADMIN = "hot-swap-admin-key"
@@ -40,7 +42,7 @@ def reload(client: TestClient, force: bool = False) -> dict[str, Any]:
 
 @pytest.fixture
 def live(bundles: SimpleNamespace, tmp_path: Path) -> Path:
-    path = tmp_path / "live" / "model.joblib"
+    path = tmp_path / "live" / "model.bundle"
     path.parent.mkdir()
     shutil.copyfile(bundles.a, path)
     return path
@@ -194,3 +196,45 @@ def test_away_from_any_store_readyz_says_where_it_looked_and_creates_nothing(
     assert f"no tracking store at {tmp_path / 'mlflow.db'}" in detail
     assert "MLFLOW_TRACKING_URI" in detail and "--model" in detail
     assert not (tmp_path / "mlflow.db").exists()
+
+
+# --- a model file that would run code when unpickled ------------------------------------------
+
+REFUSED = "is a pickled model bundle from an older creator-audit; pickles can run code"
+
+
+@pytest.fixture
+def evil(tmp_path: Path) -> SimpleNamespace:
+    """A pickled bundle with a valid header whose payload creates ``marker`` when unpickled."""
+    marker = tmp_path / "ran"
+    path = write_pickled_bundle(tmp_path / "evil.joblib", evil_payload(marker), "creator-fraud")
+    return SimpleNamespace(path=path, marker=marker)
+
+
+def test_a_server_started_on_a_pickled_bundle_stays_not_ready_and_runs_nothing(
+    make_client: MakeClient, evil: SimpleNamespace
+) -> None:
+    client = make_client(model_uri=evil.path)
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    assert f"{evil.path} {REFUSED}" in ready.json()["detail"]
+    assert f"creator-audit model convert --trust {evil.path}" in ready.json()["detail"]
+    assert not evil.marker.exists()
+
+
+def test_a_pickled_bundle_swapped_in_is_refused_by_reload_and_by_the_poll(
+    make_client: MakeClient,
+    live: Path,
+    evil: SimpleNamespace,
+    swap_bodies: list[dict],
+    answers: dict[str, list[dict]],
+) -> None:
+    client = make_client(model_uri=live, admin_key=ADMIN)
+    polled = ModelHolder(str(live))  # what the poll calls: a reload when the file changed
+    assert polled.reload().swapped
+    replace_file(evil.path, live)
+    for outcome in (reload(client, force=True), vars(polled.reload())):
+        assert outcome["version"] == "A" and REFUSED in outcome["message"]
+    assert polled.current is not None and polled.current.version == "A"
+    assert client.post("/v1/score", json=swap_bodies[0]).json() == answers["A"][0]
+    assert not evil.marker.exists()

@@ -56,7 +56,7 @@ def _call(
 @pytest.fixture
 def server(bundles: SimpleNamespace, tmp_path: Path) -> Iterator[SimpleNamespace]:
     port = _free_port()
-    model = tmp_path / "served.joblib"
+    model = tmp_path / "served.bundle"
     model.write_bytes(Path(bundles.a).read_bytes())
     env = {
         **os.environ,
@@ -184,7 +184,7 @@ def test_unreachable_store_answers_liveness_at_once_and_readiness_says_why(
 
 
 def _copy(path: Path, folder: Path) -> Path:
-    target = folder / "incoming.joblib"
+    target = folder / "incoming.bundle"
     target.write_bytes(Path(path).read_bytes())
     return target
 

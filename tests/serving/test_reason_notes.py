@@ -109,7 +109,7 @@ def test_tiers(followers: float, tier: str) -> None:
 
 def test_the_model_bundle_carries_its_norms(models: SimpleNamespace, tmp_path: Path) -> None:
     assert models.a.norms is not None
-    loaded = CreatorFraudModel.load(models.a.save(tmp_path / "model.joblib"))
+    loaded = CreatorFraudModel.load(models.a.save(tmp_path / "model.bundle"))
     assert loaded.norms == models.a.norms
     followers = 20_000
     assert loaded.norms.band("likes_per_follower_median", followers) is not None

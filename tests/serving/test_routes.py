@@ -66,9 +66,9 @@ def test_readyz_is_200_with_a_model(client: TestClient) -> None:
 def test_without_a_loadable_model_readyz_and_scoring_are_503(
     make_client: MakeClient, tmp_path: Path, small_body: dict[str, Any], broken: str
 ) -> None:
-    path = tmp_path / f"{broken}.joblib"
+    path = tmp_path / f"{broken}.bundle"
     if broken == "garbage":
-        path.write_bytes(b"this is not a joblib bundle\x00\x01")
+        path.write_bytes(b"this is not a model bundle\x00\x01")
     client = make_client(model_uri=path)
     assert client.get("/healthz").status_code == 200
     ready = client.get("/readyz")
@@ -252,7 +252,7 @@ def test_drift_gauges_describe_the_recent_window(
     from scoring.drift import compare
 
     model = _with_reference(models.a, feature_table)
-    client = make_client(model.save(tmp_path / "watched.joblib"), drift_window=50)
+    client = make_client(model.save(tmp_path / "watched.bundle"), drift_window=50)
     ids = [c for c in sample.ids if sample.bodies[c]["posts"]]
     sent = (ids * 20)[:100]
     for start in range(0, len(sent), 10):  # in batches small enough for the body limit

@@ -26,7 +26,7 @@ from serving.app import create_app
 from serving.holder import ModelHolder
 from serving.settings import ServiceSettings
 
-NOT_YET = "/nonexistent/set-by-the-fixture.joblib"
+NOT_YET = "/nonexistent/set-by-the-fixture.bundle"
 HOLDER = ModelHolder(NOT_YET)
 # Small limits, so generated lists can reach them.
 APP = create_app(

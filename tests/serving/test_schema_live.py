@@ -41,10 +41,10 @@ def test_live_server_answers_as_documented(
 ) -> None:
     live = _runner()
     if with_account_model:
-        creator, accounts = models.a, str(account_model.save(tmp_path / "accounts.joblib"))
+        creator, accounts = models.a, str(account_model.save(tmp_path / "accounts.bundle"))
     else:
         creator, accounts = dataclasses.replace(models.a, account_model=None), None
-    bundle = str(creator.save(tmp_path / "creator.joblib"))
+    bundle = str(creator.save(tmp_path / "creator.bundle"))
     with live.live_server(bundle, accounts, tmp_path) as url:
         figures = live.fuzz(url, EXAMPLES)
     print("\n" + live.report(f"account model: {accounts or 'none'}", figures))

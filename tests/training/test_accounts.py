@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import joblib
 import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from creator_audit.bundle import write_bundle
 from creator_audit.cli import app
 from features.accounts import ACCOUNT_FEATURES, account_features, audience_types
 from scoring.account_model import AUDIENCE_PRIOR, AccountModel
+from scoring.conversion import convert_pickled_bundle
 from scoring.model import CreatorFraudModel
 from tests.account_models import made_up_accounts, small_account_model
+from tests.pickled_bundles import write_headerless_bundle
 from tests.shared_data import SHARED, needs_real_accounts
 from training.account_eval import held_out_sources, keep_fields, reliability
 from training.account_fit import (
@@ -173,7 +175,7 @@ def test_keep_fields_masks_only_profile_fields() -> None:
 
 def test_account_model_bundle_round_trip(tmp_path: Path) -> None:
     model = small_account_model()
-    loaded = AccountModel.load(model.save(tmp_path / "accounts.joblib"))
+    loaded = AccountModel.load(model.save(tmp_path / "accounts.bundle"))
     accounts = made_up_accounts(200, seed=5)
     pd.testing.assert_frame_equal(loaded.score(accounts), model.score(accounts))
     assert set(loaded.score(accounts)["audience_type"]) <= {
@@ -182,20 +184,22 @@ def test_account_model_bundle_round_trip(tmp_path: Path) -> None:
         "mass_follower",
         "influencer",
     }
-    # A bundle written before calibration and rates: raw probabilities, the flagged share.
+    # A bundle written before calibration and rates (a pickle with no header, as bundles then
+    # were), converted: raw probabilities, the flagged share.
     old = {**model.to_payload(), "format": "account-authenticity/1"}
     del old["calibration"], old["share_rates"]
-    joblib.dump(old, tmp_path / "old.joblib", compress=3)  # as bundles were, with no header
-    before = AccountModel.load(tmp_path / "old.joblib")
+    write_headerless_bundle(tmp_path / "old.joblib", old)
+    before = convert_pickled_bundle(str(tmp_path / "old.joblib"), tmp_path / "old.bundle")
+    assert AccountModel.load(tmp_path / "old.bundle").to_payload() == before.to_payload()
     assert before.calibration == (1.0, 0.0) and before.share_rates is None
     raw = before.booster.predict(account_features(accounts)[before.feature_names].to_numpy())
     np.testing.assert_allclose(before.p_fake(accounts), raw)
-    joblib.dump({"format": 1}, tmp_path / "creator.joblib", compress=3)  # a legacy creator one
+    write_bundle(tmp_path / "creator.bundle", {"format": 1}, "account-authenticity")
     with pytest.raises(ValueError, match="not an account model bundle"):
-        AccountModel.load(tmp_path / "creator.joblib")
-    model.save(tmp_path / "account.joblib")  # a bundle with a header says its kind
+        AccountModel.load(tmp_path / "creator.bundle")
+    model.save(tmp_path / "account.bundle")  # a bundle says its kind
     with pytest.raises(ValueError, match="bundle of account-authenticity, not of creator-fraud"):
-        CreatorFraudModel.load(tmp_path / "account.joblib")
+        CreatorFraudModel.load(tmp_path / "account.bundle")
 
 
 @pytest.fixture(scope="module")
@@ -225,10 +229,10 @@ def test_train_registers_gates_and_carries_to_unseen_sources(trained, monkeypatc
     # Real people who rarely post are not read as fakes the way the plain model reads them.
     assert (table["lurker_fpr"] < table["plain_lurker_fpr"]).mean() >= 0.75
     assert first.decision.alias == "champion"
-    assert (where / "models" / "account-authenticity-champion.joblib").is_file()
+    assert (where / "models" / "account-authenticity-champion.bundle").is_file()
     weak = train_accounts(SHARED, seed=0, log=lambda _: None, params={"n_rounds": 1})
     assert weak.decision.alias == "challenger", weak.decision.message
-    champion = AccountModel.load(where / "models" / "account-authenticity-champion.joblib")
+    champion = AccountModel.load(where / "models" / "account-authenticity-champion.bundle")
     assert champion.booster_text == first.model.booster_text
     assert champion.share_rates == first.model.share_rates
 
@@ -277,7 +281,7 @@ def test_simulated_genuine_audiences_read_like_real_genuine_accounts(trained) ->
 
 def test_accounts_score_command(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
-    bundle = small_account_model().save(tmp_path / "accounts.joblib")
+    bundle = small_account_model().save(tmp_path / "accounts.bundle")
     good = tmp_path / "accounts.csv"
     pd.DataFrame(
         {
@@ -335,10 +339,10 @@ def test_account_model_choice_for_creator_training(tmp_path: Path, monkeypatch) 
     # No registered champion (no store at all): none, and no store is created to find that out.
     assert _account_model(None) is None
     assert not (tmp_path / "mlflow.db").exists()
-    bundle = small_account_model(version="3").save(tmp_path / "a.joblib")
+    bundle = small_account_model(version="3").save(tmp_path / "a.bundle")
     assert _account_model(str(bundle)).metadata["model_version"] == "3"
     with pytest.raises(FileNotFoundError):
-        _account_model(str(tmp_path / "missing.joblib"))
+        _account_model(str(tmp_path / "missing.bundle"))
 
 
 @needs_real_accounts[0]

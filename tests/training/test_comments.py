@@ -50,7 +50,7 @@ def test_word_list_rule_flags_stock_praise() -> None:
 def test_bundle_round_trip_gives_the_same_p_spam(tmp_path) -> None:
     data = _accounts_with_their_own_words()
     model = CommentModel.fit(data["text"].tolist(), data["spam"].to_numpy())
-    loaded = CommentModel.load(model.save(tmp_path / "c.joblib"))
+    loaded = CommentModel.load(model.save(tmp_path / "c.bundle"))
     np.testing.assert_allclose(loaded.p_spam(data["text"]), model.p_spam(data["text"]))
     assert loaded.p_spam([]).shape == (0,)
 
@@ -108,7 +108,7 @@ def test_scoring_a_file_without_text_is_a_clear_error(tmp_path) -> None:
     path = tmp_path / "c.csv"
     pd.DataFrame({"comment": ["x"]}).to_csv(path, index=False)
     args = ["comments", "score", "--input", str(path), "--out", str(tmp_path / "o.csv")]
-    answer = CliRunner().invoke(app, [*args, "--model", "m.joblib"])
+    answer = CliRunner().invoke(app, [*args, "--model", "m.bundle"])
     assert answer.exit_code == 2 and "has no 'text' column" in answer.output
 
 

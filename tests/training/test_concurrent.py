@@ -52,5 +52,5 @@ def test_two_first_trainings_on_one_fresh_store(tmp_path, monkeypatch) -> None:
     }
     assert versions == {"1", "2"}
     champion = client.get_model_version_by_alias(CREATOR_MODEL_NAME, CHAMPION).version
-    exported = CreatorFraudModel.load(tmp_path / "models" / "creator-fraud-champion.joblib")
+    exported = CreatorFraudModel.load(tmp_path / "models" / "creator-fraud-champion.bundle")
     assert exported.metadata["model_version"] == str(champion)

@@ -20,7 +20,7 @@ LIKE_FEATURES = {"likes_per_follower_mean", "likes_per_follower_median"}
 
 @pytest.fixture(scope="module")
 def champion_bundle(workspace) -> Path:
-    return workspace.root / "models" / "creator-fraud-champion.joblib"
+    return workspace.root / "models" / "creator-fraud-champion.bundle"
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +81,7 @@ def test_drift_page_renders_in_a_browser(champion_bundle, tripled_likes, tmp_pat
 def test_a_model_without_a_reference_is_a_clear_error(workspace, champion_bundle, tmp_path):
     model = load_model(str(champion_bundle))
     model.drift_reference = None
-    old = model.save(tmp_path / "old.joblib")
+    old = model.save(tmp_path / "old.bundle")
     result = CliRunner().invoke(
         app, ["monitor", "--data", str(workspace.holdout), "--model", str(old), "--out", "x"]
     )

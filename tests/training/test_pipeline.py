@@ -210,7 +210,7 @@ def test_registry_model_and_exported_bundle_agree(in_workspace) -> None:
     from features import build_features
 
     from_registry = load_model(f"models:/{CREATOR_MODEL_NAME}@{CHAMPION}")
-    bundle = CreatorFraudModel.load(in_workspace.root / "models" / "creator-fraud-champion.joblib")
+    bundle = CreatorFraudModel.load(in_workspace.root / "models" / "creator-fraud-champion.bundle")
     # Both carry the account and comment models they were trained with, which feed their features.
     accounts, comments = in_workspace.accounts, in_workspace.comments
     for model in (from_registry, bundle):
@@ -229,9 +229,9 @@ def test_registry_model_and_exported_bundle_agree(in_workspace) -> None:
 
 def test_weak_model_did_not_replace_the_champion_bundle(in_workspace) -> None:
     models = in_workspace.root / "models"
-    champion = CreatorFraudModel.load(models / "creator-fraud-champion.joblib")
+    champion = CreatorFraudModel.load(models / "creator-fraud-champion.bundle")
     assert champion.metadata["model_version"] == in_workspace.second.decision.version
-    assert (models / f"creator-fraud-v{in_workspace.weak.decision.version}.joblib").exists()
+    assert (models / f"creator-fraud-v{in_workspace.weak.decision.version}.bundle").exists()
 
 
 def test_evaluate_writes_contract_metrics_report_and_comparison(in_workspace) -> None:
@@ -298,10 +298,10 @@ def test_score_with_a_missing_model_is_a_clear_error(in_workspace) -> None:
     out = in_workspace.root / "never.parquet"
     result = CliRunner().invoke(
         app,
-        ["score", "--data", str(in_workspace.holdout), "--out", str(out), "--model", "nope.joblib"],
+        ["score", "--data", str(in_workspace.holdout), "--out", str(out), "--model", "nope.bundle"],
     )
     assert result.exit_code == 2
-    assert "nope.joblib" in result.output
+    assert "nope.bundle" in result.output
     assert not out.exists()
 
 
@@ -322,7 +322,7 @@ def test_training_reports_the_real_genuine_flagged_share(in_workspace) -> None:
 @pytest.mark.realdata
 @pytest.mark.skipif(not REAL_GENUINE.exists(), reason="real data folder absent")
 def test_check_genuine_command(in_workspace) -> None:
-    bundle = in_workspace.root / "models" / "creator-fraud-champion.joblib"
+    bundle = in_workspace.root / "models" / "creator-fraud-champion.bundle"
     args = ["check-genuine", "--model", str(bundle), "--data", str(REAL_GENUINE)]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output

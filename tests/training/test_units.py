@@ -148,7 +148,7 @@ def tiny_model() -> tuple[CreatorFraudModel, pd.DataFrame]:
 
 def test_bundle_round_trip_gives_identical_probabilities(tiny_model, tmp_path) -> None:
     model, frame = tiny_model
-    loaded = CreatorFraudModel.load(model.save(tmp_path / "m.joblib"))
+    loaded = CreatorFraudModel.load(model.save(tmp_path / "m.bundle"))
     np.testing.assert_array_equal(loaded.predict_proba(frame), model.predict_proba(frame))
     assert loaded.feature_names == ["a", "b", "c"] and loaded.labels == LABELS
 
@@ -169,9 +169,9 @@ def test_model_names_missing_feature_columns(tiny_model) -> None:
 def test_load_rejects_a_file_that_is_not_a_bundle(tmp_path) -> None:
     import joblib
 
-    joblib.dump({"something": 1}, tmp_path / "x.joblib")
+    joblib.dump({"something": 1}, tmp_path / "x.bundle")
     with pytest.raises(ValueError, match="not a creator-audit model bundle"):
-        CreatorFraudModel.load(tmp_path / "x.joblib")
+        CreatorFraudModel.load(tmp_path / "x.bundle")
 
 
 def test_the_champion_is_judged_with_its_own_account_and_comment_models() -> None:
