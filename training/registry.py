@@ -20,6 +20,7 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 from scipy.stats import binomtest
 
+from creator_audit.bundle import PickledBundleError
 from scoring.account_model import AccountModel
 from scoring.comment_model import CommentModel
 from scoring.loading import load_any
@@ -53,9 +54,20 @@ class GateDecision:
     baseline_f1: float | None = None
     metric: str = "macro-F1"
     real: RealFlagsComparison | None = None  # set when the real-data check was made
+    # set when the champion replaced was a pickled bundle this version refuses: its model name
+    pickled_champion_of: str | None = None
 
     @property
     def message(self) -> str:
+        if self.pickled_champion_of is not None:
+            return (
+                f"version {self.version} takes {CHAMPION}: champion v{self.champion_version} is a "
+                "pickled bundle of an older creator-audit, which this version neither loads nor "
+                "serves (pickles can run code), so there was no champion to compare with; to "
+                "compare the two, convert it if you trust it (creator-audit model convert "
+                f"--trust models:/{self.pickled_champion_of}/{self.champion_version}) and run "
+                "creator-audit evaluate --compare"
+            )
         if self.real is not None and self.real.worse:
             return f"{self._versus()}, but {self.real.describe()}; alias {CHALLENGER}"
         if self.real is not None:
@@ -197,7 +209,19 @@ def _register_and_gate(
     if champion is None:
         client.set_registered_model_alias(name, CHAMPION, version)
         return GateDecision(str(version), CHAMPION, candidate_f1, None, metric=metric)
-    champion_model = load_any(f"models:/{name}/{champion}", model_type)
+    try:
+        champion_model = load_any(f"models:/{name}/{champion}", model_type)
+    except PickledBundleError:
+        # A champion this version refuses to load cannot be served either: no working champion.
+        client.set_registered_model_alias(name, CHAMPION, version)
+        return GateDecision(
+            str(version),
+            CHAMPION,
+            candidate_f1,
+            str(champion),
+            metric=metric,
+            pickled_champion_of=name,
+        )
     comparison = compare(champion_model, _run_of(client, name, champion))
     compared = None
     if real is not None and comparison.candidate >= comparison.champion:

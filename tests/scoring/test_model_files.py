@@ -215,3 +215,35 @@ def test_a_logged_model_without_a_bundle_is_named(in_store, tmp_path) -> None:
             load_any("models:/account-authenticity/1", AccountModel)
     finally:
         mlmodel.write_text(original)
+
+
+def test_a_pickled_champion_is_replaced_by_the_gate_without_being_loaded(
+    in_store, tmp_path
+) -> None:
+    """After an upgrade the registry's champion is a pickle this version refuses to load or
+    serve: the next version that beats the baselines takes its place, and says why."""
+    from mlflow import MlflowClient
+
+    from training.registry import on_fixed_test_data, register_and_gate
+
+    uri = "models:/account-authenticity/1"
+    bundle = next((_artifacts(uri) / "artifacts").iterdir())
+    original = bundle.read_bytes()
+    marker = tmp_path / "ran"
+    client = MlflowClient()
+    client.set_registered_model_alias("account-authenticity", "champion", "1")
+    try:
+        write_pickled_bundle(bundle, evil_payload(marker), "account-authenticity")
+        decision = register_and_gate(
+            "account-authenticity", in_store.logged_uri, "run", 0.9,
+            on_fixed_test_data(0.9, lambda champion: 1.0, "test accounts"),
+            baseline_f1=0.5, model_type=AccountModel,
+        )  # fmt: skip
+    finally:
+        bundle.write_bytes(original)
+    assert not marker.exists()
+    assert decision.alias == "champion" and decision.champion_version == "1"
+    assert "champion v1 is a pickled bundle of an older creator-audit" in decision.message
+    assert "model convert --trust models:/account-authenticity/1" in decision.message
+    champion = client.get_model_version_by_alias("account-authenticity", "champion")
+    assert str(champion.version) == decision.version
