@@ -58,12 +58,13 @@ def create_app(
         lifespan=_lifespan(service),
         docs_url=None,  # served from local assets below: the default loads a CDN
         redoc_url=None,
-        responses=answers(413),  # the body limit applies to every route (serving.middleware)
+        responses=answers(408, 413),  # the body limits apply to every route (serving.middleware)
     )
     app.state.service = service  # read by the dependencies (serving.dependencies)
     app.add_middleware(
         BodyLimitAndMetricsMiddleware,
         max_body_bytes=settings.max_body_bytes,
+        body_timeout_seconds=settings.body_timeout_seconds,
         metrics=service.metrics,
     )
     add_error_handlers(app)

@@ -208,7 +208,8 @@ class ErrorDetail(BaseModel):
 
 
 class ValidationErrorOut(BaseModel):
-    """Bad input (422) or too large a body (413): what is wrong, by field."""
+    """Bad input (422), a body too large (413), too slow (408) or not JSON (415): what is wrong,
+    by field."""
 
     detail: list[ErrorDetail] = Field(min_length=1)
 

@@ -33,6 +33,9 @@ class ServiceSettings(BaseSettings):
     warmup_wait_seconds: float = Field(5.0, ge=0)
 
     max_body_bytes: int = Field(limits.MAX_BODY_BYTES, gt=0)
+    # Seconds a request's body may take to arrive in full, from its headers on; then 408 and the
+    # connection is closed, so half-sent bodies cannot hold connections open.
+    body_timeout_seconds: float = Field(10.0, gt=0)
     max_posts: int = Field(limits.API.posts, gt=0)
     max_engagements: int = Field(limits.API.engagements, gt=0)
     max_follower_counts: int = Field(limits.API.follower_counts, gt=0)
