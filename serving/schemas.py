@@ -251,7 +251,7 @@ class ModelInfo(BaseModel):
     version: str
     alias: str | None
     run_id: str | None
-    uri: str
+    uri: str = Field(description="The registry URI, or the bundle's file name (never its path).")
     labels: list[str]
     features: list[str]
     loaded_at: float = Field(description="Unix time the service loaded this model.")
