@@ -22,7 +22,7 @@ from fastapi import FastAPI
 
 import creator_audit
 from serving import workers
-from serving.dependencies import Keys, Service
+from serving.dependencies import ADMIN_KEY_HEADER, API_KEY_HEADER, Keys, Service
 from serving.docs_pages import add_offline_docs
 from serving.drift_window import DriftWindow
 from serving.errors import add_error_handlers, answers
@@ -30,7 +30,7 @@ from serving.holder import ModelHolder
 from serving.metrics import ServiceMetrics
 from serving.micro_batching import MicroBatcher
 from serving.middleware import BodyLimitAndMetricsMiddleware
-from serving.openapi import document_parsed_bodies
+from serving.openapi import document_as_configured
 from serving.routes import ROUTERS
 from serving.settings import ServiceSettings
 from serving.startup import ConfiguredAccountModel, keep_models_loaded, reload_model
@@ -71,8 +71,14 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     add_offline_docs(app)
-    document_parsed_bodies(app)
+    document_as_configured(app, keys_off=_keys_off(service.keys))
     return app
+
+
+def _keys_off(keys: Keys) -> set[str]:
+    """The security schemes of the keys that are not configured."""
+    off = set() if keys.api else {API_KEY_HEADER.scheme_name}
+    return off if keys.admin is not None else off | {ADMIN_KEY_HEADER.scheme_name}
 
 
 def _lifespan(service: Service) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:

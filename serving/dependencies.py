@@ -23,7 +23,15 @@ from serving.micro_batching import MicroBatcher
 from serving.settings import ServiceSettings
 from serving.startup import ConfiguredAccountModel
 
+# One header, two schemes, so the OpenAPI document can list each only while it is on
+# (``serving.openapi``).
 API_KEY_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API key.")
+ADMIN_KEY_HEADER = APIKeyHeader(
+    name="X-API-Key",
+    scheme_name="AdminKeyHeader",
+    auto_error=False,
+    description="The admin key (CREATOR_AUDIT_ADMIN_KEY).",
+)
 JSON_MEDIA_TYPE = "application/json"
 NO_MODEL_YET = "no model loaded yet; see /readyz"
 WARMUP_POLL_SECONDS = 0.05
@@ -116,7 +124,7 @@ async def require_api_key(
 
 
 async def require_admin_key(
-    service: ServiceParts, key: Annotated[str | None, Depends(API_KEY_HEADER)]
+    service: ServiceParts, key: Annotated[str | None, Depends(ADMIN_KEY_HEADER)]
 ) -> None:
     admin = service.keys.admin
     if admin is None:

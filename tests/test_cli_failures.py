@@ -226,3 +226,25 @@ def test_force_replaces_a_foreign_folder_and_a_dataset_folder_needs_no_force(tmp
     again = runner.invoke(app, args)
     assert again.exit_code == 0, again.output
     assert "(replaced the existing folder)" in again.output
+
+
+def _no_worker_may_start(monkeypatch) -> None:
+    import serving.workers
+
+    def must_not_start(*args: object, **kwargs: object) -> None:
+        pytest.fail("serve started a worker")
+
+    monkeypatch.setattr(serving.workers, "_supervise", must_not_start)
+    monkeypatch.setattr(serving.workers, "_run_worker", must_not_start)
+
+
+def test_serve_refuses_a_key_list_without_keys(monkeypatch) -> None:
+    """Before any worker starts: a wrong setting would fail in every worker, again and again as
+    the supervisor restarts them, and commas without a key must not turn the key checks off."""
+    _no_worker_may_start(monkeypatch)
+    blank = runner.invoke(app, ["serve"], env={"CREATOR_AUDIT_API_KEYS": " , "})
+    assert blank.exit_code == 2
+    assert blank.output == (
+        "error: CREATOR_AUDIT_API_KEYS: holds commas and blanks but no key; give keys, or leave "
+        "it empty to turn key checks off\n"
+    )
