@@ -27,6 +27,7 @@ from serving.docs_pages import add_offline_docs
 from serving.drift_window import DriftWindow
 from serving.errors import add_error_handlers, answers
 from serving.holder import ModelHolder
+from serving.last_good import LastGoodModel
 from serving.metrics import ServiceMetrics
 from serving.micro_batching import MicroBatcher
 from serving.middleware import BodyLimitAndMetricsMiddleware
@@ -44,7 +45,7 @@ def create_app(
     drift = DriftWindow(metrics, settings.drift_window)
     service = Service(
         settings=settings,
-        holder=holder or ModelHolder(settings.model_uri),
+        holder=holder or ModelHolder(settings.model_uri, last_good=LastGoodModel.shared()),
         metrics=metrics,
         drift=drift,
         batcher=MicroBatcher(settings.reasons, observe=drift.observe),

@@ -9,8 +9,10 @@ again; SIGINT / SIGTERM stop them all.
 An admin reload reaches one worker; it asks the supervisor (SIGUSR1), which passes the signal to
 every worker, and each checks its model's source, so all of them serve the new model at once.
 
-The supervisor gives the workers one fresh metrics directory (``serving.metrics``), so any
-worker's ``/metrics`` reports all of them, and marks a dead worker's live gauges gone.
+The supervisor gives the workers one fresh folder for the run: metric files (``serving.metrics``),
+so any worker's ``/metrics`` reports all of them, and the last model that loaded
+(``serving.last_good``), so a worker started again serves what the others serve. It marks a dead
+worker's live gauges gone.
 """
 
 from __future__ import annotations
@@ -68,20 +70,23 @@ def serve(host: str, port: int, workers: int, access_log: bool, app: str = APP) 
 
 
 def _supervise(host: str, port: int, workers: int, access_log: bool, app: str) -> None:
-    metrics_dir = _fresh_metrics_dir()
+    run_dir = _fresh_run_dir()
     try:
         _run_workers(host, port, workers, access_log, app)
     finally:
-        shutil.rmtree(metrics_dir, ignore_errors=True)
+        shutil.rmtree(run_dir, ignore_errors=True)
 
 
-def _fresh_metrics_dir() -> str:
-    """An empty directory for this run's metric files, inherited by the spawned workers; files
-    of an earlier run would be summed in as if they were this one's."""
+def _fresh_run_dir() -> str:
+    """An empty folder for this run, its path inherited by the spawned workers: metric files (an
+    earlier run's would be summed in as if they were this one's) and the last good model."""
+    from serving.last_good import LAST_GOOD_DIR_ENV
     from serving.metrics import MULTIPROCESS_DIR_ENV
 
-    path = tempfile.mkdtemp(prefix="creator-audit-metrics-")
-    os.environ[MULTIPROCESS_DIR_ENV] = path
+    path = tempfile.mkdtemp(prefix="creator-audit-serve-")
+    for env, name in ((MULTIPROCESS_DIR_ENV, "metrics"), (LAST_GOOD_DIR_ENV, "models")):
+        os.mkdir(os.path.join(path, name))
+        os.environ[env] = os.path.join(path, name)
     return path
 
 
