@@ -3,13 +3,14 @@ server's own ``/openapi.json``, generated valid and invalid requests, each answe
 5xx, a documented status code and content type, and a body that matches its documented schema.
 
     .venv/bin/python benchmarks/schemathesis_live.py --model BUNDLE [--accounts-model BUNDLE]
-        [--examples 25]
+        [--examples 25] [--no-keys]
 
-Prints the cases and failures per route. ``tests/serving/test_schema_live.py`` runs it with and
-without an account model and asserts no failures (the only 5xx allowed is a documented 503). Most
-requests carry the API key (and the admin key on admin routes) so they reach the routes' own
-checks; every fourth carries the generated header, whose random key is refused (401, which must
-be documented too).
+Prints the cases and failures per route. ``tests/serving/test_schema_live.py`` runs it with keys
+and an account model, and without either, and asserts no failures (the only 5xx allowed is a
+documented 503). With keys (the default), most requests carry the API key (and the admin key on
+admin routes) so they reach the routes' own checks; every fourth carries the generated header,
+whose random key is refused (401, which must be documented too). With ``--no-keys`` neither key
+is set: the document then lists no key and no 401, and the admin route answers 403.
 """
 
 from __future__ import annotations
@@ -58,9 +59,8 @@ CHECKS = [
     response_schema_conformance,
 ]
 # Small limits, so generated lists and bodies can pass them.
+KEYS_ENV = {"CREATOR_AUDIT_API_KEYS": API_KEY, "CREATOR_AUDIT_ADMIN_KEY": ADMIN_KEY}
 SERVER_ENV = {
-    "CREATOR_AUDIT_API_KEYS": API_KEY,
-    "CREATOR_AUDIT_ADMIN_KEY": ADMIN_KEY,
     "CREATOR_AUDIT_POLL_SECONDS": "0",
     "CREATOR_AUDIT_MAX_POSTS": "20",
     "CREATOR_AUDIT_MAX_ENGAGEMENTS": "50",
@@ -127,13 +127,16 @@ def _fuzz_operation(
 
 
 @contextlib.contextmanager
-def live_server(model: str, accounts_model: str | None, workdir: Path) -> Iterator[str]:
-    """A ``creator-audit serve`` on a free port, ready (its models loaded); yields its URL."""
+def live_server(
+    model: str, accounts_model: str | None, workdir: Path, keys: bool = True
+) -> Iterator[str]:
+    """A ``creator-audit serve`` on a free port (with ``KEYS_ENV`` if ``keys``), ready (its models
+    loaded); yields its URL."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("CREATOR_AUDIT_")}
-    env.update(SERVER_ENV)
+    env.update(SERVER_ENV | (KEYS_ENV if keys else {}))
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     if accounts_model:
         env["CREATOR_AUDIT_ACCOUNTS_MODEL_URI"] = accounts_model
@@ -186,11 +189,13 @@ def main() -> None:
     parser.add_argument("--model", required=True, help="creator model bundle or URI")
     parser.add_argument("--accounts-model", help="CREATOR_AUDIT_ACCOUNTS_MODEL_URI")
     parser.add_argument("--examples", type=int, default=25, help="per route and mode")
+    parser.add_argument("--no-keys", action="store_true", help="serve without API or admin key")
     args = parser.parse_args()
     started = time.monotonic()
-    with live_server(args.model, args.accounts_model, Path.cwd()) as url:
+    with live_server(args.model, args.accounts_model, Path.cwd(), not args.no_keys) as url:
         figures = fuzz(url, args.examples)
     title = f"account model: {args.accounts_model or 'the creator model’s own'}"
+    title += ", keys off" if args.no_keys else ", keys on"
     print(report(title, figures))
     print(f"{time.monotonic() - started:.1f} s")
 

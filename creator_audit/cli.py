@@ -431,12 +431,13 @@ def serve(
     access_log: Annotated[bool, typer.Option(help="Log one line per request.")] = True,
 ) -> None:
     """The real-time scoring API (CONTRACT.md §4); settings from CREATOR_AUDIT_* variables."""
+    from serving.settings import settings_from_environment
     from serving.workers import serve as run_server
+    from serving.workers import usable_cores
 
     if model is not None:
         os.environ["CREATOR_AUDIT_MODEL_URI"] = model  # workers read settings from the environment
-    from serving.workers import usable_cores
-
+    settings_from_environment()  # a wrong setting fails here, not in every worker
     run_server(host, port, workers or usable_cores(), access_log)
 
 

@@ -22,15 +22,16 @@ from fastapi import FastAPI
 
 import creator_audit
 from serving import workers
-from serving.dependencies import Keys, Service
+from serving.dependencies import ADMIN_KEY_HEADER, API_KEY_HEADER, Keys, Service
 from serving.docs_pages import add_offline_docs
 from serving.drift_window import DriftWindow
 from serving.errors import add_error_handlers, answers
 from serving.holder import ModelHolder
+from serving.last_good import LastGoodModel
 from serving.metrics import ServiceMetrics
 from serving.micro_batching import MicroBatcher
 from serving.middleware import BodyLimitAndMetricsMiddleware
-from serving.openapi import document_parsed_bodies
+from serving.openapi import document_as_configured
 from serving.routes import ROUTERS
 from serving.settings import ServiceSettings
 from serving.startup import ConfiguredAccountModel, keep_models_loaded, reload_model
@@ -44,7 +45,7 @@ def create_app(
     drift = DriftWindow(metrics, settings.drift_window)
     service = Service(
         settings=settings,
-        holder=holder or ModelHolder(settings.model_uri),
+        holder=holder or ModelHolder(settings.model_uri, last_good=LastGoodModel.shared()),
         metrics=metrics,
         drift=drift,
         batcher=MicroBatcher(settings.reasons, observe=drift.observe),
@@ -58,20 +59,27 @@ def create_app(
         lifespan=_lifespan(service),
         docs_url=None,  # served from local assets below: the default loads a CDN
         redoc_url=None,
-        responses=answers(413),  # the body limit applies to every route (serving.middleware)
+        responses=answers(408, 413),  # the body limits apply to every route (serving.middleware)
     )
     app.state.service = service  # read by the dependencies (serving.dependencies)
     app.add_middleware(
         BodyLimitAndMetricsMiddleware,
         max_body_bytes=settings.max_body_bytes,
+        body_timeout_seconds=settings.body_timeout_seconds,
         metrics=service.metrics,
     )
     add_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
     add_offline_docs(app)
-    document_parsed_bodies(app)
+    document_as_configured(app, keys_off=_keys_off(service.keys))
     return app
+
+
+def _keys_off(keys: Keys) -> set[str]:
+    """The security schemes of the keys that are not configured."""
+    off = set() if keys.api else {API_KEY_HEADER.scheme_name}
+    return off if keys.admin is not None else off | {ADMIN_KEY_HEADER.scheme_name}
 
 
 def _lifespan(service: Service) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:

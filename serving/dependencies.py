@@ -1,6 +1,6 @@
 """What the routes are given (FastAPI dependencies): the app's parts (``ServiceParts``), the models
-answering now (``CurrentModel``, ``CurrentAccountModel``, 503 until loaded) and the key checks
-(401 / 403)."""
+answering now (``CurrentModel``, ``CurrentAccountModel``, 503 until loaded), the key checks
+(401 / 403) and the check that a body is declared JSON (415)."""
 
 from __future__ import annotations
 
@@ -16,13 +16,23 @@ from fastapi.security import APIKeyHeader
 from scoring.account_model import AccountModel
 from serving.account_scoring import NO_ACCOUNT_MODEL
 from serving.drift_window import DriftWindow
+from serving.errors import PayloadError
 from serving.holder import LoadedModel, ModelHolder
 from serving.metrics import ServiceMetrics
 from serving.micro_batching import MicroBatcher
 from serving.settings import ServiceSettings
 from serving.startup import ConfiguredAccountModel
 
+# One header, two schemes, so the OpenAPI document can list each only while it is on
+# (``serving.openapi``).
 API_KEY_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API key.")
+ADMIN_KEY_HEADER = APIKeyHeader(
+    name="X-API-Key",
+    scheme_name="AdminKeyHeader",
+    auto_error=False,
+    description="The admin key (CREATOR_AUDIT_ADMIN_KEY).",
+)
+JSON_MEDIA_TYPE = "application/json"
 NO_MODEL_YET = "no model loaded yet; see /readyz"
 WARMUP_POLL_SECONDS = 0.05
 
@@ -114,13 +124,30 @@ async def require_api_key(
 
 
 async def require_admin_key(
-    service: ServiceParts, key: Annotated[str | None, Depends(API_KEY_HEADER)]
+    service: ServiceParts, key: Annotated[str | None, Depends(ADMIN_KEY_HEADER)]
 ) -> None:
     admin = service.keys.admin
     if admin is None:
         raise HTTPException(403, "admin routes are off: set CREATOR_AUDIT_ADMIN_KEY")
     if not _matches(key, [admin]):
         raise HTTPException(401, "missing or wrong admin key (header X-API-Key)")
+
+
+async def require_json_body(request: Request) -> None:
+    """415 unless the body is declared ``application/json`` (any parameters, e.g. a charset).
+
+    The body is parsed as JSON whatever its declared type, so this is what keeps a page of another
+    site from posting to the service: a browser sends ``text/plain``, a form's types or no type
+    at all without asking first (no CORS preflight), but never ``application/json``. A missing
+    Content-Type is refused too, for that reason; curl's ``-d`` declares a form, so curl needs
+    ``-H 'content-type: application/json'`` (or ``--json``)."""
+    declared = request.headers.get("content-type")
+    media_type = (declared or "").split(";", 1)[0].strip().lower()
+    if media_type != JSON_MEDIA_TYPE:
+        given = f"got {declared[:100]!r}" if declared else "none was given"
+        message = f"the body must be sent as Content-Type: {JSON_MEDIA_TYPE} ({given})"
+        error = {"loc": ["header", "content-type"], "msg": message, "type": "media_type"}
+        raise PayloadError(415, [error])
 
 
 def _matches(given: str | None, keys: list[bytes]) -> bool:

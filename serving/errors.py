@@ -22,7 +22,13 @@ UNREADABLE_BODY = "There was an error parsing the body"  # FastAPI's 400 for a b
 ERROR_ANSWERS: dict[int, tuple[type[BaseModel], str]] = {
     401: (MessageOut, "Missing or unknown API key (header X-API-Key)."),
     403: (MessageOut, "Admin routes are off: CREATOR_AUDIT_ADMIN_KEY is not set."),
+    408: (
+        ValidationErrorOut,
+        "The body did not arrive within CREATOR_AUDIT_BODY_TIMEOUT_SECONDS; the connection is "
+        "closed.",
+    ),
     413: (ValidationErrorOut, "The body is larger than CREATOR_AUDIT_MAX_BODY_BYTES."),
+    415: (ValidationErrorOut, "The body is not declared as JSON (Content-Type: application/json)."),
     422: (ValidationErrorOut, "Bad input, by field."),
     503: (MessageOut, "No model to answer with yet (see /readyz)."),
 }

@@ -5,6 +5,10 @@ models in one answer and requests in flight finish on the model they started wit
 loaded beside the old one, must pass a smoke test (score a known creator through the full feature
 and scoring path), and only then replaces the reference in one assignment. A model that fails to
 load or to pass leaves the old one serving.
+
+Under the supervisor, every worker's holder shares the last model that loaded
+(``serving.last_good``): a worker started later begins with it, so it serves what the others serve
+even when the source now holds something a reload refused.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from pathlib import Path
 
 from scoring.loading import load_model, registry_identity
 from scoring.model import CreatorFraudModel
+from serving.last_good import GoodModel, LastGoodModel
 
 log = logging.getLogger("creator_audit.serving")
 
@@ -52,10 +57,12 @@ class ModelHolder:
         uri: str,
         loader: Callable[[str], CreatorFraudModel] = load_model,
         smoke_test: Callable[[CreatorFraudModel], None] | None = None,
+        last_good: LastGoodModel | None = None,
     ) -> None:
         self.uri = uri
         self._loader = loader
         self._smoke_test = smoke_test or smoke_test_model
+        self._last_good = last_good
         self._current: LoadedModel | None = None
         self._failure: str | None = None  # why the last load failed, while there is no model
         self._reload_lock = threading.Lock()  # one load at a time; reads never wait on it
@@ -77,29 +84,56 @@ class ModelHolder:
         return self._failure or f"loading model from {self.uri} …"
 
     def reload(self, force: bool = False) -> ReloadResult:
-        """Load the model at ``uri`` if its source changed (or ``force``), test it, swap it in."""
+        """Load the model at ``uri`` if its source changed (or ``force``), test it, swap it in.
+        The first load takes the last good model instead, when one is recorded."""
         with self._reload_lock:
-            old = self._current
-            try:
-                stamp = source_stamp(self.uri)
-                if old is not None and not force and stamp == old.source_stamp:
-                    return ReloadResult("unchanged", old.version, "model unchanged")
-                model = self._loader(self.uri)
-                self._smoke_test(model)
-            except Exception as err:  # any failure keeps the old model serving
-                kept = old.version if old else "none"
-                message = f"new model from {self.uri} not loaded ({one_line(err)}); "
-                message += f"serving version {kept}"
-                log.warning(message)
-                self._failure = message if old is None else None
-                return ReloadResult("failed", kept, message)
-            self._current = LoadedModel(model, self.uri, stamp, time.time())
-            new_version = self._current.version
-            message = f"serving version {new_version}" + (
-                f" (was {old.version})" if old is not None else ""
-            )
-            log.info(message)
-            return ReloadResult("swapped", new_version, message)
+            if self._current is None and self._last_good is not None:
+                good = self._last_good.recall()
+                loaded = self._load_good(good) if good is not None else None
+                if loaded is not None:
+                    self._current = loaded
+                    message = f"serving version {loaded.version} (the last good model)"
+                    log.info(message)
+                    return ReloadResult("swapped", loaded.version, message)
+            return self._reload_source(force)
+
+    def _load_good(self, good: GoodModel) -> LoadedModel | None:
+        """The recorded last good model, tested; None (logged) if it does not load."""
+        try:
+            model = self._loader(good.load_from)
+            model.metadata.update(good.metadata)
+            self._smoke_test(model)
+        except Exception as err:  # e.g. its copy was replaced meanwhile: load the source
+            log.warning("last good model %s not loaded (%s)", good.load_from, one_line(err))
+            return None
+        return LoadedModel(model, self.uri, good.stamp, time.time())
+
+    def _reload_source(self, force: bool) -> ReloadResult:
+        old, load_from = self._current, self.uri
+        try:
+            stamp = source_stamp(self.uri)
+            if old is not None and not force and stamp == old.source_stamp:
+                return ReloadResult("unchanged", old.version, "model unchanged")
+            load_from = self._last_good.copy_of(self.uri, stamp) if self._last_good else self.uri
+            model = self._loader(load_from)
+            self._smoke_test(model)
+        except Exception as err:  # any failure keeps the old model serving
+            kept = old.version if old else "none"
+            why = one_line(err).replace(load_from, self.uri)  # name the source, not its copy
+            message = f"new model from {self.uri} not loaded ({why}); "
+            message += f"serving version {kept}"
+            log.warning(message)
+            self._failure = message if old is None else None
+            return ReloadResult("failed", kept, message)
+        if self._last_good is not None:
+            self._last_good.remember(self.uri, load_from, stamp, model.metadata)
+        self._current = LoadedModel(model, self.uri, stamp, time.time())
+        new_version = self._current.version
+        message = f"serving version {new_version}" + (
+            f" (was {old.version})" if old is not None else ""
+        )
+        log.info(message)
+        return ReloadResult("swapped", new_version, message)
 
 
 def one_line(err: BaseException, limit: int = 600) -> str:

@@ -3,7 +3,8 @@ scoring API").
 
 The maxima are settings (``ServiceSettings``); their defaults, the id length and the wording are
 ``creator_audit.limits``, shared with files. A body over ``max_body_bytes`` gets 413, sent by
-``serving.middleware`` before the app reads it. Too many items in a batch, accounts in a request or
+``serving.middleware`` before the app reads it, as does a body still arriving after
+``body_timeout_seconds`` (408). Too many items in a batch, accounts in a request or
 rows in one creator's list get 422 naming the field. An id over ``MAX_ID_CHARS`` is refused by the
 schema (``serving.schemas.Id``) and its message is worded here as files word it.
 """
@@ -25,6 +26,15 @@ def body_too_large(max_body_bytes: int) -> bytes:
     """The JSON body of the 413 answer."""
     message = f"request body is larger than the limit of {max_body_bytes} bytes"
     return json.dumps({"detail": [{"loc": ["body"], "msg": message, "type": "too_large"}]}).encode()
+
+
+def body_too_slow(timeout_seconds: float) -> bytes:
+    """The JSON body of the 408 answer."""
+    message = (
+        f"request body did not arrive in full within {timeout_seconds:g} s "
+        "(CREATOR_AUDIT_BODY_TIMEOUT_SECONDS)"
+    )
+    return json.dumps({"detail": [{"loc": ["body"], "msg": message, "type": "timeout"}]}).encode()
 
 
 def check_creator_lists(

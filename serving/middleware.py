@@ -1,26 +1,32 @@
 """The ASGI middleware around every request: refuse an oversized body with 413 (by its declared
-length, or as soon as a chunked body passes the limit, ``serving.limits``), and count every request
-(route template, status, latency) for ``/metrics``.
+length, or as soon as a chunked body passes the limit, ``serving.limits``), a body that has not
+arrived in full within the body timeout with 408 (closing the connection: a client that sends half a
+body would otherwise hold it open for ever), and count every request (route template, status,
+latency) for ``/metrics``.
 
 Pure ASGI rather than ``BaseHTTPMiddleware``: it adds no task or buffering per request.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
 from serving.docs_pages import ASSETS as DOCS_ASSETS
-from serving.limits import body_too_large
+from serving.limits import body_too_large, body_too_slow
 from serving.metrics import ServiceMetrics
 
 Scope = dict[str, Any]
 
 
 class BodyLimitAndMetricsMiddleware:
-    def __init__(self, app: Any, max_body_bytes: int, metrics: ServiceMetrics) -> None:
+    def __init__(
+        self, app: Any, max_body_bytes: int, body_timeout_seconds: float, metrics: ServiceMetrics
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.body_timeout_seconds = body_timeout_seconds
         self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
@@ -38,9 +44,14 @@ class BodyLimitAndMetricsMiddleware:
 
         try:
             too_large = self._declared_length(scope) > self.max_body_bytes
-            body = None if too_large else await self._read_body(receive)
+            try:
+                async with asyncio.timeout(self.body_timeout_seconds):
+                    body = None if too_large else await self._read_body(receive)
+            except TimeoutError:
+                await _refuse(send_and_record, 408, body_too_slow(self.body_timeout_seconds))
+                return
             if body is None:
-                await self._too_large(send_and_record)
+                await _refuse(send_and_record, 413, body_too_large(self.max_body_bytes))
                 return
             await self.app(scope, _replay(body, receive), send_and_record)
         finally:
@@ -75,19 +86,15 @@ class BodyLimitAndMetricsMiddleware:
                 break
         return b"".join(chunks)
 
-    async def _too_large(self, send: Any) -> None:
-        body = body_too_large(self.max_body_bytes)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+
+async def _refuse(send: Any, status: int, body: bytes) -> None:
+    """Answer ``status`` with the JSON ``body`` before the app sees the request. A body not read
+    to its end is still on the connection, so after a 408 the connection is closed."""
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if status == 408:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _route_template(scope: Scope) -> str:

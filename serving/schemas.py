@@ -208,7 +208,8 @@ class ErrorDetail(BaseModel):
 
 
 class ValidationErrorOut(BaseModel):
-    """Bad input (422) or too large a body (413): what is wrong, by field."""
+    """Bad input (422), a body too large (413), too slow (408) or not JSON (415): what is wrong,
+    by field."""
 
     detail: list[ErrorDetail] = Field(min_length=1)
 
@@ -250,7 +251,7 @@ class ModelInfo(BaseModel):
     version: str
     alias: str | None
     run_id: str | None
-    uri: str
+    uri: str = Field(description="The registry URI, or the bundle's file name (never its path).")
     labels: list[str]
     features: list[str]
     loaded_at: float = Field(description="Unix time the service loaded this model.")

@@ -4,25 +4,39 @@ uvicorn's own ``--workers`` shares one listening socket: whichever worker wakes 
 with keep-alive clients one worker ends up holding nearly every connection (measured: 36 s of CPU
 on one worker, 2 s on the other, for the same load). Here each worker opens its own socket with
 SO_REUSEPORT, and the kernel spreads new connections across them. A worker that dies is started
-again; SIGINT / SIGTERM stop them all.
+again; SIGINT / SIGTERM stop them all, and a worker whose supervisor dies, even by SIGKILL, stops
+too (``_exit_with_supervisor``): an orphan would go on answering beside whatever takes the port
+next.
+
+SO_REUSEPORT lets any process of the same user join the port silently, so before anything starts
+the supervisor claims it (``claim_port``): a plain bind that fails if anyone holds the port, which
+then admits SO_REUSEPORT sockets only, so its own workers can share it and a second ``serve``
+(whose own claim fails) is refused for as long as the supervisor lives. A program of the same user
+that sets SO_REUSEPORT itself can still join: the kernel offers no way to keep it out.
 
 An admin reload reaches one worker; it asks the supervisor (SIGUSR1), which passes the signal to
 every worker, and each checks its model's source, so all of them serve the new model at once.
 
-The supervisor gives the workers one fresh metrics directory (``serving.metrics``), so any
-worker's ``/metrics`` reports all of them, and marks a dead worker's live gauges gone.
+The supervisor gives the workers one fresh folder for the run: metric files (``serving.metrics``),
+so any worker's ``/metrics`` reports all of them, and the last model that loaded
+(``serving.last_good``), so a worker started again serves what the others serve. It marks a dead
+worker's live gauges gone.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import errno
 import logging
 import multiprocessing
 import os
 import shutil
 import signal
 import socket
+import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -32,6 +46,9 @@ APP = "serving.app:create_app"
 RESTART_PAUSE_S = 1.0
 SUPERVISOR_ENV = "CREATOR_AUDIT_SUPERVISOR_PID"  # set for workers started by the supervisor
 RELOAD_SIGNAL = signal.SIGUSR1
+BACKLOG = 2048
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>: the signal a process gets when its parent dies
+PARENT_CHECK_S = 1.0  # how often a worker without PR_SET_PDEATHSIG looks for its supervisor
 
 
 def ask_all_to_reload() -> None:
@@ -58,30 +75,72 @@ def usable_cores() -> int:
 
 def serve(host: str, port: int, workers: int, access_log: bool, app: str = APP) -> None:
     """Run ``app`` (an app factory's import path) under uvicorn: in this process for one worker,
-    else under a supervisor. Benchmarks pass their own app to measure it on the same footing."""
-    if workers == 1:
-        _run_worker(host, port, access_log, reuse_port=False, app=app)
-        return
-    if port == 0:
+    else under a supervisor. Benchmarks pass their own app to measure it on the same footing.
+
+    Raises OSError naming ``host:port`` when the port is taken (or cannot be bound) before any
+    worker starts."""
+    if workers > 1 and port == 0:
         raise ValueError("--workers above 1 needs a fixed --port (each worker binds it)")
-    _supervise(host, port, workers, access_log, app)
+    claim = claim_port(host, port, shared=workers > 1)
+    try:
+        if workers == 1:
+            claim.listen(BACKLOG)
+            _run_worker(host, port, access_log, app, listener=claim)
+        else:
+            _supervise(host, port, workers, access_log, app)
+    finally:
+        claim.close()
+
+
+def claim_port(host: str, port: int, shared: bool) -> socket.socket:
+    """A socket bound to ``host:port`` that no other server holds; OSError naming it if one does.
+
+    The bind has no SO_REUSEPORT, so it fails while any socket is bound there, however that one
+    was opened (a stranger, another ``serve``, a worker orphaned by an older version). SO_REUSEADDR
+    only lets it past the TIME_WAIT connections of a server that just stopped. When ``shared``,
+    the bound socket then turns SO_REUSEPORT on, so this supervisor's workers can join it, and
+    SO_REUSEADDR off, so a plain bind is refused even before a worker listens (Linux checks these
+    flags of the sockets already bound at each new bind). It never listens: the kernel hands
+    connections to listening sockets only, the workers'.
+    """
+    family, kind, proto, _, address = _address(host, port)
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as err:
+        sock.close()
+        if err.errno == errno.EADDRINUSE:
+            raise OSError(
+                err.errno,
+                f"{host}:{port} is already in use (another server listens there); stop it or "
+                "choose another --port",
+            ) from None
+        raise OSError(err.errno, f"cannot listen on {host}:{port}: {err.strerror}") from None
+    if shared:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 0)
+    return sock
 
 
 def _supervise(host: str, port: int, workers: int, access_log: bool, app: str) -> None:
-    metrics_dir = _fresh_metrics_dir()
+    run_dir = _fresh_run_dir()
     try:
         _run_workers(host, port, workers, access_log, app)
     finally:
-        shutil.rmtree(metrics_dir, ignore_errors=True)
+        shutil.rmtree(run_dir, ignore_errors=True)
 
 
-def _fresh_metrics_dir() -> str:
-    """An empty directory for this run's metric files, inherited by the spawned workers; files
-    of an earlier run would be summed in as if they were this one's."""
+def _fresh_run_dir() -> str:
+    """An empty folder for this run, its path inherited by the spawned workers: metric files (an
+    earlier run's would be summed in as if they were this one's) and the last good model."""
+    from serving.last_good import LAST_GOOD_DIR_ENV
     from serving.metrics import MULTIPROCESS_DIR_ENV
 
-    path = tempfile.mkdtemp(prefix="creator-audit-metrics-")
-    os.environ[MULTIPROCESS_DIR_ENV] = path
+    path = tempfile.mkdtemp(prefix="creator-audit-serve-")
+    for env, name in ((MULTIPROCESS_DIR_ENV, "metrics"), (LAST_GOOD_DIR_ENV, "models")):
+        os.mkdir(os.path.join(path, name))
+        os.environ[env] = os.path.join(path, name)
     return path
 
 
@@ -90,7 +149,10 @@ def _run_workers(host: str, port: int, workers: int, access_log: bool, app: str)
     stopping = False
 
     def start() -> Any:
-        process = context.Process(target=_run_worker, args=(host, port, access_log, True, app))
+        supervisor = os.getpid()
+        process = context.Process(
+            target=_run_worker, args=(host, port, access_log, app, supervisor)
+        )
         process.start()
         return process
 
@@ -133,7 +195,18 @@ def _forget_worker(pid: int | None) -> None:
         multiprocess.mark_process_dead(pid)
 
 
-def _run_worker(host: str, port: int, access_log: bool, reuse_port: bool, app: str) -> None:
+def _run_worker(
+    host: str,
+    port: int,
+    access_log: bool,
+    app: str,
+    supervisor: int | None = None,
+    listener: socket.socket | None = None,
+) -> None:
+    """One uvicorn server: on ``listener``, or (started by ``supervisor``) on a SO_REUSEPORT
+    socket of its own."""
+    if supervisor is not None:
+        _exit_with_supervisor(supervisor)
     import uvicorn
 
     # A reload request that arrives before the app is up must not kill the worker (the signal's
@@ -152,20 +225,49 @@ def _run_worker(host: str, port: int, access_log: bool, reuse_port: bool, app: s
         log_level="info",
     )
     server = uvicorn.Server(config)
-    if not reuse_port:
-        server.run()
-        return
-    server.run(sockets=[_reuse_port_socket(host, port)])
+    server.run(sockets=[listener or _reuse_port_socket(host, port)])
+
+
+def _exit_with_supervisor(supervisor: int) -> None:
+    """Have this worker stopped (SIGTERM: uvicorn finishes the requests in flight) once its
+    supervisor is gone, however it went, SIGKILL included.
+
+    On Linux the kernel sends the signal (PR_SET_PDEATHSIG); elsewhere a thread looks for the
+    parent every ``PARENT_CHECK_S``. The signal is tied to the thread that started the worker,
+    the supervisor's main thread, which lives as long as the supervisor. A supervisor that died
+    before the request took effect is caught by the parent check that follows it.
+    """
+    if not _signal_on_parent_death(signal.SIGTERM):
+        watcher = threading.Thread(target=_watch_parent, args=(supervisor,), daemon=True)
+        watcher.start()
+    if os.getppid() != supervisor:
+        raise SystemExit(f"worker {os.getpid()}: supervisor {supervisor} is gone; not starting")
+
+
+def _signal_on_parent_death(signum: int) -> bool:
+    """Ask the kernel for ``signum`` when the parent dies; False where that is not available."""
+    if not sys.platform.startswith("linux"):
+        return False
+    libc = ctypes.CDLL(None, use_errno=True)
+    return bool(libc.prctl(PR_SET_PDEATHSIG, signum, 0, 0, 0) == 0)
+
+
+def _watch_parent(supervisor: int) -> None:
+    while os.getppid() == supervisor:
+        time.sleep(PARENT_CHECK_S)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _address(host: str, port: int) -> tuple[Any, ...]:
+    return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
 
 
 def _reuse_port_socket(host: str, port: int) -> socket.socket:
-    family, kind, proto, _, address = socket.getaddrinfo(
-        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-    )[0]
+    family, kind, proto, _, address = _address(host, port)
     sock = socket.socket(family, kind, proto)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind(address)
-    sock.listen(2048)
+    sock.listen(BACKLOG)
     sock.set_inheritable(True)
     return sock

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -291,3 +292,43 @@ def test_labels_of_one_class_are_refused_before_a_run_or_a_store_exists(tmp_path
         "of at least two classes"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d"]  # no mlflow.db, no models/
+
+
+def _no_worker_may_start(monkeypatch) -> None:
+    import serving.workers
+
+    def must_not_start(*args: object, **kwargs: object) -> None:
+        pytest.fail("serve started a worker")
+
+    monkeypatch.setattr(serving.workers, "_supervise", must_not_start)
+    monkeypatch.setattr(serving.workers, "_run_worker", must_not_start)
+
+
+def test_serve_refuses_a_key_list_without_keys(monkeypatch) -> None:
+    """Before any worker starts: a wrong setting would fail in every worker, again and again as
+    the supervisor restarts them, and commas without a key must not turn the key checks off."""
+    _no_worker_may_start(monkeypatch)
+    blank = runner.invoke(app, ["serve"], env={"CREATOR_AUDIT_API_KEYS": " , "})
+    assert blank.exit_code == 2
+    assert blank.output == (
+        "error: CREATOR_AUDIT_API_KEYS: holds commas and blanks but no key; give keys, or leave "
+        "it empty to turn key checks off\n"
+    )
+
+
+def test_serve_refuses_a_port_someone_listens_on(monkeypatch) -> None:
+    """SO_REUSEPORT would let the new workers share it silently with an orphaned worker or another
+    ``serve``, and the answers come from two services."""
+    _no_worker_may_start(monkeypatch)
+    with socket.socket() as orphan:  # an orphaned worker's socket
+        orphan.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        orphan.bind(("127.0.0.1", 0))
+        orphan.listen()
+        port = orphan.getsockname()[1]
+        for workers in ("1", "2"):
+            taken = runner.invoke(app, ["serve", "--port", str(port), "--workers", workers])
+            assert taken.exit_code == 2
+            assert taken.output == (
+                f"error: 127.0.0.1:{port} is already in use (another server listens there); "
+                "stop it or choose another --port\n"
+            )

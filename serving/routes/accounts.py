@@ -9,7 +9,12 @@ from fastapi import APIRouter, Depends, Request
 
 from serving.account_scoring import score_accounts
 from serving.decoding import parse_accounts_request
-from serving.dependencies import CurrentAccountModel, ServiceParts, require_api_key
+from serving.dependencies import (
+    CurrentAccountModel,
+    ServiceParts,
+    require_api_key,
+    require_json_body,
+)
 from serving.errors import answers
 from serving.openapi import parsed_body
 from serving.schemas import AccountsResponse
@@ -20,7 +25,8 @@ router = APIRouter(tags=["accounts"], dependencies=[Depends(require_api_key)])
 @router.post(
     "/v1/accounts/score",
     response_model=AccountsResponse,
-    responses=answers(401, 422, 503),
+    dependencies=[Depends(require_json_body)],
+    responses=answers(401, 415, 422, 503),
     openapi_extra=parsed_body("AccountsRequest"),
 )
 async def accounts_score(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import Any
 
 from fastapi import APIRouter, Depends
@@ -29,11 +30,17 @@ def model_info(loaded: CurrentModel) -> dict[str, Any]:
         "version": loaded.version,
         "alias": meta.get("alias"),
         "run_id": meta.get("run_id"),
-        "uri": loaded.uri,
+        "uri": shown_source(loaded.uri),
         "labels": list(loaded.model.labels),
         "features": list(loaded.model.feature_names),
         "loaded_at": loaded.loaded_at,
     }
+
+
+def shown_source(uri: str) -> str:
+    """Where the model came from, as a client may see it: a registry URI, or a bundle's file name
+    (where files lie on the server is none of a client's business)."""
+    return uri if uri.startswith("models:/") else PurePath(uri).name
 
 
 @router.post(

@@ -12,7 +12,13 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from scoring.scores import Score
 from serving.creator_scoring import score_batch_items
 from serving.decoding import Parsed, parse_batch_items, parse_score_request
-from serving.dependencies import CurrentModel, Service, ServiceParts, require_api_key
+from serving.dependencies import (
+    CurrentModel,
+    Service,
+    ServiceParts,
+    require_api_key,
+    require_json_body,
+)
 from serving.errors import PayloadError, answers
 from serving.holder import LoadedModel
 from serving.limits import check_creator_lists
@@ -35,7 +41,8 @@ Reasons = Annotated[
 @router.post(
     "/v1/score",
     response_model=ScoreOut,
-    responses=answers(401, 422, 503),
+    dependencies=[Depends(require_json_body)],
+    responses=answers(401, 415, 422, 503),
     openapi_extra=parsed_body("ScoreRequest"),
 )
 async def score(
@@ -53,7 +60,8 @@ async def score(
 @router.post(
     "/v1/score/batch",
     response_model=BatchResponse,
-    responses=answers(401, 422, 503),
+    dependencies=[Depends(require_json_body)],
+    responses=answers(401, 415, 422, 503),
     openapi_extra=parsed_body("BatchRequest"),
 )
 async def score_batch(

@@ -1,5 +1,6 @@
 """API keys (CONTRACT.md §4): with CREATOR_AUDIT_API_KEYS set every /v1/ route needs X-API-Key,
-admin routes need CREATOR_AUDIT_ADMIN_KEY, probes and metrics stay open, keys are never logged."""
+admin routes need CREATOR_AUDIT_ADMIN_KEY, probes and metrics stay open, keys are never logged; a
+key list without a key is refused, and the OpenAPI document lists only the keys that are on."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from serving.settings import settings_from_environment
 from tests.serving.conftest import MakeClient
 
 KEYS = ("key-one-5f0c2a9e", "key-two-8d41b7c3")
@@ -94,3 +96,61 @@ def test_keys_never_appear_in_logs_or_answers(
         assert secret not in logged
         for answer in answers:
             assert secret not in answer.text
+
+
+@pytest.mark.parametrize("value", [" , ", ",", " ,, ,"])
+def test_commas_without_a_key_are_refused_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    """Someone meant to set keys: the service must not start with the checks silently off."""
+    monkeypatch.setenv("CREATOR_AUDIT_API_KEYS", value)
+    with pytest.raises(ValueError, match=r"^CREATOR_AUDIT_API_KEYS: holds commas and blanks"):
+        settings_from_environment()
+
+
+@pytest.mark.parametrize("value", [None, "", "  "], ids=["unset", "empty", "blank"])
+def test_no_keys_at_all_still_turns_key_checks_off(
+    monkeypatch: pytest.MonkeyPatch, value: str | None
+) -> None:
+    if value is not None:
+        monkeypatch.setenv("CREATOR_AUDIT_API_KEYS", value)
+    assert settings_from_environment().api_keys == ()
+
+
+def test_a_key_is_checked_before_the_content_type(keyed: TestClient) -> None:
+    response = keyed.post("/v1/score", content=b"{}", headers={"content-type": "text/plain"})
+    assert response.status_code == 401
+
+
+def _security(client: TestClient) -> tuple[dict[str, Any], dict[str, set[str]]]:
+    """The document's security schemes, and each operation's required schemes (with its 401
+    as the marker ``"401"``)."""
+    document = client.get("/openapi.json").json()
+    required = {}
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            names = {name for r in operation.get("security", ()) for name in r}
+            required[f"{method.upper()} {path}"] = names | ({"401"} & set(operation["responses"]))
+    return document.get("components", {}).get("securitySchemes", {}), required
+
+
+API_ROUTES = ("POST /v1/score", "POST /v1/score/batch", "POST /v1/accounts/score", "GET /v1/model")
+
+
+@pytest.mark.parametrize(
+    ("api_keys", "admin_key"), [((), None), (KEYS, None), ((), ADMIN), (KEYS, ADMIN)]
+)
+def test_the_openapi_document_lists_a_key_only_while_it_is_on(
+    make_client: MakeClient, api_keys: tuple[str, ...], admin_key: str | None
+) -> None:
+    """A client generated from the document must not be told to send a key no one checks."""
+    schemes, required = _security(make_client(api_keys=api_keys, admin_key=admin_key))
+    on = ({"APIKeyHeader"} if api_keys else set()) | ({"AdminKeyHeader"} if admin_key else set())
+    assert set(schemes) == on
+    for scheme in schemes.values():
+        assert scheme == scheme | {"type": "apiKey", "in": "header", "name": "X-API-Key"}
+    for route in API_ROUTES:
+        assert required[route] == ({"APIKeyHeader", "401"} if api_keys else set()), route
+    assert required["POST /v1/admin/reload"] == ({"AdminKeyHeader", "401"} if admin_key else set())
+    for probe in ("GET /healthz", "GET /readyz", "GET /metrics"):
+        assert required[probe] == set()

@@ -1,8 +1,10 @@
-"""Bad input gets 422 (or 413 for an oversized body) with an error naming the field, never a
-score from a guess and never a 5xx; a bad batch item gets its own error, the rest are scored."""
+"""Bad input gets 422 with an error naming the field (413 for an oversized body, 408 for one that
+does not arrive in time, 415 for one not declared JSON), never a score from a guess and never a
+5xx; a bad batch item gets its own error, the rest are scored."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 from collections.abc import Callable, Iterator
@@ -12,9 +14,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from creator_audit import limits
+from serving.metrics import ServiceMetrics
+from serving.middleware import BodyLimitAndMetricsMiddleware
 from tests.serving.conftest import MakeClient
 
 Body = dict[str, Any]
+JSON = {"content-type": "application/json"}
 
 
 def mutated(body: Body, change: Callable[[Body], Any]) -> Body:
@@ -150,7 +155,8 @@ def test_invalid_json_is_422(client: TestClient, raw: bytes) -> None:
 
 @pytest.mark.parametrize("payload", [[], "creator", 3, None])
 def test_body_that_is_not_an_object_is_422(client: TestClient, payload: Any) -> None:
-    response = client.post("/v1/score", json=payload)
+    # ``json=None`` would send no body at all, and no content type
+    response = client.post("/v1/score", content=json.dumps(payload), headers=JSON)
     assert response.status_code == 422
     assert locs(response)[0][0] == "body"
 
@@ -239,6 +245,76 @@ def test_chunked_body_over_the_limit_is_413(make_client: MakeClient, small_body:
     )
     assert "content-length" not in {k.lower() for k in response.request.headers}
     assert response.status_code == 413
+
+
+def test_body_that_stops_arriving_is_408_and_the_connection_closes(small_body: Body) -> None:
+    """Half a body, and then nothing: without a deadline the request would hold its connection
+    for ever (a few hundred such clients hold a server). The app never sees the request."""
+    raw = _raw(small_body)
+    parts = [{"type": "http.request", "body": raw[: len(raw) // 2], "more_body": True}]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        if parts:
+            return parts.pop()
+        await asyncio.Event().wait()  # the rest never comes
+        raise AssertionError("unreachable")
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        raise AssertionError("the app must not see a request whose body did not arrive")
+
+    middleware = BodyLimitAndMetricsMiddleware(
+        app, max_body_bytes=len(raw), body_timeout_seconds=0.2, metrics=ServiceMetrics()
+    )
+    scope = {"type": "http", "method": "POST", "path": "/v1/score", "headers": []}
+    asyncio.run(middleware(scope, receive, send))
+    start, body = sent
+    assert start["status"] == 408
+    assert (b"connection", b"close") in start["headers"]  # uvicorn then closes the connection
+    (entry,) = json.loads(body["body"])["detail"]
+    assert entry["loc"] == ["body"] and entry["type"] == "timeout"
+    assert "within 0.2 s (CREATOR_AUDIT_BODY_TIMEOUT_SECONDS)" in entry["msg"]
+
+
+JSON_ROUTES = ("/v1/score", "/v1/score/batch", "/v1/accounts/score")
+
+
+def _json_bodies(small_body: Body) -> dict[str, Body]:
+    return {
+        "/v1/score": small_body,
+        "/v1/score/batch": {"items": [small_body]},
+        "/v1/accounts/score": {"accounts": small_body["follower_samples"][:3]},
+    }
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", None],
+    ids=["text", "form", "multipart", "none"],
+)
+def test_a_body_not_declared_json_is_415_naming_the_type_to_send(
+    client: TestClient, small_body: Body, content_type: str | None
+) -> None:
+    """Each of these a browser sends from any page without asking first (no CORS preflight), and
+    each body would have been parsed as JSON all the same; curl's ``-d`` declares a form."""
+    headers = {"content-type": content_type} if content_type else {}
+    for route, body in _json_bodies(small_body).items():
+        response = client.post(route, content=_raw(body), headers=headers)
+        assert response.status_code == 415, (route, response.text)
+        (entry,) = response.json()["detail"]
+        assert entry["loc"] == ["header", "content-type"] and entry["type"] == "media_type"
+        assert "Content-Type: application/json" in entry["msg"]
+        assert (content_type or "none was given") in entry["msg"]
+
+
+def test_json_with_parameters_or_capitals_is_json(client: TestClient, small_body: Body) -> None:
+    for route, body in _json_bodies(small_body).items():
+        for declared in ("application/json; charset=utf-8", "Application/JSON"):
+            response = client.post(route, content=_raw(body), headers={"content-type": declared})
+            assert response.status_code == 200, (route, declared, response.text)
 
 
 def test_batch_over_the_item_limit_is_422(make_client: MakeClient, small_body: Body) -> None:

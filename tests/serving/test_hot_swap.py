@@ -1,8 +1,10 @@
 """Replacing the model under load: no request fails, every answer comes whole from model A or
-model B (never a mix), and a broken bundle leaves the old model serving."""
+model B (never a mix), and a broken bundle leaves the old model serving, also in a worker that
+starts afterwards."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import threading
@@ -16,6 +18,7 @@ from fastapi.testclient import TestClient
 
 from serving.creator_scoring import score_requests
 from serving.holder import ModelHolder
+from serving.last_good import LastGoodModel
 from serving.schemas import ScoreRequest
 from tests.pickled_bundles import evil_payload, write_pickled_bundle
 from tests.serving.conftest import MakeClient
@@ -238,3 +241,78 @@ def test_a_pickled_bundle_swapped_in_is_refused_by_reload_and_by_the_poll(
     assert polled.current is not None and polled.current.version == "A"
     assert client.post("/v1/score", json=swap_bodies[0]).json() == answers["A"][0]
     assert not evil.marker.exists()
+
+
+# --- a worker started later (serving.last_good) ----------------------------------------------
+
+
+def test_a_worker_started_after_a_refused_reload_serves_the_last_good_model(
+    live: Path, bundles: SimpleNamespace, tmp_path: Path
+) -> None:
+    """Two holders on one folder are two workers of one supervisor: the first refuses a damaged
+    file and keeps model A; one started afterwards (after a crash) must serve A too, not fail
+    on the file and answer 503 until someone repairs it."""
+    shared = LastGoodModel(tmp_path / "supervisor")
+    running = ModelHolder(str(live), last_good=shared)
+    assert running.reload(force=True).version == "A"
+    garbage = live.with_name("garbage.bin")
+    garbage.write_bytes(os.urandom(2048))
+    replace_file(garbage, live)
+    assert running.reload().outcome == "failed"
+
+    started_later = ModelHolder(str(live), last_good=shared)
+    first = started_later.reload(force=True)
+    assert (first.outcome, first.version) == ("swapped", "A")
+    assert started_later.not_ready() is None
+    assert started_later.reload().outcome == "failed"  # the file is still damaged: A stays
+
+    replace_file(bundles.b, live)  # repaired: both move on, and so does the record
+    assert running.reload().version == started_later.reload().version == "B"
+    assert ModelHolder(str(live), last_good=shared).reload(force=True).version == "B"
+    assert len(list(shared.folder.glob("bundle-*"))) == 1  # A's copy is gone
+
+
+def test_a_worker_started_later_serves_what_the_others_serve(
+    live: Path, bundles: SimpleNamespace, tmp_path: Path
+) -> None:
+    """A file replaced but not reloaded yet: a new worker starts on the model the others serve,
+    and takes the new one with them, at the next poll or reload."""
+    shared = LastGoodModel(tmp_path / "supervisor")
+    assert ModelHolder(str(live), last_good=shared).reload(force=True).version == "A"
+    replace_file(bundles.b, live)
+    started_later = ModelHolder(str(live), last_good=shared)
+    assert started_later.reload(force=True).version == "A"
+    assert started_later.reload().version == "B"
+
+
+def test_a_lost_copy_of_the_last_good_model_falls_back_to_the_source(
+    live: Path, tmp_path: Path
+) -> None:
+    shared = LastGoodModel(tmp_path / "supervisor")
+    assert ModelHolder(str(live), last_good=shared).reload(force=True).version == "A"
+    for copy in shared.folder.glob("bundle-*"):
+        copy.unlink()
+    assert ModelHolder(str(live), last_good=shared).reload(force=True).version == "A"
+
+
+def test_the_last_good_registry_model_is_its_version_reached_through_its_alias(
+    models: SimpleNamespace, tmp_path: Path
+) -> None:
+    """For an alias the record names the version it pointed at (the alias may have moved on to
+    one that does not load), and what loading that version cannot restore: the alias."""
+    alias_uri = "models:/creator-fraud@champion"
+    shared = LastGoodModel(tmp_path / "supervisor")
+    identity = {"model_name": "creator-fraud", "model_version": "3", "alias": "champion"}
+    shared.remember(alias_uri, alias_uri, "creator-fraud/3", {**identity, "uri": alias_uri})
+    loaded_from: list[str] = []
+
+    def load(uri: str) -> Any:
+        loaded_from.append(uri)
+        return dataclasses.replace(models.a, metadata={"model_version": "3"})
+
+    started_later = ModelHolder(alias_uri, loader=load, last_good=shared)
+    assert started_later.reload(force=True).swapped
+    assert loaded_from == ["models:/creator-fraud/3"]
+    current = started_later.current
+    assert current is not None and current.source_stamp == "creator-fraud/3"
+    assert current.model.metadata == {"model_version": "3", "alias": "champion", "uri": alias_uri}
