@@ -67,7 +67,7 @@ def main() -> None:
         f"models A and B trained, {len(bodies)} request bodies (median "
         f"{np.median(sizes) / 1024:.0f} KiB) in {time.perf_counter() - started:.0f} s"
     )
-    live = workdir / "served.joblib"
+    live = workdir / "served.bundle"
     shutil.copyfile(bundles["A"], live)
     port = free_port()
     server = start_server(live, port, workdir)
@@ -95,9 +95,9 @@ def train_models_and_bodies(workdir: Path) -> tuple[dict[str, Path], list[bytes]
     truth = ds.labels.set_index("creator_id")["label"]
     y = label_codes(truth.loc[features.index].to_numpy(), LABELS)
     bundles = {
-        "A": _small_model(features, y, 0, {"num_iterations": 30}, "A").save(workdir / "a.joblib"),
+        "A": _small_model(features, y, 0, {"num_iterations": 30}, "A").save(workdir / "a.bundle"),
         "B": _small_model(features, y, 1, {"num_iterations": 20, "num_leaves": 7}, "B").save(
-            workdir / "b.joblib"
+            workdir / "b.bundle"
         ),
     }
     described = generate(N_BODIES, seed=BODY_SEED)
@@ -267,7 +267,7 @@ async def drive(
 ) -> Run:
     """Warm up, then ``total`` requests over ``concurrency`` connections with the faults."""
     await _load(port, bodies, min(200, total), concurrency, Run(), {})
-    live = Path(bundles["A"]).parent / "served.joblib"
+    live = Path(bundles["A"]).parent / "served.bundle"
     run = Run()
     faults = {
         total // 4: lambda: _hot_swap(port, bundles["B"], live, run),

@@ -240,7 +240,7 @@ def faults_server(
     """``creator-audit serve`` with two workers, serving model A from a file; starting one costs
     ~20 s, so the fault tests share it."""
     where = tmp_path_factory.mktemp("faults")
-    model = where / "served.joblib"
+    model = where / "served.bundle"
     model.write_bytes(Path(bundles.a).read_bytes())
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CREATOR_AUDIT_")}

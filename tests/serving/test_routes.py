@@ -91,7 +91,7 @@ def test_model_info_names_version_features_and_labels(
     assert info["name"] == "creator-fraud-test"
     assert info["features"] == models.a.feature_names
     assert info["labels"] == list(LABELS)
-    assert info["uri"] == "model-a.joblib"  # the bundle's name: the server's paths stay its own
+    assert info["uri"] == "model-a.bundle"  # the bundle's name: the server's paths stay its own
     assert str(bundles.a.parent) not in response.text
 
 
