@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from creator_audit.atomic import atomic_directory
 from creator_audit.bundle import write_bundle
 from creator_audit.cli import app
 
@@ -43,6 +44,21 @@ def _users_folder(where: Path) -> None:
     (where / "out" / "sub").mkdir(parents=True)
     (where / "out" / "notes.txt").write_text("mine")
     (where / "out" / "sub" / "keep.md").write_text("mine")
+
+
+def _generated_then_added_to(where: Path) -> None:
+    """A folder generate wrote (its marker lists its tables), then the user's files added."""
+    with atomic_directory(where / "g") as tmp:
+        (tmp / "creators.parquet").write_text("x")
+    (where / "g" / "notes.txt").write_text("mine")
+    (where / "g" / "analysis").mkdir()
+
+
+def _export_of_tables(where: Path) -> None:
+    """A real export: only table files, no marker."""
+    (where / "export").mkdir()
+    for name in ("creators.csv", "posts.csv"):
+        (where / "export" / name).write_text("mine")
 
 
 def _store(content: Callable[[Path], None]) -> Callable[[Path], None]:
@@ -129,6 +145,14 @@ CASES = [
     Case("evaluate --out a file", ["evaluate", "--data", NO_DATA, "--out", "report"],
          "report is a file; --out names the report's folder",
          lambda w: (w / "report").write_text("")),
+    # A folder of the user's is never replaced without --force, even one generate wrote.
+    Case("generate onto its own folder with the user's files added",
+         ["generate", "--out", "g", "--creators", "20"],
+         "g was written by creator-audit but now also holds files it did not write "
+         "(analysis, notes.txt); move them out, or pass --force", _generated_then_added_to),
+    Case("generate onto an export of tables", ["generate", "--out", "export", "--creators", "20"],
+         "export holds files creator-audit did not write (creators.csv, posts.csv)",
+         _export_of_tables),
 ]  # fmt: skip
 
 
