@@ -16,7 +16,7 @@ import os
 import secrets
 import shutil
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 TEMP_TAG = "creator-audit"
@@ -53,6 +53,32 @@ def check_writable_directory(
     target = Path(target)
     _check_directory_target(target, force, known)
     _probe(target)
+
+
+def check_not_an_input(
+    output: str | os.PathLike[str], option: str, inputs: Mapping[str, Iterable[Path]]
+) -> None:
+    """Fail now if ``output`` (the value of ``option``) is a path the command reads, a folder
+    holding one, or a path inside one: writing it would destroy the input, or change what the
+    next run reads. ``inputs`` maps each input option to the paths it reads; paths are compared
+    with every symbolic link resolved."""
+    out = Path(output)
+    real_out = Path(os.path.realpath(out))
+    for source, paths in inputs.items():
+        for path in paths:
+            real_in = Path(os.path.realpath(path))
+            if real_out == real_in:
+                relation = "is"
+            elif real_out in real_in.parents:
+                relation = "holds"
+            elif real_in in real_out.parents:
+                relation = "is inside"
+            else:
+                continue
+            raise OutputError(
+                f"{option} {out} {relation} {path}, which {source} reads; an output is never "
+                "an input: write it elsewhere"
+            )
 
 
 @contextlib.contextmanager

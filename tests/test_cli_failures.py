@@ -61,6 +61,16 @@ def _export_of_tables(where: Path) -> None:
         (where / "export" / name).write_text("mine")
 
 
+def _dataset_and(change: Callable[[Path], object]) -> Callable[[Path], None]:
+    """A tiny valid dataset in ``d``, then ``change(d)``."""
+    return lambda where: change(_tiny_dataset(where / "d")) and None
+
+
+def _partitioned(data: Path) -> None:
+    (data / "posts").mkdir()
+    (data / "posts.csv").rename(data / "posts" / "part-0.csv")
+
+
 def _store(content: Callable[[Path], None]) -> Callable[[Path], None]:
     return lambda where: content(where / "mlflow.db")
 
@@ -145,6 +155,40 @@ CASES = [
     Case("evaluate --out a file", ["evaluate", "--data", NO_DATA, "--out", "report"],
          "report is a file; --out names the report's folder",
          lambda w: (w / "report").write_text("")),
+    # An output is never an input: refused before any work, symbolic links resolved.
+    Case("score --out a table of --data", ["score", "--data", "d", "--out", "d/posts.csv"],
+         "--out d/posts.csv is d/posts.csv, which --data reads; an output is never an input",
+         _dataset_and(lambda d: None)),
+    Case("features --out a table of --data",
+         ["features", "--data", "d", "--out", "d/creators.csv"],
+         "--out d/creators.csv is d/creators.csv, which --data reads",
+         _dataset_and(lambda d: None)),
+    Case("features --out a link to a table", ["features", "--data", "d", "--out", "link.csv"],
+         "--out link.csv is d/posts.csv, which --data reads",
+         _dataset_and(lambda d: (d.parent / "link.csv").symlink_to(d / "posts.csv"))),
+    Case("score --out a part file", ["score", "--data", "d", "--out", "d/posts/part-0.csv"],
+         "--out d/posts/part-0.csv is inside d/posts, which --data reads",
+         _dataset_and(_partitioned)),
+    Case("score --out a table --data lacks", ["score", "--data", "d", "--out", "d/labels.csv"],
+         "--out d/labels.csv is d/labels.csv, which --data reads", _dataset_and(lambda d: None)),
+    Case("features on Dask --out a table --data lacks",
+         ["features", "--data", "d", "--out", "d/posts.parquet", "--scheduler", "local"],
+         "--out d/posts.parquet is d/posts.parquet, which --data reads",
+         _dataset_and(lambda d: None)),
+    Case("evaluate --out the dataset's folder", ["evaluate", "--data", "d", "--out", "d"],
+         "--out d holds d/creators.csv, which --data reads", _dataset_and(lambda d: None)),
+    Case("monitor --out an ancestor of --data", ["monitor", "--data", "d", "--out", "."],
+         "--out . holds d/creators.csv, which --data reads", _dataset_and(lambda d: None)),
+    Case("explain --out its --creators file",
+         ["explain", "--data", "d", "--creators", "ids.html", "--out", "ids.html"],
+         "--out ids.html is ids.html, which --creators reads",
+         lambda w: (w / "ids.html").write_text("c1\n")),
+    Case("accounts score --summary onto --input",
+         ["accounts", "score", "--input", "a.csv", "--out", "o.csv", "--summary", "a.csv"],
+         "--summary a.csv is a.csv, which --input reads", lambda w: (w / "a.csv").write_text("x")),
+    Case("comments score --out onto --input",
+         ["comments", "score", "--input", "c.csv", "--out", "c.csv"],
+         "--out c.csv is c.csv, which --input reads", lambda w: (w / "c.csv").write_text("text\n")),
     # A folder of the user's is never replaced without --force, even one generate wrote.
     Case("generate onto its own folder with the user's files added",
          ["generate", "--out", "g", "--creators", "20"],

@@ -19,7 +19,7 @@ from creator_audit.dataset.types import Dataset
 from creator_audit.dataset.validate import coerce_table, dataset_from_frames
 from creator_audit.schema import ACCOUNTS, TABLES, Table
 
-__all__ = ["read_dataset"]
+__all__ = ["dataset_paths", "read_accounts", "read_dataset"]
 
 FORMATS = ("csv", "parquet")
 TEXT_KINDS = ("str", "label", "kind")
@@ -85,6 +85,22 @@ def check_dataset_directory(path: str | os.PathLike[str]) -> Path:
     return root
 
 
+def dataset_paths(path: str | os.PathLike[str]) -> list[Path]:
+    """Every path that reading dataset ``path`` reads or would read: each table's ``.csv`` and
+    ``.parquet`` file and ``<table>/`` directory, present or not, and the part files in those
+    directories. Empty when ``path`` is not a directory. What an output must never be."""
+    root = Path(path)
+    if not root.is_dir():
+        return []
+    paths = []
+    for name in TABLES:
+        directory = root / name
+        paths += [root / f"{name}.{fmt}" for fmt in FORMATS] + [directory]
+        if directory.is_dir():
+            paths += [part for fmt in FORMATS for part in _part_files(directory, fmt)]
+    return paths
+
+
 def missing_table(root: Path, name: str) -> Problem:
     message = (
         f"required table {name!r} is missing "
@@ -125,15 +141,8 @@ def _locate(root: Path, name: str, problems: list[Problem]) -> _Located | None:
 
 
 def _locate_parts(root: Path, directory: Path, problems: list[Problem]) -> _Located | None:
-    """Part files in sorted name order; hidden and ``_``-prefixed files (``_SUCCESS``) are not."""
-    by_format = {
-        fmt: sorted(
-            p
-            for p in directory.glob(f"*.{fmt}")
-            if p.is_file() and not p.name.startswith((".", "_"))
-        )
-        for fmt in FORMATS
-    }
+    """The part files of a partitioned table, in one format (a problem otherwise)."""
+    by_format = {fmt: _part_files(directory, fmt) for fmt in FORMATS}
     present = [fmt for fmt, parts in by_format.items() if parts]
     source = _display(root, directory)
     if len(present) != 1:
@@ -145,6 +154,13 @@ def _locate_parts(root: Path, directory: Path, problems: list[Problem]) -> _Loca
         problems.append(Problem(source, None, None, message))
         return None
     return _Located(source, tuple(by_format[present[0]]))
+
+
+def _part_files(directory: Path, fmt: str) -> list[Path]:
+    """Part files in sorted name order; hidden and ``_``-prefixed files (``_SUCCESS``) are not."""
+    return sorted(
+        p for p in directory.glob(f"*.{fmt}") if p.is_file() and not p.name.startswith((".", "_"))
+    )
 
 
 def _read_table(
