@@ -11,7 +11,7 @@ import os
 import shutil
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -33,6 +33,7 @@ class Case:
     args: list[str]
     message: str
     setup: Callable[[Path], None] = lambda where: None
+    env: dict[str, str] = field(default_factory=dict)
 
 
 def _bundle(where: Path, damage: Callable[[bytes], bytes]) -> None:
@@ -197,6 +198,32 @@ CASES = [
     Case("generate onto an export of tables", ["generate", "--out", "export", "--creators", "20"],
          "export holds files creator-audit did not write (creators.csv, posts.csv)",
          _export_of_tables),
+    # A table file is judged before it is read whole.
+    Case("a table that is a symbolic link loop", ["features", "--data", "d", "--out", "f.csv"],
+         "d: posts.csv is a symbolic link loop",
+         _dataset_and(lambda d: (d / "posts.csv").unlink() or (d / "posts.csv").symlink_to(
+             "posts.csv"))),
+    Case("a partitioned table looping through a folder",
+         ["features", "--data", "d", "--out", "f.csv"], "d: posts is a symbolic link loop",
+         _dataset_and(lambda d: (d / "posts.csv").unlink() or (d / "loop").symlink_to("posts")
+                      or (d / "posts").symlink_to("loop"))),
+    Case("a part file to nowhere", ["features", "--data", "d", "--out", "f.csv"],
+         "d: posts/part-1.csv is a symbolic link to gone.csv, which does not exist",
+         _dataset_and(lambda d: _partitioned(d) or (d / "posts" / "part-1.csv").symlink_to(
+             "gone.csv"))),
+    Case("a CSV table zero-filled past its rows", ["features", "--data", "d", "--out", "f.csv"],
+         "posts.csv: line 3: a NUL byte (at byte offset 77): a CSV table is text, so this file "
+         "is damaged", _dataset_and(lambda d: os.truncate(d / "posts.csv", 3 * 2**20))),
+    Case("a CSV table that is one endless line", ["features", "--data", "d", "--out", "f.csv"],
+         "posts.csv: line 1: longer than 8 MiB", _dataset_and(
+             lambda d: (d / "posts.csv").write_bytes(b"creator_id," * 800_000))),
+    Case("a table file over the size limit", ["features", "--data", "d", "--out", "f.csv"],
+         "creators.csv: 58 bytes is more than the limit of 50 bytes per CSV file; split the "
+         "table into a folder of part files, or raise CREATOR_AUDIT_MAX_CSV_BYTES",
+         _dataset_and(lambda d: None), {"CREATOR_AUDIT_MAX_CSV_BYTES": "50"}),
+    Case("a size limit that is no size", ["features", "--data", "d", "--out", "f.csv"],
+         "CREATOR_AUDIT_MAX_CSV_BYTES='lots' is not a size", _dataset_and(lambda d: None),
+         {"CREATOR_AUDIT_MAX_CSV_BYTES": "lots"}),
 ]  # fmt: skip
 
 
@@ -226,8 +253,10 @@ def own_store(tmp_path, monkeypatch) -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_each_failure_exits_2_with_one_line_naming_it(case: Case, tmp_path) -> None:
+def test_each_failure_exits_2_with_one_line_naming_it(case: Case, tmp_path, monkeypatch) -> None:
     case.setup(tmp_path)
+    for name, value in case.env.items():
+        monkeypatch.setenv(name, value)
     before = _snapshot(tmp_path)
     result = runner.invoke(app, case.args)
     assert result.exit_code == 2, result.output
