@@ -72,6 +72,18 @@ def _partitioned(data: Path) -> None:
     (data / "posts.csv").rename(data / "posts" / "part-0.csv")
 
 
+def _posts_line(text: str) -> Callable[[Path], None]:
+    """A tiny dataset whose posts.csv gets one more row, ``text``."""
+    return _dataset_and(lambda d: (d / "posts.csv").open("a").write(text + "\n"))
+
+
+def _nul_in_a_post_id(data: Path) -> None:
+    """posts as Parquet (a CSV file with a NUL byte is refused as a whole) with one bad id."""
+    posts = pd.read_csv(data / "posts.csv", dtype={"post_id": str})
+    posts.assign(post_id="p\x001").to_parquet(data / "posts.parquet")
+    (data / "posts.csv").unlink()
+
+
 def _store(content: Callable[[Path], None]) -> Callable[[Path], None]:
     return lambda where: content(where / "mlflow.db")
 
@@ -224,6 +236,16 @@ CASES = [
     Case("a size limit that is no size", ["features", "--data", "d", "--out", "f.csv"],
          "CREATOR_AUDIT_MAX_CSV_BYTES='lots' is not a size", _dataset_and(lambda d: None),
          {"CREATOR_AUDIT_MAX_CSV_BYTES": "lots"}),
+    # Values no real dataset holds, named by table, row and column.
+    Case("a post dated 1900", ["features", "--data", "d", "--out", "f.csv"],
+         "posts.csv: line 3, column 'posted_at': '1900-01-01T00:00:00Z' is before 2005-01-01",
+         _posts_line("c1,p2,1900-01-01T00:00:00Z,1,0")),
+    Case("a post dated -5e9", ["features", "--data", "d", "--out", "f.csv"],
+         "posts.csv: line 3, column 'posted_at': '-5000000000' (1811-07-23T",
+         _posts_line("c1,p2,-5000000000,1,0")),
+    Case("a NUL in an id", ["features", "--data", "d", "--out", "f.csv"],
+         "posts.parquet: row 1 (1-based), column 'post_id': 'p\\x001' holds a control "
+         "character (U+0000, character 2)", _dataset_and(_nul_in_a_post_id)),
 ]  # fmt: skip
 
 
