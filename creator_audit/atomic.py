@@ -3,8 +3,9 @@
 Temporaries sit beside their target as ``.<name>.<pid>.<token>.creator-audit-tmp`` (or ``-old``),
 so a run killed with SIGKILL leaves something the next write of the same target recognises: it
 removes every such temporary whose process is gone. A directory this project writes carries a
-``.creator-audit`` marker; a non-empty directory without one is the user's and is never replaced
-unless the caller forces it.
+``.creator-audit`` marker listing the entries it wrote. A directory is replaced without ``force``
+only when it is empty or holds nothing but what its marker lists: a non-empty directory without a
+marker is the user's (even one holding only tables), and so is anything added to ours since.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ import os
 import secrets
 import shutil
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 TEMP_TAG = "creator-audit"
 MARKER = ".creator-audit"
+MARKER_HEADER = "written by creator-audit; replaced whole on the next write"
+MARKER_LISTING = "entries it wrote:"
 NEW_FILE_MODE = 0o666  # the kernel applies the umask, as for any new file
 EntryTest = Callable[[str], bool]
 
@@ -44,12 +47,38 @@ def check_writable_directory(
 ) -> None:
     """Fail now if ``target`` could not be written as a directory, or holds files not ours.
 
-    ``known`` tells the names of entries this project writes there (tables, parts), so a
-    directory written before the marker existed is still recognised as ours.
+    ``known`` tells the names of entries this project writes there (tables, parts): it judges a
+    directory whose marker predates the listing of entries.
     """
     target = Path(target)
     _check_directory_target(target, force, known)
     _probe(target)
+
+
+def check_not_an_input(
+    output: str | os.PathLike[str], option: str, inputs: Mapping[str, Iterable[Path]]
+) -> None:
+    """Fail now if ``output`` (the value of ``option``) is a path the command reads, a folder
+    holding one, or a path inside one: writing it would destroy the input, or change what the
+    next run reads. ``inputs`` maps each input option to the paths it reads; paths are compared
+    with every symbolic link resolved."""
+    out = Path(output)
+    real_out = Path(os.path.realpath(out))
+    for source, paths in inputs.items():
+        for path in paths:
+            real_in = Path(os.path.realpath(path))
+            if real_out == real_in:
+                relation = "is"
+            elif real_out in real_in.parents:
+                relation = "holds"
+            elif real_in in real_out.parents:
+                relation = "is inside"
+            else:
+                continue
+            raise OutputError(
+                f"{option} {out} {relation} {path}, which {source} reads; an output is never "
+                "an input: write it elsewhere"
+            )
 
 
 @contextlib.contextmanager
@@ -85,7 +114,8 @@ def atomic_directory(
 
     An existing ``target`` is swapped out and deleted only after the new one is in place, so a
     failure at any point leaves either the complete old directory or the complete new one. A
-    non-empty ``target`` that this project did not write is refused unless ``force``.
+    non-empty ``target`` holding anything this project did not write there is refused unless
+    ``force``; the new directory's marker lists what it holds.
     """
     target = Path(target)
     _check_directory_target(target, force, known)  # creating the temporary is the write probe
@@ -96,7 +126,7 @@ def atomic_directory(
         raise _write_error(target, err, existed) from err
     try:
         yield tmp
-        (tmp / MARKER).write_text("written by creator-audit; replaced whole on the next write\n")
+        _write_marker(tmp)
         if existed:
             old = _new_temp_dir(target, "old", clean=False)  # cleaned just above
             os.replace(target, old / "previous")
@@ -140,16 +170,49 @@ def _check_directory_target(target: Path, force: bool, known: EntryTest) -> None
 
 
 def _refuse_foreign(target: Path, known: EntryTest) -> None:
-    if not target.is_dir() or (target / MARKER).exists():
+    if not target.is_dir():
         return
-    foreign = sorted(p.name for p in target.iterdir() if not known(p.name))
-    if foreign:
-        more = f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
-        shown = ", ".join(foreign[:3]) + more
+    entries = sorted(p.name for p in target.iterdir() if p.name != MARKER)
+    if not entries:
+        return
+    marker = target / MARKER
+    if not marker.is_file():
         raise OutputError(
-            f"{target} holds files creator-audit did not write ({shown}); "
+            f"{target} holds files creator-audit did not write ({_some(entries)}); "
             "choose an empty or new folder, or pass --force to replace it whole"
         )
+    listed = _listed_entries(marker)
+    ours = (lambda name: name in listed) if listed is not None else known
+    foreign = [name for name in entries if not ours(name)]
+    if foreign:
+        raise OutputError(
+            f"{target} was written by creator-audit but now also holds files it did not write "
+            f"({_some(foreign)}); move them out, or pass --force to replace it whole"
+        )
+
+
+def _some(names: list[str], shown: int = 3) -> str:
+    """The first few names, and how many more: ``a, b, c and 4 more``."""
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
+
+
+def _write_marker(directory: Path) -> None:
+    """The marker of a directory this project wrote: what it is, and every entry it holds."""
+    entries = sorted(p.name for p in directory.iterdir())
+    lines = [MARKER_HEADER, MARKER_LISTING, *entries]
+    (directory / MARKER).write_text("\n".join(lines) + "\n")
+
+
+def _listed_entries(marker: Path) -> set[str] | None:
+    """The entries a marker lists; None for a marker written before markers listed them."""
+    try:
+        lines = marker.read_text(errors="replace").splitlines()
+    except OSError:
+        return None
+    if MARKER_LISTING not in lines:
+        return None
+    return set(lines[lines.index(MARKER_LISTING) + 1 :])
 
 
 def _probe(target: Path) -> None:

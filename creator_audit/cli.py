@@ -123,6 +123,25 @@ def _replaced(path: Path) -> str:
     return " (replaced the existing file)" if path.exists() else ""
 
 
+def _check_not_an_input(
+    outputs: dict[str, Path | None],
+    data: Path | None = None,
+    inputs: dict[str, Path | None] | None = None,
+) -> None:
+    """Fail now if an output (option -> path) is a file this command reads, or a folder holding
+    one, symbolic links resolved: every path of the ``--data`` dataset's tables (present or not)
+    and each file of ``inputs`` (option -> path)."""
+    from creator_audit.atomic import check_not_an_input
+    from creator_audit.dataset.read import dataset_paths
+
+    read = {option: [path] for option, path in (inputs or {}).items() if path is not None}
+    if data is not None:
+        read["--data"] = dataset_paths(data)
+    for option, path in outputs.items():
+        if path is not None:
+            check_not_an_input(path, option, read)
+
+
 def _check_file_output(path: Path) -> str:
     """Fail now if ``path`` cannot be written as a table; what to say if it is replaced."""
     from creator_audit.atomic import check_writable_file
@@ -217,6 +236,7 @@ def features(
     from creator_audit.progress import stage
     from features import build_features
 
+    _check_not_an_input({"--out": out}, data)
     if scheduler is not None:
         scorers = {"accounts_model": accounts_model, "comments_model": comments_model}
         _on_dask("features", data, out, scheduler, worker_memory, force, **scorers)
@@ -291,6 +311,7 @@ def evaluate(
     from creator_audit.atomic import check_writable_file
     from training.offline_evaluation import evaluate_offline
 
+    _check_not_an_input({"--out": out}, data)
     if out.exists() and not out.is_dir():
         _fail(f"{out} is a file; --out names the report's folder")
     check_writable_file(out / "metrics.json")
@@ -317,6 +338,7 @@ def score(
     from scoring.scores import score_dataset
     from scoring.store import configure_tracking
 
+    _check_not_an_input({"--out": out}, data)
     if scheduler is not None:
         _on_dask("score", data, out, scheduler, worker_memory, force, model=model)
         return
@@ -356,6 +378,7 @@ def explain(
     from scoring.store import configure_tracking
     from training.audit_page import read_creator_ids, write_audit_page
 
+    _check_not_an_input({"--out": out}, data, {"--creators": creators})
     if out.suffix not in (".html", ".htm"):
         _fail(f"{out}: the audit page must end in .html")
     if creator is None and creators is None:
@@ -386,6 +409,7 @@ def monitor(
     from scoring.store import configure_tracking
     from training.monitor import monitor as run_monitor
 
+    _check_not_an_input({"--out": out}, data)
     if out.exists() and not out.is_dir():
         _fail(f"{out} is a file; --out names the folder for drift.json and drift.html")
     check_writable_file(out / "drift.json")
@@ -504,6 +528,7 @@ def accounts_score(
     from scoring.loading import load_account_model
     from scoring.store import configure_tracking
 
+    _check_not_an_input({"--out": out, "--summary": summary}, inputs={"--input": input_file})
     replaced = _check_file_output(out)
     if summary is not None:
         if summary.resolve() == out.resolve():
@@ -565,6 +590,7 @@ def comments_score(
     from scoring.loading import load_any
     from scoring.store import configure_tracking
 
+    _check_not_an_input({"--out": out}, inputs={"--input": input_file})
     replaced = _check_file_output(out)
     table = _read_comments(input_file)  # a bad file is named before any model is loaded
     configure_tracking()

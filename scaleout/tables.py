@@ -19,7 +19,12 @@ import numpy as np
 import pandas as pd
 
 from creator_audit.dataset import DatasetError, Problem
-from creator_audit.dataset.read import check_dataset_directory, find_table, missing_table
+from creator_audit.dataset.read import (
+    check_dataset_directory,
+    csv_header,
+    find_table,
+    missing_table,
+)
 from creator_audit.schema import TABLES
 
 # Input bytes per partition: Parquet takes ~10x its size in memory once read and featurised, so
@@ -42,7 +47,7 @@ class PartitionedDataset:
 def read_table(path: Path, name: str) -> dd.DataFrame:
     if path.suffix == ".csv":
         text = [c.name for c in TABLES[name].columns if c.kind in _TEXT_KINDS]
-        header = pd.read_csv(path, nrows=0).columns
+        header = csv_header(path)  # its first line, checked: a damaged file is named now
         return dd.read_csv(path, dtype={c: "str" for c in header if c in text}, blocksize="64MB")
     # One partition per row group, not per file: a part file can hold millions of rows, more
     # than a worker's memory once read into pandas.

@@ -42,7 +42,9 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 # A parsed score request: msgspec's structs when the fast decoder took the body, else pydantic's
 # model; both have the same fields, read by attribute.
 Request = ScoreRequest | wire.ScoreRequest
-SEPARATOR = "\x1f"  # joins an item index to a post id when a batch is validated as one dataset
+# Joins an item index to a post id when a batch is validated as one dataset. Any non-digit keeps
+# the joined ids apart (the index before it is digits); not a control character, which ids refuse.
+SEPARATOR = ":"
 TEXT = pa.large_string()  # text columns, as the feature kernels read them
 
 

@@ -12,13 +12,14 @@ import shutil
 import socket
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from creator_audit.atomic import atomic_directory
 from creator_audit.bundle import write_bundle
 from creator_audit.cli import app
 from tests.pickled_bundles import evil_payload, write_headerless_bundle, write_pickled_bundle
@@ -34,6 +35,7 @@ class Case:
     args: list[str]
     message: str
     setup: Callable[[Path], None] = lambda where: None
+    env: dict[str, str] = field(default_factory=dict)
 
 
 def _bundle(where: Path, damage: Callable[[bytes], bytes]) -> None:
@@ -64,6 +66,43 @@ def _users_folder(where: Path) -> None:
     (where / "out" / "sub").mkdir(parents=True)
     (where / "out" / "notes.txt").write_text("mine")
     (where / "out" / "sub" / "keep.md").write_text("mine")
+
+
+def _generated_then_added_to(where: Path) -> None:
+    """A folder generate wrote (its marker lists its tables), then the user's files added."""
+    with atomic_directory(where / "g") as tmp:
+        (tmp / "creators.parquet").write_text("x")
+    (where / "g" / "notes.txt").write_text("mine")
+    (where / "g" / "analysis").mkdir()
+
+
+def _export_of_tables(where: Path) -> None:
+    """A real export: only table files, no marker."""
+    (where / "export").mkdir()
+    for name in ("creators.csv", "posts.csv"):
+        (where / "export" / name).write_text("mine")
+
+
+def _dataset_and(change: Callable[[Path], object]) -> Callable[[Path], None]:
+    """A tiny valid dataset in ``d``, then ``change(d)``."""
+    return lambda where: change(_tiny_dataset(where / "d")) and None
+
+
+def _partitioned(data: Path) -> None:
+    (data / "posts").mkdir()
+    (data / "posts.csv").rename(data / "posts" / "part-0.csv")
+
+
+def _posts_line(text: str) -> Callable[[Path], None]:
+    """A tiny dataset whose posts.csv gets one more row, ``text``."""
+    return _dataset_and(lambda d: (d / "posts.csv").open("a").write(text + "\n"))
+
+
+def _nul_in_a_post_id(data: Path) -> None:
+    """posts as Parquet (a CSV file with a NUL byte is refused as a whole) with one bad id."""
+    posts = pd.read_csv(data / "posts.csv", dtype={"post_id": str})
+    posts.assign(post_id="p\x001").to_parquet(data / "posts.parquet")
+    (data / "posts.csv").unlink()
 
 
 def _store(content: Callable[[Path], None]) -> Callable[[Path], None]:
@@ -182,6 +221,84 @@ CASES = [
     Case("evaluate --out a file", ["evaluate", "--data", NO_DATA, "--out", "report"],
          "report is a file; --out names the report's folder",
          lambda w: (w / "report").write_text("")),
+    # An output is never an input: refused before any work, symbolic links resolved.
+    Case("score --out a table of --data", ["score", "--data", "d", "--out", "d/posts.csv"],
+         "--out d/posts.csv is d/posts.csv, which --data reads; an output is never an input",
+         _dataset_and(lambda d: None)),
+    Case("features --out a table of --data",
+         ["features", "--data", "d", "--out", "d/creators.csv"],
+         "--out d/creators.csv is d/creators.csv, which --data reads",
+         _dataset_and(lambda d: None)),
+    Case("features --out a link to a table", ["features", "--data", "d", "--out", "link.csv"],
+         "--out link.csv is d/posts.csv, which --data reads",
+         _dataset_and(lambda d: (d.parent / "link.csv").symlink_to(d / "posts.csv"))),
+    Case("score --out a part file", ["score", "--data", "d", "--out", "d/posts/part-0.csv"],
+         "--out d/posts/part-0.csv is inside d/posts, which --data reads",
+         _dataset_and(_partitioned)),
+    Case("score --out a table --data lacks", ["score", "--data", "d", "--out", "d/labels.csv"],
+         "--out d/labels.csv is d/labels.csv, which --data reads", _dataset_and(lambda d: None)),
+    Case("features on Dask --out a table --data lacks",
+         ["features", "--data", "d", "--out", "d/posts.parquet", "--scheduler", "local"],
+         "--out d/posts.parquet is d/posts.parquet, which --data reads",
+         _dataset_and(lambda d: None)),
+    Case("evaluate --out the dataset's folder", ["evaluate", "--data", "d", "--out", "d"],
+         "--out d holds d/creators.csv, which --data reads", _dataset_and(lambda d: None)),
+    Case("monitor --out an ancestor of --data", ["monitor", "--data", "d", "--out", "."],
+         "--out . holds d/creators.csv, which --data reads", _dataset_and(lambda d: None)),
+    Case("explain --out its --creators file",
+         ["explain", "--data", "d", "--creators", "ids.html", "--out", "ids.html"],
+         "--out ids.html is ids.html, which --creators reads",
+         lambda w: (w / "ids.html").write_text("c1\n")),
+    Case("accounts score --summary onto --input",
+         ["accounts", "score", "--input", "a.csv", "--out", "o.csv", "--summary", "a.csv"],
+         "--summary a.csv is a.csv, which --input reads", lambda w: (w / "a.csv").write_text("x")),
+    Case("comments score --out onto --input",
+         ["comments", "score", "--input", "c.csv", "--out", "c.csv"],
+         "--out c.csv is c.csv, which --input reads", lambda w: (w / "c.csv").write_text("text\n")),
+    # A folder of the user's is never replaced without --force, even one generate wrote.
+    Case("generate onto its own folder with the user's files added",
+         ["generate", "--out", "g", "--creators", "20"],
+         "g was written by creator-audit but now also holds files it did not write "
+         "(analysis, notes.txt); move them out, or pass --force", _generated_then_added_to),
+    Case("generate onto an export of tables", ["generate", "--out", "export", "--creators", "20"],
+         "export holds files creator-audit did not write (creators.csv, posts.csv)",
+         _export_of_tables),
+    # A table file is judged before it is read whole.
+    Case("a table that is a symbolic link loop", ["features", "--data", "d", "--out", "f.csv"],
+         "d: posts.csv is a symbolic link loop",
+         _dataset_and(lambda d: (d / "posts.csv").unlink() or (d / "posts.csv").symlink_to(
+             "posts.csv"))),
+    Case("a partitioned table looping through a folder",
+         ["features", "--data", "d", "--out", "f.csv"], "d: posts is a symbolic link loop",
+         _dataset_and(lambda d: (d / "posts.csv").unlink() or (d / "loop").symlink_to("posts")
+                      or (d / "posts").symlink_to("loop"))),
+    Case("a part file to nowhere", ["features", "--data", "d", "--out", "f.csv"],
+         "d: posts/part-1.csv is a symbolic link to gone.csv, which does not exist",
+         _dataset_and(lambda d: _partitioned(d) or (d / "posts" / "part-1.csv").symlink_to(
+             "gone.csv"))),
+    Case("a CSV table zero-filled past its rows", ["features", "--data", "d", "--out", "f.csv"],
+         "posts.csv: line 3: a NUL byte (at byte offset 77): a CSV table is text, so this file "
+         "is damaged", _dataset_and(lambda d: os.truncate(d / "posts.csv", 3 * 2**20))),
+    Case("a CSV table that is one endless line", ["features", "--data", "d", "--out", "f.csv"],
+         "posts.csv: line 1: longer than 8 MiB", _dataset_and(
+             lambda d: (d / "posts.csv").write_bytes(b"creator_id," * 800_000))),
+    Case("a table file over the size limit", ["features", "--data", "d", "--out", "f.csv"],
+         "creators.csv: 58 bytes is more than the limit of 50 bytes per CSV file; split the "
+         "table into a folder of part files, or raise CREATOR_AUDIT_MAX_CSV_BYTES",
+         _dataset_and(lambda d: None), {"CREATOR_AUDIT_MAX_CSV_BYTES": "50"}),
+    Case("a size limit that is no size", ["features", "--data", "d", "--out", "f.csv"],
+         "CREATOR_AUDIT_MAX_CSV_BYTES='lots' is not a size", _dataset_and(lambda d: None),
+         {"CREATOR_AUDIT_MAX_CSV_BYTES": "lots"}),
+    # Values no real dataset holds, named by table, row and column.
+    Case("a post dated 1900", ["features", "--data", "d", "--out", "f.csv"],
+         "posts.csv: line 3, column 'posted_at': '1900-01-01T00:00:00Z' is before 2005-01-01",
+         _posts_line("c1,p2,1900-01-01T00:00:00Z,1,0")),
+    Case("a post dated -5e9", ["features", "--data", "d", "--out", "f.csv"],
+         "posts.csv: line 3, column 'posted_at': '-5000000000' (1811-07-23T",
+         _posts_line("c1,p2,-5000000000,1,0")),
+    Case("a NUL in an id", ["features", "--data", "d", "--out", "f.csv"],
+         "posts.parquet: row 1 (1-based), column 'post_id': 'p\\x001' holds a control "
+         "character (U+0000, character 2)", _dataset_and(_nul_in_a_post_id)),
 ]  # fmt: skip
 
 
@@ -202,8 +319,10 @@ def own_store(tmp_path, monkeypatch) -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_each_failure_exits_2_with_one_line_naming_it(case: Case, tmp_path) -> None:
+def test_each_failure_exits_2_with_one_line_naming_it(case: Case, tmp_path, monkeypatch) -> None:
     case.setup(tmp_path)
+    for name, value in case.env.items():
+        monkeypatch.setenv(name, value)
     before = _snapshot(tmp_path)
     result = runner.invoke(app, case.args)
     assert result.exit_code == 2, result.output

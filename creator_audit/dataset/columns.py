@@ -7,10 +7,11 @@ pandas checks per column: a fixed cost of milliseconds per call, more than the f
 creator cost. Schema-checked columns cannot fail most of those checks, so :func:`typed_dataset`
 types them straight into the ``ColumnDataset`` the features read, with no DataFrame on the way,
 and returns None whenever one of the shared rules might refuse the input or read it differently
-(ISO timestamps, a blank id, a repeated key, an unknown reference, a number too large for exact
-float64). The shared validation then judges it and words every error, so the API still refuses
-exactly what files are refused for. Tests assert both paths give identical columns; a rule
-changed in ``validate.py`` must be mirrored here.
+(ISO timestamps, a blank id or one with a control character, a time before 2005 or after tomorrow,
+an engagement before its post or a post after its snapshot, a repeated key, an unknown reference,
+a number too large for exact float64). The shared validation then judges it and words every
+error, so the API still refuses exactly what files are refused for. Tests assert both paths give
+identical columns; a rule changed in ``validate.py`` must be mirrored here.
 """
 
 from __future__ import annotations
@@ -23,9 +24,17 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from creator_audit import limits
 from creator_audit.dataset.columnar import Column, ColumnDataset, ColumnTable, columnar
 from creator_audit.dataset.types import Dataset
-from creator_audit.dataset.validate import REFERENCES, UNIX_SECONDS_RANGE, dataset_from_frames
+from creator_audit.dataset.validate import (
+    REFERENCES,
+    TIME_ORDER,
+    dataset_from_frames,
+    has_control_characters,
+    out_of_order,
+    plausible_seconds,
+)
 from creator_audit.schema import ENGAGEMENT_KINDS, LABELS, TABLES
 from creator_audit.schema import Column as SchemaColumn
 
@@ -70,7 +79,7 @@ def typed_dataset(tables: Tables) -> ColumnDataset | None:
     if "creators" not in typed or "posts" not in typed or "labels" in typed:
         return None
     dataset = ColumnDataset(**typed)
-    return dataset if _references_known(dataset) else None
+    return dataset if _references_known(dataset) and _times_in_order(dataset) else None
 
 
 def _typed_table(name: str, columns: Columns, rows: int) -> ColumnTable | None:
@@ -120,6 +129,8 @@ def _text(values: Any, col: SchemaColumn) -> pa.Array | None:
             return None  # not all strings: the shared path reads them
     if col.required and (text.null_count or _any_blank(text)):
         return None  # a missing or blank id: the shared path names it
+    if limits.is_id(col.name) and has_control_characters(text):
+        return None
     if col.kind in CHOICES and not pc.all(pc.is_in(text, value_set=CHOICES[col.kind])).as_py():
         return None
     return text
@@ -149,11 +160,11 @@ def _optional_int(values: Any) -> np.ndarray | None:
 
 
 def _timestamp(values: Any) -> np.ndarray | None:
-    """Unix seconds only (ISO strings go to the shared parser), all present, within range;
-    float64 seconds, as ``columnar`` gives a file's timestamps."""
+    """Unix seconds only (ISO strings go to the shared parser), all present, plausible
+    (``validate.plausible_seconds``); float64 seconds, as ``columnar`` gives a file's timestamps."""
     if not isinstance(values, np.ndarray) or values.dtype != np.int64:
         return None
-    low, high = UNIX_SECONDS_RANGE
+    low, high = plausible_seconds()
     if values.size and (values.min() < low or values.max() > high):
         return None
     return values.astype(np.float64)
@@ -176,5 +187,23 @@ def _references_known(ds: ColumnDataset) -> bool:
             continue
         known = pc.is_in(child.text(column), value_set=parent.text(column))
         if not pc.all(known).as_py():
+            return False
+    return True
+
+
+def _times_in_order(ds: ColumnDataset) -> bool:
+    """No row breaks a rule of ``validate.TIME_ORDER`` (an engagement before its post...)."""
+    for rule in TIME_ORDER:
+        child, parent = getattr(ds, rule.table, None), getattr(ds, rule.parent, None)
+        if child is None or parent is None or len(child) == 0:
+            continue
+        bad, _ = out_of_order(
+            rule,
+            child.text(rule.key),
+            child.floats(rule.column),
+            parent.text(rule.key),
+            parent.floats(rule.parent_column),
+        )
+        if bad.any():
             return False
     return True

@@ -16,8 +16,8 @@ _DATASET_ENTRIES = frozenset([*TABLES, *(f"{table}.{fmt}" for table in TABLES fo
 
 
 def is_dataset_entry(name: str) -> bool:
-    """What a dataset directory holds (a file per table, or a folder of parts): a directory
-    holding only these was written by this project, with or without the marker."""
+    """What a dataset directory holds (a file per table, or a folder of parts): how a directory
+    whose marker predates the listing of its entries is judged (``atomic.atomic_directory``)."""
     return name in _DATASET_ENTRIES
 
 
@@ -52,7 +52,8 @@ def write_dataset(
 ) -> Path:
     """Write every present table as ``<table>.<fmt>`` into ``out_dir``, replacing it atomically.
 
-    A non-empty ``out_dir`` that is not a dataset written here is refused unless ``force``.
+    A non-empty ``out_dir`` holding anything this project did not write there (a folder without
+    the marker, even of tables, or a file added to one with it) is refused unless ``force``.
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")

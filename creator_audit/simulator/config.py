@@ -23,6 +23,10 @@ HOUR = 3_600
 MINUTE = 60
 # Fixed reference snapshot (never the wall clock) so that a seed fully determines the output.
 SNAPSHOT = int(np.datetime64("2026-06-01T00:00:00", "s").astype(np.int64))
+# No timeline reaches further back than Instagram's launch (validation refuses anything before
+# 2005): a longer one's posts older than ten years are squeezed into the years left (posts.py).
+OLDEST_POST = int(np.datetime64("2010-10-06T00:00:00", "s").astype(np.int64))
+SQUEEZE_AFTER_DAYS = 3_650
 
 # --- classes and hard cases ---------------------------------------------------------------------
 # BRIEF: 55/15/15/15, every class >= 8 %.

@@ -120,6 +120,7 @@ def generate(
     step_done()
     history = followers.follower_counts(rng["history"], cr)
     sample = followers.follower_samples(rng["samples"], cr, act)
+    posts.squeeze_into_history(ps)  # after every draw made from post times
     step_done()
 
     salts = rng["ids"].integers(0, 1 << 40, 3)

@@ -152,6 +152,23 @@ def timeline(rng: np.random.Generator, cr: Creators, pods: Pods) -> Posts:
     )
 
 
+def squeeze_into_history(ps: Posts) -> None:
+    """Keep every timeline after ``C.OLDEST_POST``: a rare creator posting every few months would
+    otherwise start in the 1970s. Its posts older than ``C.SQUEEZE_AFTER_DAYS`` are moved, in
+    order, into the years left. Called once every draw is made, so nothing else changes: these
+    posts' counts have long fully arrived, and their engagements, timed from the post, move
+    with it."""
+    starts = np.flatnonzero(np.r_[True, ps.creator[1:] != ps.creator[:-1]]) if ps.n else []
+    age_days = (C.SNAPSHOT - ps.at) / C.DAY
+    reach = np.repeat(age_days[starts], np.diff(np.r_[starts, ps.n]))  # each creator's oldest
+    longest, keep = (C.SNAPSHOT - C.OLDEST_POST) / C.DAY, C.SQUEEZE_AFTER_DAYS
+    squeeze = (reach > longest) & (age_days > keep)
+    if squeeze.any():
+        share = (longest - keep) / (reach[squeeze] - keep)
+        days = keep + (age_days[squeeze] - keep) * share
+        ps.at[squeeze] = np.round(C.SNAPSHOT - days * C.DAY).astype(np.int64)
+
+
 def _pick_posts(rng, creator, chosen_creators, max_posts) -> np.ndarray:
     """1..max_posts random posts of each creator in the boolean mask ``chosen_creators``."""
     k = np.where(chosen_creators, rng.integers(1, max_posts + 1, chosen_creators.size), 0)

@@ -52,17 +52,62 @@ def test_a_folder_written_here_is_replaced_and_force_replaces_any(tmp_path) -> N
     target = tmp_path / "out"
     with atomic_directory(target) as tmp:
         (tmp / "a.csv").write_text("1")
-    with atomic_directory(target) as tmp:  # ours by its marker
+    with atomic_directory(target) as tmp:  # ours: it holds only what its marker lists
         (tmp / "b.csv").write_text("2")
     assert sorted(p.name for p in target.iterdir()) == [MARKER, "b.csv"]
-    (target / MARKER).unlink()
-    with atomic_directory(target, known=lambda name: name == "b.csv") as tmp:  # ours by its names
-        (tmp / "c.csv").write_text("3")
     (target / MARKER).unlink()
     (target / "mine.txt").write_text("x")
     with atomic_directory(target, force=True) as tmp:
         (tmp / "d.csv").write_text("4")
     assert sorted(p.name for p in target.iterdir()) == [MARKER, "d.csv"]
+
+
+def test_files_added_to_a_folder_written_here_are_named_and_kept(tmp_path) -> None:
+    target = tmp_path / "out"
+    with atomic_directory(target) as tmp:
+        (tmp / "posts.csv").write_text("1")
+    added = ["analysis", "a.txt", "b.txt", "c.txt", "notes.txt"]
+    for name in added:
+        (target / name).write_text("mine")
+    with (
+        pytest.raises(
+            OutputError,
+            match=r"out was written by creator-audit but now also holds files it did not write "
+            r"\(a.txt, analysis, b.txt and 2 more\); move them out, or pass --force",
+        ),
+        atomic_directory(target, known=lambda name: True) as tmp,  # the listing decides
+    ):
+        (tmp / "posts.csv").write_text("2")
+    assert sorted(p.name for p in target.iterdir()) == sorted([MARKER, "posts.csv", *added])
+
+
+def test_a_folder_of_tables_without_the_marker_is_the_users(tmp_path) -> None:
+    target = tmp_path / "export"
+    target.mkdir()
+    (target / "posts.csv").write_text("mine")
+    with (
+        pytest.raises(OutputError, match=r"export holds files creator-audit did not write"),
+        atomic_directory(target, known=lambda name: name == "posts.csv") as tmp,
+    ):
+        (tmp / "posts.csv").write_text("new")
+    assert (target / "posts.csv").read_text() == "mine"
+
+
+def test_a_marker_from_before_listings_is_judged_by_the_known_names(tmp_path) -> None:
+    target = tmp_path / "out"
+    target.mkdir()
+    (target / MARKER).write_text("written by creator-audit; replaced whole on the next write\n")
+    (target / "posts.csv").write_text("old")
+    with atomic_directory(target, known=lambda name: name == "posts.csv") as tmp:
+        (tmp / "posts.csv").write_text("new")
+    assert (target / "posts.csv").read_text() == "new"
+    (target / MARKER).write_text("written by creator-audit; replaced whole on the next write\n")
+    (target / "notes.txt").write_text("mine")
+    with (
+        pytest.raises(OutputError, match=r"also holds files it did not write \(notes.txt\)"),
+        atomic_directory(target, known=lambda name: name == "posts.csv"),
+    ):
+        pass
 
 
 def test_a_replaced_file_keeps_its_mode_and_a_new_one_gets_the_umask(tmp_path) -> None:

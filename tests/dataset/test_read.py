@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from creator_audit import limits
 from creator_audit.dataset import write_dataset
 from creator_audit.dataset.errors import DatasetError
-from creator_audit.dataset.read import read_dataset
+from creator_audit.dataset.read import CSV_BLOCK_BYTES, csv_header, dataset_paths, read_dataset
 from creator_audit.dataset.validate import dataset_from_frames
 
 from .test_validate import raw_frames
@@ -169,3 +171,118 @@ def test_empty_partition_directory(tmp_path: Path) -> None:
     (data / "engagements").mkdir()
     with pytest.raises(DatasetError, match=r"^engagements/: holds no .csv or .parquet part files"):
         read_dataset(data)
+
+
+# --- judged before read whole: links, size, bytes -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (
+            lambda d: (d / "posts.csv").unlink() or (d / "posts.csv").symlink_to("posts.csv"),
+            "posts.csv is a symbolic link loop",
+        ),
+        (
+            lambda d: (
+                (d / "posts.csv").unlink()
+                or (d / "a").symlink_to("posts")
+                or (d / "posts").symlink_to("a")
+            ),
+            "posts is a symbolic link loop",
+        ),
+        (
+            lambda d: (d / "labels.parquet").symlink_to("gone.parquet"),
+            "labels.parquet is a symbolic link to gone.parquet, which does not exist",
+        ),
+    ],
+    ids=["loop", "loop through folders", "link to nothing"],
+)
+def test_a_link_that_leads_nowhere_is_named_not_read_as_absent(tmp_path: Path, make, message):
+    data = write_csv_dataset(tmp_path / "d")
+    make(data)
+    with pytest.raises(DatasetError) as err:
+        read_dataset(data)
+    assert str(err.value) == f"{data}: {message}"
+
+
+def test_a_dataset_folder_that_is_a_loop_is_named(tmp_path: Path) -> None:
+    (tmp_path / "d").symlink_to("d")
+    with pytest.raises(DatasetError, match=r"d: dataset directory is a symbolic link loop$"):
+        read_dataset(tmp_path / "d")
+
+
+def test_a_zero_filled_csv_is_named_at_its_line_before_pandas_reads_it(
+    tmp_path: Path, monkeypatch
+) -> None:
+    data = write_csv_dataset(tmp_path / "d")
+    os.truncate(data / "posts.csv", 20 * 2**20)  # what a crash or `truncate -s` leaves: NULs
+    monkeypatch.setattr(pd, "read_csv", _refusing("posts.csv", pd.read_csv))
+    with pytest.raises(DatasetError) as err:
+        read_dataset(data)
+    offset = len(POSTS_CSV.encode())
+    assert str(err.value) == (
+        f"posts.csv: line 4: a NUL byte (at byte offset {offset}): a CSV table is text, so this "
+        "file is damaged (zero-filled, as a crash or `truncate` leaves one) or is not CSV"
+    )
+
+
+def test_a_csv_line_longer_than_a_block_is_refused(tmp_path: Path) -> None:
+    data = write_csv_dataset(tmp_path / "d")
+    endless = "007,p3,2026-05-01T10:00:00Z,1," + "9" * CSV_BLOCK_BYTES
+    (data / "posts.csv").write_text(POSTS_CSV + endless + "\n")
+    with pytest.raises(DatasetError, match=r"^posts.csv: line 4: longer than 8 MiB, far more"):
+        read_dataset(data)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_a_file_over_its_size_limit_is_refused_unread(tmp_path: Path, monkeypatch, fmt) -> None:
+    data = write_dataset(dataset_from_frames(raw_frames()), tmp_path / "d", fmt=fmt)
+    size = (data / f"posts.{fmt}").stat().st_size
+    monkeypatch.setenv(limits.FILE_BYTES_VARIABLES[fmt], str(size - 1))
+    monkeypatch.setattr(pd, "read_csv", _refusing(f"posts.{fmt}", pd.read_csv))
+    monkeypatch.setattr(pd, "read_parquet", _refusing(f"posts.{fmt}", pd.read_parquet))
+    with pytest.raises(DatasetError) as err:
+        read_dataset(data)
+    assert f"posts.{fmt}: {limits.file_too_large(size, fmt)}" in [
+        str(p) for p in err.value.problems
+    ]
+    monkeypatch.undo()
+    largest = max(f.stat().st_size for f in data.iterdir())
+    monkeypatch.setenv(limits.FILE_BYTES_VARIABLES[fmt], str(largest))  # at the limit: read
+    assert len(read_dataset(data).posts) == 3
+
+
+def test_the_default_size_limits_read_what_the_project_writes() -> None:
+    assert limits.max_file_bytes("parquet") == 2 * 2**30
+    assert limits.max_file_bytes("csv") == 6 * 2**30
+
+
+def test_dask_reads_a_csv_header_only_after_checking_its_first_block(tmp_path: Path) -> None:
+    data = write_csv_dataset(tmp_path / "d")
+    assert csv_header(data / "posts.csv") == POSTS_CSV.splitlines()[0].split(",")
+    (data / "posts.csv").write_bytes(b"\0" * 100)
+    with pytest.raises(DatasetError, match=r"posts.csv: line 1: a NUL byte \(at byte offset 0\)"):
+        csv_header(data / "posts.csv")
+
+
+def test_dataset_paths_are_every_table_path_present_or_not(tmp_path: Path) -> None:
+    data, _ = _partitioned(tmp_path)
+    paths = {p.relative_to(data).as_posix() for p in dataset_paths(data)}
+    assert {"posts.csv", "labels.parquet", "posts", "posts/part-0.parquet"} <= paths
+    assert "posts/_SUCCESS" not in paths and dataset_paths(tmp_path / "nope") == []
+
+
+def _must_not_read(*args, **kwargs):
+    raise AssertionError("the file was read")
+
+
+def _refusing(name: str, read):
+    """``read``, except that reading the file called ``name`` fails the test."""
+
+    def guarded(path, *args, **kwargs):
+        if Path(path).name == name:
+            _must_not_read()
+        return read(path, *args, **kwargs)
+
+    return guarded

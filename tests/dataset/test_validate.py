@@ -164,6 +164,19 @@ def test_missing_required_column_is_named() -> None:
         ("engagements", "at", "soon", "cannot parse 'soon'"),
         ("labels", "label", "fake", "'fake' is not a valid label; expected one of: genuine,"),
         ("creators", "followers", "1,200", "'1,200' is not a number"),
+        ("posts", "posted_at", "1900-01-01T00:00:00Z", "'1900-01-01T00:00:00Z' is before 2005"),
+        (
+            "posts",
+            "posted_at",
+            -5_000_000_000,
+            "-5000000000 (1811-07-23T15:06:40+00:00) is before 2005-01-01, older than any",
+        ),
+        ("follower_counts", "at", "1104537599", "'1104537599' (2004-12-31T23:59:59+00:00) is"),
+        ("engagements", "at", "2200-01-01T00:00:00Z", "'2200-01-01T00:00:00Z' is more than a day"),
+        ("posts", "post_id", "p\x00", "'p\\x00' holds a control character (U+0000, character 2)"),
+        ("engagements", "actor_id", "\ta1", "'\\ta1' holds a control character (U+0009, charac"),
+        ("creators", "creator_id", "c\x85", "'c\\x85' holds a control character (U+0085"),
+        ("posts", "creator_id", "0\x7f7", "'0\\x7f7' holds a control character (U+007F"),
     ],
 )
 def test_bad_value_names_file_row_and_column(
@@ -376,3 +389,61 @@ def test_a_creator_over_a_per_creator_limit_is_named_at_its_first_row() -> None:
     ]
     assert limits.over_limit(2, "posts", 1, "creator") in str(err.value.problems[0])
     assert dataset_from_frames(raw_frames()).posts.shape[0] == 3  # the file limits are far off
+
+
+def test_the_earliest_plausible_instant_and_text_beside_ids_are_accepted() -> None:
+    raw = raw_frames()
+    raw["posts"]["posted_at"] = ["2005-01-01T00:00:00Z", "1104537600", "2026-05-01T12:03:00Z"]
+    raw["engagements"]["text"] = [None, "nice!\n\tsee you", None]  # control characters in text
+    raw["creators"]["creator_id"] = ["007 é", "c2"]
+    raw["posts"]["creator_id"] = ["007 é", "007 é", "c2"]
+    raw["labels"]["creator_id"] = ["007 é", "c2"]
+    raw["follower_counts"]["creator_id"] = ["007 é"] * 2
+    raw["follower_samples"]["creator_id"] = ["007 é"]
+    raw["engagements"]["at"] = [1104537600 + 60, 1104537600, 1104537600]  # a minute early: ok
+    assert len(dataset_from_frames(raw).posts) == 3
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "change", "message"),
+    [
+        (
+            "engagements",
+            "at",
+            lambda raw: raw["engagements"].assign(
+                at=[1777636990, 1777636980 - 100 * 86_400, 1777637100]
+            ),
+            "engagements: row 2, column 'at': 2026-01-21T12:03:00+00:00 is 100 days before its "
+            "post 'p1' was posted (2026-05-01T12:03:00+00:00); an engagement cannot precede its "
+            "post (1 minute of clock skew is allowed)",
+        ),
+        (
+            "engagements",
+            "at",
+            lambda raw: raw["engagements"].assign(at=[1777636980 - 61, 1777637000, 1777637100]),
+            "engagements: row 1, column 'at': 2026-05-01T12:01:59+00:00 is 1 minute before",
+        ),
+        (
+            "creators",
+            "snapshot_at",
+            lambda raw: raw["creators"].assign(snapshot_at=[1777636980 - 3_601, None]),
+            "posts: row 1, column 'posted_at': 2026-05-01T12:03:00+00:00 is 1 hour after its "
+            "creator's snapshot_at (2026-05-01T11:02:59+00:00); a post cannot be newer than the "
+            "snapshot its counts were read at (1 hour is allowed)",
+        ),
+    ],
+    ids=["an engagement 100 days early", "a minute and a second early", "a post after"],
+)
+def test_times_out_of_order_are_named_at_the_first_such_row(table, column, change, message):
+    raw = raw_frames()
+    raw[table] = change(raw)
+    with pytest.raises(DatasetError) as err:
+        dataset_from_frames(raw)
+    assert str(err.value).startswith(message), str(err.value)
+
+
+def test_times_within_their_slack_or_missing_are_in_order() -> None:
+    raw = raw_frames()
+    raw["engagements"]["at"] = [1777636980 - 60, 1777637000, 1777637100]
+    raw["creators"]["snapshot_at"] = [1777636980 - 3_600, None]  # c2 has no snapshot: no check
+    assert len(dataset_from_frames(raw).engagements) == 3

@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
@@ -54,6 +55,24 @@ def _drop(path: tuple[Any, ...]) -> Callable[[Body], None]:
         del target[path[-1]]
 
     return change
+
+
+def _seconds(value: int | str) -> int:
+    """A body's timestamp (unix seconds or ISO-8601) as unix seconds."""
+    return value if isinstance(value, int) else int(pd.Timestamp(value).timestamp())
+
+
+def _engaged_days_before_posting(days: int) -> Callable[[Body], None]:
+    def change(body: Body) -> None:
+        event = body["engagements"][0]
+        post = next(p for p in body["posts"] if p["post_id"] == event["post_id"])
+        event["at"] = _seconds(post["posted_at"]) - days * 86_400
+
+    return change
+
+
+def _posted_after_the_snapshot(body: Body) -> None:
+    body["posts"][0]["posted_at"] = _seconds(body["creator"]["snapshot_at"]) + 2 * 86_400
 
 
 # (change to a valid body, the loc the 422 must name)
@@ -120,6 +139,31 @@ BAD_FIELDS = {
     "missing posts": (_drop(("posts",)), ["body", "posts"]),
     "unknown field": (_set(("creator", "folowers"), 10), ["body", "creator", "folowers"]),
     "empty id": (_set(("posts", 0, "post_id"), ""), ["body", "posts", 0, "post_id"]),
+    "NUL in an id": (
+        _set(("engagements", 0, "actor_id"), "a\x00b"),
+        ["body", "engagements", 0, "actor_id"],
+    ),
+    "line break in an id": (_set(("posts", 1, "post_id"), "p\n1"), ["body", "posts", 1, "post_id"]),
+    "post dated 1900": (
+        _set(("posts", 0, "posted_at"), "1900-01-01T00:00:00Z"),
+        ["body", "posts", 0, "posted_at"],
+    ),
+    "post dated -5e9": (
+        _set(("posts", 1, "posted_at"), -5 * 10**9),
+        ["body", "posts", 1, "posted_at"],
+    ),
+    "timestamp in 2096": (
+        _set(("follower_counts", 0, "at"), 4 * 10**9),
+        ["body", "follower_counts", 0, "at"],
+    ),
+    "engagement 100 days before its post": (
+        _engaged_days_before_posting(100),
+        ["body", "engagements", 0, "at"],
+    ),
+    "post after its creator's snapshot": (
+        _posted_after_the_snapshot,
+        ["body", "posts", 0, "posted_at"],
+    ),
 }
 
 
@@ -129,6 +173,24 @@ def test_bad_field_is_422_naming_it(client: TestClient, small_body: Body, case: 
     response = client.post("/v1/score", json=mutated(small_body, change))
     assert response.status_code == 422, response.text
     assert loc in locs(response)
+
+
+def test_values_no_data_holds_are_refused_as_files_refuse_them(
+    client: TestClient, small_body: Body
+) -> None:
+    early = client.post("/v1/score", json=mutated(small_body, _engaged_days_before_posting(100)))
+    (entry,) = early.json()["detail"]
+    assert entry["msg"].startswith(f"{entry['msg'].split(' is ')[0]} is 100 days before its post")
+    nul = client.post("/v1/score", json=mutated(small_body, _set(("posts", 0, "post_id"), "p\x00")))
+    messages = [entry["msg"] for entry in nul.json()["detail"]]
+    assert "'p\\x00' holds a control character (U+0000, character 2)" in messages[0]
+    in_a_batch = {"items": [small_body, mutated(small_body, _set(("posts", 0, "post_id"), "p\t"))]}
+    scores = client.post("/v1/score/batch", json=in_a_batch).json()["scores"]
+    assert "fraud_score" in scores[0]  # batch keys join ids with a printable separator
+    assert scores[1]["error"][0]["loc"] == ["body", "items", 1, "posts", 0, "post_id"]
+    a_minute_early = mutated(small_body, _engaged_days_before_posting(0))
+    a_minute_early["engagements"][0]["at"] -= 60  # clock skew within the allowance
+    assert client.post("/v1/score", json=a_minute_early).status_code == 200
 
 
 def test_duplicate_post_id_names_the_repeated_row(client: TestClient, small_body: Body) -> None:

@@ -67,6 +67,37 @@ def _first_post_id(body):
     return body["posts"][0]["post_id"]
 
 
+def _renamed_post(new_id):
+    """The first post renamed ``new_id``, its engagements with it."""
+
+    def edit(body):
+        old_id = body["posts"][0]["post_id"]
+        for row in [body["posts"][0], *body.get("engagements", [])]:
+            if row["post_id"] == old_id:
+                row["post_id"] = new_id
+
+    return edit
+
+
+def _renamed_creator(new_id):
+    """The creator renamed ``new_id``, in every row that names it."""
+
+    def edit(body):
+        owned = [body.get(t, []) for t in ("posts", "follower_counts", "follower_samples")]
+        for row in [body["creator"], *(row for rows in owned for row in rows)]:
+            if "creator_id" in row:
+                row["creator_id"] = new_id
+
+    return edit
+
+
+def _engaged_before_posting(body):
+    """The first engagement an hour before its post was posted."""
+    event = body["engagements"][0]
+    post = next(p for p in body["posts"] if p["post_id"] == event["post_id"])
+    event["at"] = post["posted_at"] - 3_600
+
+
 EDITS = {
     "an ISO timestamp (parsed by the shared path)": lambda b: b["posts"][0].update(
         posted_at="2026-05-01T12:00:00+02:00"
@@ -78,6 +109,15 @@ EDITS = {
     "a count beyond int64": lambda b: b["posts"][0].update(likes=2**64),
     "a timestamp beyond datetime64[ns]": lambda b: b["posts"][0].update(posted_at=10**10),
     "a hashtag count beyond exact float64": lambda b: b["posts"][0].update(hashtags=2**53 + 1),
+    "a NUL in an actor id": lambda b: b["engagements"][0].update(actor_id="a\x00b"),
+    "a tab in a post id": _renamed_post("p\t1"),
+    "a C1 control in a creator id": _renamed_creator("c\x85"),
+    "a post dated 1900": lambda b: b["posts"][0].update(posted_at=-2_208_988_800),
+    "an engagement in 2242": lambda b: b["engagements"][0].update(at=2**33),
+    "an engagement before its post": _engaged_before_posting,
+    "a post after its creator's snapshot": lambda b: b["creator"].update(
+        snapshot_at=max(p["posted_at"] for p in b["posts"]) - 7_200
+    ),
 }
 
 
@@ -87,6 +127,14 @@ def test_anything_the_shared_validation_might_refuse_goes_to_it(simulated, what)
     creator = with_events["creator_id"].iloc[0]
     tables = _tables(simulated, [creator], edit=EDITS[what])
     assert typed_dataset(tables) is None
+
+
+@pytest.mark.parametrize("edit", [_renamed_post("p 1"), _renamed_creator("c é")])
+def test_the_renaming_edits_alone_keep_the_fast_path(simulated, edit):
+    """The control-character edits above step aside for their character, not their renaming."""
+    with_events = simulated.engagements.merge(simulated.posts[["post_id", "creator_id"]])
+    tables = _tables(simulated, [with_events["creator_id"].iloc[0]], edit=edit)
+    assert typed_dataset(tables) is not None
 
 
 def test_a_missing_required_column_is_left_to_the_shared_validation(simulated):
@@ -113,9 +161,9 @@ def test_negative_counts_are_left_to_the_shared_validation():
 
 def test_ids_with_spaces_at_their_edges_are_kept_as_sent_by_both(simulated):
     creator = simulated.creators["creator_id"].iloc[0]
-    tables = _tables(simulated, [creator], edit=lambda b: b["posts"][0].update(post_id=" p1\t"))
+    tables = _tables(simulated, [creator], edit=lambda b: b["posts"][0].update(post_id=" p1 "))
     fast = typed_dataset(tables)
-    assert fast is not None and " p1\t" in fast.posts.text("post_id").to_pylist()
+    assert fast is not None and " p1 " in fast.posts.text("post_id").to_pylist()
     assert_same_columns(fast.posts, columnar(_shared_validation(tables)).posts)
 
 

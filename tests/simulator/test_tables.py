@@ -9,9 +9,18 @@ import pandas as pd
 import pytest
 
 from creator_audit.atomic import MARKER
+from creator_audit.dataset import dataset_from_frames
 from creator_audit.schema import ENGAGEMENT_KINDS, LABELS, TABLES
 from creator_audit.simulator import generate, generate_to_dir
-from creator_audit.simulator.config import HARD_CASES, POSTS_MIN, SNAPSHOT
+from creator_audit.simulator.config import (
+    DAY,
+    HARD_CASES,
+    OLDEST_POST,
+    POSTS_MIN,
+    SNAPSHOT,
+    SQUEEZE_AFTER_DAYS,
+)
+from creator_audit.simulator.posts import Posts, squeeze_into_history
 
 SNAP = pd.Timestamp(SNAPSHOT, unit="s", tz="UTC")
 
@@ -57,6 +66,24 @@ def test_referential_integrity_and_times(sim, events):
     n_posts = sim.posts.groupby("creator_id").size()
     media = sim.creators.set_index("creator_id")["media_count"]
     assert (media[n_posts.index] >= n_posts).all()
+
+
+def test_the_simulated_dataset_passes_the_validation_files_get(sim):
+    """Times after 2005 and in order, printable ids: what a file of it must hold to be read."""
+    dataset_from_frames(sim.tables())
+
+
+def test_a_timeline_reaching_past_instagram_is_squeezed_into_its_years():
+    ages = np.array([9_000, 5_000, 3_000, 10, 2_000, 1], dtype=np.float64)  # days, oldest first
+    at = (SNAPSHOT - ages * DAY).astype(np.int64)
+    flags = np.zeros(at.size, dtype=bool)
+    ps = Posts(np.array([0, 0, 0, 0, 1, 1]), at.copy(), np.zeros(at.size), *[flags] * 4,
+               hashtags=np.zeros(at.size), has_location=np.zeros(at.size))  # fmt: skip
+    squeeze_into_history(ps)
+    assert ps.at[0] == OLDEST_POST  # the oldest post lands on the first day
+    assert np.all(np.diff(ps.at[:4]) > 0)  # in the same order
+    assert ps.at[0] < ps.at[1] < SNAPSHOT - SQUEEZE_AFTER_DAYS * DAY
+    np.testing.assert_array_equal(ps.at[2:], at[2:])  # recent posts and other creators stay
 
 
 def test_last_follower_count_is_the_displayed_count(sim):

@@ -21,7 +21,9 @@ CLI = Path(sys.executable).with_name("creator-audit")
 
 @pytest.mark.slow
 def test_two_first_trainings_on_one_fresh_store(tmp_path, monkeypatch) -> None:
-    data = generate_to_dir(tmp_path / "data", 300, seed=1)  # both models beat the baselines
+    # Seeds 2 and 4 each beat both baselines on these 60 test creators (so the second gate run
+    # compares with the first's champion; seeds 0 and 1 do not beat the logistic baseline).
+    data = generate_to_dir(tmp_path / "data", 300, seed=1)
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
     command = [str(CLI), "train", "--data", str(data), "--accounts-model", "none", "--seed"]
     runs = [
@@ -33,14 +35,14 @@ def test_two_first_trainings_on_one_fresh_store(tmp_path, monkeypatch) -> None:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )
-        for seed in ("0", "1")
+        for seed in ("2", "4")
     ]
     outputs = [run.communicate(timeout=600)[0] for run in runs]
     for run, output in zip(runs, outputs, strict=True):
         assert run.returncode == 0, output
         assert "Traceback" not in output
     assert sum("is the first: alias champion" in out for out in outputs) == 1, outputs
-    # Seeds 0 and 1 test on the same 60 creators, which neither trained on.
+    # Both seeds test on the same 60 creators, which neither trained on.
     assert sum("on 60 test creators neither was trained on" in out for out in outputs) == 1, outputs
 
     monkeypatch.chdir(tmp_path)
