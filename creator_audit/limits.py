@@ -15,12 +15,34 @@ This module is the bottom layer: it imports nothing from the rest of the project
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 MAX_ID_CHARS = 256
 """Characters in any id (creator_id, post_id, actor_id, account_id), in files and requests."""
+
+_KEY_CHARS = contextvars.ContextVar("key_chars", default=0)
+
+
+@contextlib.contextmanager
+def keyed_ids(extra_chars: int) -> Iterator[None]:
+    """Within it, ids may be ``extra_chars`` longer than ``MAX_ID_CHARS``: the API validates a
+    batch as one dataset with each item's ids prefixed by its position (``3:p1``), and the limit
+    is on the ids a client sent, not on the service's keys for them."""
+    token = _KEY_CHARS.set(extra_chars)
+    try:
+        yield
+    finally:
+        _KEY_CHARS.reset(token)
+
+
+def max_id_chars() -> int:
+    """The longest id the current validation accepts (see :func:`keyed_ids`)."""
+    return MAX_ID_CHARS + _KEY_CHARS.get()
 
 
 @dataclass(frozen=True)

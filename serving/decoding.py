@@ -27,6 +27,7 @@ from pydantic import BaseModel, ValidationError
 
 from creator_audit.dataset import DatasetError, Problem, coerce_table, dataset_from_columns
 from creator_audit.dataset.columnar import ColumnDataset, text_array
+from creator_audit.limits import keyed_ids
 from creator_audit.schema import ACCOUNTS, TABLES
 from serving import wire
 from serving.errors import PayloadError
@@ -203,7 +204,8 @@ def _keyed(
         return Validated(None, [], [], errors)
     keys = [str(i) for i in positions]
     parts = [_frames(items[i].request, key, key) for i, key in zip(positions, keys, strict=True)]
-    return Validated(_combine(parts), positions, keys, errors)
+    with keyed_ids(len(keys[-1]) + len(SEPARATOR)):  # the longest key and its separator
+        return Validated(_combine(parts), positions, keys, errors)
 
 
 def _combine(parts: list[dict[str, dict[str, Any]]]) -> ColumnDataset:

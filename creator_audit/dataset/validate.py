@@ -404,9 +404,9 @@ def _to_str(values: pd.Series, col: Column, report: _Report) -> pd.Series | None
 def _check_id_length(out: pd.Series, col: Column, report: _Report) -> bool:
     text = pa.array(out)
     longest = pc.max(pc.binary_length(text)).as_py()  # bytes >= characters, and 10x cheaper
-    if longest is None or longest <= limits.MAX_ID_CHARS:
+    if longest is None or longest <= limits.max_id_chars():
         return True
-    too_long = _mask(pc.greater(pc.utf8_length(text), limits.MAX_ID_CHARS))
+    too_long = _mask(pc.greater(pc.utf8_length(text), limits.max_id_chars()))
     return report.check(col.name, too_long, out, lambda v: limits.id_too_long(len(v)))
 
 

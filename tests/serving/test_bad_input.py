@@ -473,3 +473,18 @@ def test_numbers_as_pandas_holds_them_score_as_the_typed_body(
     as_floats = client.post("/v1/score", json=pandas_body)
     assert typed.status_code == 200 and as_floats.status_code == 200, as_floats.text
     assert as_floats.json() == typed.json()
+
+
+def test_a_batch_of_ids_at_the_limit_is_scored_when_it_needs_the_full_validation(
+    client: TestClient, small_body: Body
+) -> None:
+    """Batch items are keyed by position inside the service (``3:p1``); an id of exactly the
+    limit must still pass, also where an ISO time sends the batch through the full validation."""
+    longest = "p" * limits.MAX_ID_CHARS
+    item = mutated(small_body, _set(("posts", 0, "post_id"), longest))
+    item["posts"][0]["posted_at"] = "2026-05-01T10:00:00+00:00"  # not the typed fast path
+    response = client.post("/v1/score/batch", json={"items": [item, small_body]})
+    assert response.status_code == 200, response.text
+    scores = response.json()["scores"]
+    assert [s.get("status", 200) for s in scores] == [200, 200], scores
+    assert scores[0] == client.post("/v1/score", json=item).json()
