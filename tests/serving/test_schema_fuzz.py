@@ -145,11 +145,9 @@ def repaired(body: dict[str, Any]) -> dict[str, Any]:
     out["posts"] = posts
     engagements = [dict(e) for e in body.get("engagements") or []][:50]
     for j, event in enumerate(engagements):
-        event.update(
-            post_id=f"p{j % len(posts)}",
-            actor_id=f"a{j % 7}",
-            at=_when(event["at"], j % len(posts), 86_400),
-        )
+        post = posts[j % len(posts)]  # an engagement comes after its post (files say so too)
+        delay = event["at"] % 86_400 if isinstance(event["at"], int) else 0
+        event.update(post_id=post["post_id"], actor_id=f"a{j % 7}", at=post["posted_at"] + delay)
     counts = [dict(c) for c in body.get("follower_counts") or []][:20]
     for k, row in enumerate(counts):
         row.pop("creator_id", None)
