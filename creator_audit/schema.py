@@ -6,7 +6,9 @@ from here, so the contract is spelled out once.
 Canonical in-memory dtypes, produced by ``creator_audit.dataset.read_dataset`` and by the simulator:
 
 - ``str``        ids and text: pandas string dtype (``"str"``)
-- ``count``      required non-negative integer: ``int64``
+- ``count``      required non-negative integer: ``int64``. A ``nullable`` count (``likes``: owners
+  can hide it) may be missing in a row: ``int64`` while every row has it, else ``float64`` with NaN
+  for the missing ones, which the features treat as unknown, never as 0.
 - ``timestamp``  ``datetime64[ns, UTC]``
 - ``int`` / ``bool`` optional numeric traits: ``float64`` (1.0 / 0.0 for booleans, NaN when
   missing), so a missing value stays missing all the way into the features, never 0 or False.
@@ -25,7 +27,8 @@ ENGAGEMENT_KINDS: tuple[str, ...] = ("like", "comment")
 class Column:
     name: str
     kind: str  # one of: str, count, timestamp, int, bool, label, kind
-    required: bool = True
+    required: bool = True  # the column must be there (and, but for ``nullable``, every value)
+    nullable: bool = False  # a required count whose value a row may leave missing
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,8 @@ POSTS = Table(
         Column("creator_id", "str"),
         Column("post_id", "str"),
         Column("posted_at", "timestamp"),
-        Column("likes", "count"),
+        # Missing where the owner hides the like count (Instagram lets them): unknown, not 0.
+        Column("likes", "count", nullable=True),
         Column("comments", "count"),
         Column("comments_disabled", "bool", required=False),
         Column("hashtags", "int", required=False),

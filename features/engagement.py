@@ -72,7 +72,10 @@ def _comment_ratios(p: Posts, followers: np.ndarray) -> dict:
     use = p.in_ratios & p.comments_on
     code, likes, comments = p.creator[use], p.likes[use], p.comments[use]
     per_like = g.ratio(comments, likes)
-    pooled = g.ratio(g.total(code, comments, p.n), g.total(code, likes, p.n))
+    shown = ~np.isnan(likes)  # posts whose owner hid the likes have none to pool
+    pooled = g.ratio(
+        g.total(code[shown], comments[shown], p.n), g.total(code[shown], likes[shown], p.n)
+    )
     return {
         "comments_per_follower_mean": g.mean(code, comments / followers[code], p.n),
         "comments_per_follower_median": g.median(code, comments / followers[code], p.n),

@@ -113,8 +113,10 @@ def table_columns(table: str, frame: pd.DataFrame) -> ColumnTable:
 def _column(values: pd.Series, kind: str | None) -> Column | None:
     if kind == "timestamp" or isinstance(values.dtype, pd.DatetimeTZDtype):
         return epoch_seconds(values)
-    if kind == "count":
+    if kind == "count" and not pd.api.types.is_float_dtype(values.dtype):
         return values.to_numpy(dtype=np.int64)
+    if kind == "count":  # a nullable count (likes) with a missing value: NaN there
+        return values.to_numpy(dtype=np.float64, na_value=np.nan)
     if kind in ("int", "bool") or pd.api.types.is_numeric_dtype(values.dtype):
         return values.to_numpy(dtype=np.float64, na_value=np.nan)
     if kind is not None or pd.api.types.is_string_dtype(values.dtype):

@@ -466,18 +466,23 @@ def _to_choice(values: pd.Series, col: Column, report: _Report) -> pd.Series | N
 
 
 def _to_count(values: pd.Series, col: Column, report: _Report) -> pd.Series | None:
-    """Required non-negative integers -> int64."""
+    """Required non-negative integers -> int64; a nullable count with a missing value -> float64
+    with NaN there."""
     if pd.api.types.is_signed_integer_dtype(values.dtype) and not values.hasnans:
         ok = report.check(col.name, values.lt(0), values, _negative)
         return values.astype("int64") if ok else None
     numbers = _as_numbers(values, col, report)
     if numbers is None:
         return None
-    ok = report.check(
-        col.name, numbers.isna(), values, lambda _: f"missing value; every row needs {col.name}"
+    missing = numbers.isna()
+    ok = col.nullable or report.check(
+        col.name, missing, values, lambda _: f"missing value; every row needs {col.name}"
     )
     ok &= _check_whole_non_negative(numbers, values, col, report)
-    return numbers.astype("int64") if ok else None
+    if not ok:
+        return None
+    # A nullable count stays float64 with NaN where a value is missing (CONTRACT.md §1, likes).
+    return numbers.astype("float64") if missing.any() else numbers.astype("int64")
 
 
 def _to_int(values: pd.Series, col: Column, report: _Report) -> pd.Series | None:

@@ -34,10 +34,11 @@ def write_table(
 
 
 def file_types(frame: pd.DataFrame, table: str) -> pd.DataFrame:
-    """Optional integer and flag columns as nullable integers and booleans, as the contract means
-    them: validation holds them as float64 (NaN for missing), which a reader of the file would
-    see as ``74.0`` and ``1.0``. Reading the file back gives the same dataset."""
-    kinds = {c.name: c.kind for c in TABLES[table].columns}
+    """Optional integer and flag columns, and a nullable count with a missing value (likes), as
+    nullable integers and booleans, as the contract means them: validation holds them as float64
+    (NaN for missing), which a reader of the file would see as ``74.0`` and ``1.0``. Reading the
+    file back gives the same dataset."""
+    kinds = {c.name: "int" if c.nullable else c.kind for c in TABLES[table].columns}
     nullable = {"int": "Int64", "bool": "boolean"}
     casts = {
         name: nullable[kinds[name]]

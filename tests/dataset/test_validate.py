@@ -144,7 +144,7 @@ def test_missing_required_column_is_named() -> None:
         ("posts", "likes", -3, "-3 is negative; counts must be >= 0"),
         ("posts", "likes", 2.5, "2.5 is not a whole number; counts are integers"),
         ("posts", "likes", "many", "'many' is not a number"),
-        ("posts", "likes", None, "missing value; every row needs likes"),
+        ("posts", "comments", None, "missing value; every row needs comments"),
         ("posts", "hashtags", -1, "-1 is negative; counts must be >= 0"),
         ("posts", "posted_at", "yesterday", "cannot parse 'yesterday' as a timestamp"),
         ("posts", "posted_at", "2026-05-01T10:00:00", "'2026-05-01T10:00:00' has no UTC offset"),
@@ -193,6 +193,17 @@ def test_bad_value_names_file_row_and_column(
     problem = only_problem(err)
     assert (problem.file, problem.row, problem.column) == (f"{table}.csv", 2, column)
     assert str(problem).startswith(f"{table}.csv: line 3, column '{column}': {message}")
+
+
+@pytest.mark.parametrize("hidden", [None, "", np.nan])
+def test_a_missing_like_count_is_hidden_likes_and_stays_missing(hidden: object) -> None:
+    """Owners can hide like counts: ``likes`` may be missing in a row (CONTRACT.md §1), and is
+    then NaN, never 0; while every row has it, it stays int64."""
+    raw = raw_frames()["posts"]
+    assert coerce_table("posts", raw, "posts.csv")["likes"].dtype == "int64"
+    posts = coerce_table("posts", raw.assign(likes=[100, hidden, 0]), "posts.csv")
+    assert posts["likes"].dtype == "float64"
+    assert posts["likes"].iloc[[0, 2]].tolist() == [100.0, 0.0] and np.isnan(posts["likes"][1])
 
 
 def test_a_problem_counts_the_other_rows_that_share_it() -> None:

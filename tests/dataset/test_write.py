@@ -71,3 +71,18 @@ def test_optional_integers_and_flags_are_written_as_what_they_are(tmp_path) -> N
     assert str(on_disk["bio_length"].dtype) == "Int64"
     assert str(on_disk["is_verified"].dtype) == "boolean"
     assert (tmp_path / "csv" / "creators.csv").read_text().splitlines()[1] == "c1,10,2,2,74,True"
+
+
+def test_hidden_likes_are_written_empty_and_read_back_missing(tmp_path) -> None:
+    ds = _dataset(["2026-05-01T10:00:00Z", "2026-05-02T10:00:00Z"])
+    ds.posts["likes"] = [120.0, None]  # as validation holds a like count the owner hid
+    for fmt in ("parquet", "csv"):
+        write_dataset(ds, tmp_path / fmt, fmt=fmt)
+        back = read_dataset(tmp_path / fmt).posts["likes"]
+        assert back.iloc[0] == 120 and pd.isna(back.iloc[1])
+    on_disk = pd.read_parquet(tmp_path / "parquet" / "posts.parquet")
+    assert str(on_disk["likes"].dtype) == "Int64"  # not 120.0 beside NaN
+    assert (tmp_path / "csv" / "posts.csv").read_text().splitlines()[1:] == [
+        "c1,p0,2026-05-01T10:00:00+00:00,120,0",
+        "c1,p1,2026-05-02T10:00:00+00:00,,0",
+    ]

@@ -128,3 +128,28 @@ def test_only_the_most_recent_posts_count():
     assert out.loc["a", "post_count"] == RECENT_POSTS
     assert out.loc["a", "likes_max_to_median"] == 1.0
     assert out.loc["a", "likes_per_follower_mean"] == pytest.approx(20 / 1_000)
+
+
+def test_hidden_likes_are_unknown_not_zero():
+    """A post whose owner hid its likes (``likes`` missing) counts for comments, not for likes."""
+    from creator_audit.dataset import coerce_table
+
+    c = creators({"creator_id": "a", "followers": 1_000, "snapshot_at": T0 + 10 * DAY})
+    raw = pd.DataFrame(
+        {
+            "creator_id": ["a"] * 3,
+            "post_id": ["a1", "a2", "a3"],
+            "posted_at": [T0, T0 + DAY, T0 + 2 * DAY],
+            "likes": [10, None, 30],
+            "comments": [1, 5, 3],
+        }
+    )
+    out = engagement_features(c, coerce_table("posts", raw, "posts")).loc["a"]
+    assert out["likes_per_follower_mean"] == pytest.approx(0.02)
+    assert out["likes_max_to_median"] == pytest.approx(30 / 20)
+    assert out["comments_per_follower_mean"] == pytest.approx(9 / 3 / 1_000)
+    assert out["comments_per_like_pooled"] == pytest.approx(4 / 40)  # the posts that show both
+    assert out["comments_per_like_median"] == pytest.approx(0.1)
+    expected = np.log(((11 + 33) / 2 / 1_000) / expected_engagement_rate(1_000))
+    assert out["engagement_rate_log_ratio"] == pytest.approx(expected)
+    assert out["post_count"] == 3
