@@ -25,6 +25,8 @@ from scoring.names import (
 )
 
 if TYPE_CHECKING:
+    from creator_audit.dataset import Dataset
+    from creator_audit.importers import Imported
     from scoring.account_model import AccountModel
     from scoring.comment_model import CommentModel
 
@@ -68,6 +70,11 @@ model_app = typer.Typer(
     help="Model files: convert a bundle written by an older creator-audit.", no_args_is_help=True
 )
 app.add_typer(model_app, name="model")
+import_app = typer.Typer(
+    help="Creators from real exports: an instaloader download or Graph API responses.",
+    no_args_is_help=True,
+)
+app.add_typer(import_app, name="import")
 
 
 FORCE_HELP = "Replace --out even when it is a folder holding files creator-audit did not write."
@@ -647,6 +654,85 @@ def model_convert(
     configure_tracking()
     converted = convert_pickled_bundle(source, target)
     typer.echo(f"converted {source} ({type(converted).__name__}) into {target}{replaced}")
+
+
+@_command(import_app, "instaloader")
+def import_instaloader(
+    folders: Annotated[
+        list[Path],
+        typer.Argument(
+            help="One profile folder per creator, as instaloader --no-pictures --no-videos "
+            "--comments PROFILE writes it.",
+            metavar="DIR...",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="The dataset folder to write.")],
+    fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+    force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
+) -> None:
+    """Import instaloader downloads: creators, posts (a hidden like count stays missing) and
+    every comment and answer as engagements."""
+    from creator_audit.importers import from_instaloader
+
+    _import(folders, out, fmt, force, from_instaloader)
+
+
+@_command(import_app, "graph-api")
+def import_graph_api(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Saved responses to GET /<ig-user-id>?fields=business_discovery.username(NAME)"
+            "{...}, one per file; the time each was taken is the UTC time in its name "
+            "(20260501T120000Z) or else its modification time.",
+            metavar="FILE...",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="The dataset folder to write.")],
+    fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+    force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
+) -> None:
+    """Import Graph API business discovery responses: creators, posts and a follower count per
+    response; pages of the media edge are joined."""
+    from creator_audit.importers import from_graph_api
+
+    _import(files, out, fmt, force, from_graph_api)
+
+
+def _import(
+    sources: list[Path], out: Path, fmt: str, force: bool, read: Callable[[list[Path]], Imported]
+) -> None:
+    """Check the output first, read ``sources`` with ``read``, write the dataset atomically."""
+    from creator_audit.atomic import check_not_an_input, check_writable_directory
+    from creator_audit.dataset.write import FORMATS, is_dataset_entry, write_dataset
+
+    if fmt not in FORMATS:
+        _fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    check_not_an_input(out, "--out", {"the import": sources})
+    check_writable_directory(out, force, is_dataset_entry)
+    replaced = _replaced(out)
+    imported = read(sources)
+    write_dataset(imported.dataset, out, fmt, force)
+    for note in imported.notes:
+        typer.echo(f"note: {note}")
+    typer.echo(f"imported {_imported_counts(imported.dataset)} into {out}{replaced}")
+
+
+def _imported_counts(dataset: Dataset) -> str:
+    """``2 creators: 54 posts (3 with likes hidden), 410 comments, 4 follower counts``."""
+    hidden = int(dataset.posts["likes"].isna().sum())
+    parts = [_counted(len(dataset.posts), "post") + f" ({hidden} with likes hidden)" * bool(hidden)]
+    if dataset.engagements is not None:
+        parts.append(_counted(len(dataset.engagements), "comment"))
+    if dataset.follower_counts is not None:
+        parts.append(_counted(len(dataset.follower_counts), "follower count"))
+    return f"{_counted(len(dataset.creators), 'creator')}: {', '.join(parts)}"
+
+
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' * (count != 1)}"
 
 
 def _read_comments(path: Path) -> Any:

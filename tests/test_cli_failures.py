@@ -22,6 +22,14 @@ from typer.testing import CliRunner
 from creator_audit.atomic import atomic_directory
 from creator_audit.bundle import write_bundle
 from creator_audit.cli import app
+from tests.importers.exports import (
+    GRAPH_ERROR,
+    business_discovery,
+    instaloader_download,
+    instaloader_post_file,
+    media_items,
+    save,
+)
 from tests.pickled_bundles import evil_payload, write_headerless_bundle, write_pickled_bundle
 
 runner = CliRunner()
@@ -129,6 +137,28 @@ def _flip(data: bytes) -> bytes:
     return data[:-50] + bytes([data[-50] ^ 1]) + data[-49:]
 
 
+def _download(change: Callable[[Path], object] = lambda folder: None) -> Callable[[Path], None]:
+    """A small instaloader download in ``dl/me``, then ``change(folder)``."""
+
+    def setup(where: Path) -> None:
+        change(instaloader_download(where / "dl", "me", posts=2, comments_each=2).folder)
+
+    return setup
+
+
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[:-20])
+
+
+def _responses_at_one_time_that_disagree(where: Path) -> None:
+    media = media_items(2)
+    other = [dict(media[0], like_count=1), media[1]]
+    save(where / "a" / "bb_20260501T120000Z.json", business_discovery(media))
+    save(where / "b" / "bb_20260501T120000Z.json", business_discovery(other))
+
+
+IMPORT_GRAPH = ["import", "graph-api", "r.json", "--out", "out"]
+IMPORT_DL = ["import", "instaloader", "dl/me", "--out", "out"]
 TO_PASSWD = "../" * 12 + "etc/passwd"
 SCORE = ["score", "--data", NO_DATA, "--out", "s.csv", "--model", "m.bundle"]
 FEATURES = ["features", "--data", NO_DATA, "--out", "f.csv"]
@@ -296,6 +326,43 @@ CASES = [
     Case("a post dated -5e9", ["features", "--data", "d", "--out", "f.csv"],
          "posts.csv: line 3, column 'posted_at': '-5000000000' (1811-07-23T",
          _posts_line("c1,p2,-5000000000,1,0")),
+    # Exports that cannot be imported: the file and the field, nothing written.
+    Case("import graph-api of an instaloader post file",
+         ["import", "graph-api", "p.json.xz", "--out", "out"],
+         "p.json.xz: an instaloader file, not a Graph API response: creator-audit import "
+         "instaloader reads its profile folder", lambda w: instaloader_post_file(w / "p.json.xz")),
+    Case("import instaloader of a folder of Graph API responses", IMPORT_DL,
+         "dl/me/r.json: a Graph API response, not an instaloader file",
+         lambda w: save(w / "dl" / "me" / "r.json", business_discovery(media_items(1)))),
+    Case("import instaloader of a file", ["import", "instaloader", "r.json", "--out", "out"],
+         "r.json: is a file, not a folder; import instaloader takes one profile folder per "
+         "creator", lambda w: save(w / "r.json", business_discovery(None))),
+    Case("import instaloader of a truncated .xz", IMPORT_DL,
+         "dl/me/me_5821462185.json.xz: truncated or damaged .xz file (Compressed file ended "
+         "before the end-of-stream marker was reached)",
+         _download(lambda f: _truncate(f / "me_5821462185.json.xz"))),
+    Case("import instaloader of a folder without its profile file", IMPORT_DL,
+         "dl/me: no profile file (<profile>_<id>.json.xz, node_type Profile)",
+         _download(lambda f: (f / "me_5821462185.json.xz").unlink())),
+    Case("import instaloader of damaged comments", IMPORT_DL,
+         "_comments.json: invalid JSON at line 1 column 1: Expecting value",
+         _download(lambda f: next(f.glob("*_comments.json")).write_text("<html>"))),
+    Case("import graph-api of a response cut short", IMPORT_GRAPH,
+         "r.json: invalid JSON at line 1 column 31: Unterminated string starting at",
+         lambda w: (w / "r.json").write_text('{"business_discovery": {"id": "178414')),
+    Case("import graph-api of the API's error body", IMPORT_GRAPH,
+         "r.json: error: the Graph API answered with an error: Invalid OAuth access token. "
+         "(OAuthException, code 190)", lambda w: save(w / "r.json", GRAPH_ERROR)),
+    Case("import graph-api of one post twice at one time with other counts",
+         ["import", "graph-api", "a/bb_20260501T120000Z.json", "b/bb_20260501T120000Z.json",
+          "--out", "out"],
+         "b/bb_20260501T120000Z.json: business_discovery.media.data[0].id: post "
+         "'17858843269216389' appears again with 1 likes and 50 comments, but "
+         "a/bb_20260501T120000Z.json has 5841 likes and 50 comments",
+         _responses_at_one_time_that_disagree),
+    Case("import --out its own input folder", ["import", "instaloader", "dl/me", "--out", "dl"],
+         "--out dl holds dl/me, which the import reads; an output is never an input",
+         _download()),
     Case("a NUL in an id", ["features", "--data", "d", "--out", "f.csv"],
          "posts.parquet: row 1 (1-based), column 'post_id': 'p\\x001' holds a control "
          "character (U+0000, character 2)", _dataset_and(_nul_in_a_post_id)),
