@@ -88,7 +88,7 @@ def _download_post(
     loader: Instaloader, user: dict, i: int, hidden: bool, comments: int, download: Download
 ) -> None:
     """One post, as the logged-in feed (``Post.from_iphone_struct``) gives it."""
-    taken_at = FIRST_POST + i * 2 * DAY
+    taken_at = FIRST_POST + i * 2 * DAY + (i * 7919 % 61) * 1_800  # every 1-3 days, any hour
     likes = 300 + 37 * (i % 7) + 5 * i
     media = {
         "pk": str(3_100_000_000_000_000_000 + i),
@@ -122,13 +122,15 @@ def _comments(
         if made >= total:
             return
         answers = []
+        at = taken_at + 90 * 3 ** min(k, 8)  # from a minute and a half to days after posting
         if k % 2 == 1 and made + 2 <= total:
-            answers.append(_answer(creator, taken_at + 600 + 60 * k, k))
+            answers.append(_answer(creator, at + 1_800, k))
         made += 1 + len(answers)
-        owner = {"id": str(900 + k), "username": f"fan{k}", "is_verified": False}
+        fan = 900 + (taken_at // DAY * 7 + k * 13) % 500  # some fans come back, most do not
+        owner = {"id": str(fan), "username": f"fan{fan}", "is_verified": False}
         node = {
             "id": int(f"{taken_at}{k:03d}"),
-            "created_at": taken_at + 60 * (k + 1),
+            "created_at": at,
             "text": f"love this glaze {k}",
             "owner": owner,
             "edge_liked_by": {"count": k % 3},
@@ -172,7 +174,7 @@ def media_items(count: int, hidden: tuple[int, ...] = (), newest: int = 1_777_53
         )
         item: dict[str, Any] = {
             "id": media_id,
-            "timestamp": graph_time(newest - i * 3 * DAY),
+            "timestamp": graph_time(newest - i * 3 * DAY + (i * 7919 % 61) * 1_800),
             "comments_count": comments,
             "like_count": likes,
             "media_type": "IMAGE",
