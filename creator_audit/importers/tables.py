@@ -64,13 +64,11 @@ class ImportedTables:
         """A post, once: a repeat with the same counts is dropped, one read later replaces it, and
         one read at the same time (the same download, or one response) with other counts fails."""
         seen = self.posts.get(row["post_id"])
-        if seen is None or _same_counts(seen.row, row):
-            self.posts.setdefault(row["post_id"], _Post(row, origin, taken_at))
+        if seen is None or _later(taken_at, seen.taken_at):
+            self.posts[row["post_id"]] = _Post(row, origin, taken_at)
             return
-        if seen.taken_at is not None and taken_at is not None and seen.taken_at != taken_at:
-            if taken_at > seen.taken_at:
-                self.posts[row["post_id"]] = _Post(row, origin, taken_at)
-            return
+        if _later(seen.taken_at, taken_at) or _same_counts(seen.row, row):
+            return  # an earlier read, or the same counts again
         raise SourceError(
             origin.file,
             origin.field("post_id"),
@@ -100,6 +98,11 @@ class ImportedTables:
         more = err.total - 1
         message = problem.message + (f" (and {more} more problems)" if more else "")
         return SourceError(origin.file, origin.field(column), message)
+
+
+def _later(a: datetime | None, b: datetime | None) -> bool:
+    """Whether read ``a`` was taken after read ``b`` (unknown times are not)."""
+    return a is not None and b is not None and a > b
 
 
 def _same_counts(a: dict[str, Any], b: dict[str, Any]) -> bool:

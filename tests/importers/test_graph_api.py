@@ -52,7 +52,7 @@ def test_responses_over_time_are_the_follower_history_and_pages_join(tmp_path) -
         save(tmp_path / f"bb_{LATER}.json", business_discovery(later, 264_000)),
         save(tmp_path / f"bb_{LATEST}.json", business_discovery(None, 267_793)),
     ]
-    ds = from_graph_api(files).dataset
+    ds = from_graph_api(files[::-1]).dataset  # the times order them, not the arguments
     history = ds.follower_counts.sort_values("at")
     assert history["followers"].tolist() == [260_000, 264_000, 267_793]
     assert len(ds.posts) == 40  # two pages of the edge, joined
