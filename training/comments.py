@@ -49,7 +49,7 @@ from training.registry import (
     on_fixed_test_data,
     register_and_gate,
 )
-from training.tracking import ensure_experiment, log_bundle_model, tracked_run
+from training.tracking import ensure_experiment, log_bundle_model, log_real_files, tracked_run
 
 COMMENTS_FILE = "scamspot/comments-part-a.json"
 COMMENT_EXPERIMENT = "comment-authenticity"
@@ -236,6 +236,7 @@ def train_comments(
     held = gate_accounts(labelled["account"])
     train, test = labelled[~held], labelled[held]
     with tracked_run(experiment_id, log=log) as run:
+        log_real_files([file], log)
         model = CommentModel.fit(train["text"].tolist(), train["spam"].to_numpy(bool))
         model.metadata = _metadata(
             run.info.run_id, seed, comments, sorted(test["account"].unique())
