@@ -103,7 +103,9 @@ def _ms(run) -> float:
 def _parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--comments", default="models/comment-authenticity-champion.bundle")
-    parser.add_argument("--data", default=None, help="shared data folder (default ../shared/data)")
+    parser.add_argument(
+        "--data", default=None, help="real data folder (default ../shared/data, else the cache)"
+    )
     parser.add_argument("--creators", type=int, default=160)
     parser.add_argument("--batch", type=int, action="append", help="batch sizes (default 1, 32)")
     args = parser.parse_args()

@@ -75,6 +75,15 @@ import_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(import_app, name="import")
+data_app = typer.Typer(
+    help="The public labelled collections: fetch them from their published sources.",
+    no_args_is_help=True,
+)
+app.add_typer(data_app, name="data")
+REAL_DATA_DEFAULT = (
+    "default: ../shared/data or $CREATOR_AUDIT_SHARED_DATA where it exists, else the cache "
+    "of creator-audit data fetch"
+)
 
 
 FORCE_HELP = "Replace --out even when it is a folder holding files creator-audit did not write."
@@ -436,7 +445,9 @@ def check_genuine(
     model: Annotated[str, typer.Option("--model", help=MODEL_HELP)] = DEFAULT_MODEL,
     data: Annotated[
         Path | None,
-        typer.Option("--data", help="InstaFake genuine JSON (default: the shared data folder)."),
+        typer.Option(
+            "--data", help=f"InstaFake genuine JSON, read as it is ({REAL_DATA_DEFAULT})."
+        ),
     ] = None,
 ) -> None:
     """Score real accounts known to be genuine; print the share flagged as fraud."""
@@ -476,7 +487,7 @@ def serve(
 def accounts_train(
     data: Annotated[
         Path | None,
-        typer.Option("--data", help="Real labelled account data (default: ../shared/data)."),
+        typer.Option("--data", help=f"Real labelled account data ({REAL_DATA_DEFAULT})."),
     ] = None,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Model seed.")] = 0,
     models_dir: Annotated[Path, typer.Option("--models-dir", help="Where bundles go.")] = Path(
@@ -561,7 +572,7 @@ def accounts_score(
 def comments_train(
     data: Annotated[
         Path | None,
-        typer.Option("--data", help="Real labelled data folder (default: ../shared/data)."),
+        typer.Option("--data", help=f"Real labelled data folder ({REAL_DATA_DEFAULT})."),
     ] = None,
     seed: Annotated[
         int, typer.Option("--seed", min=0, help="Logged; the fit is deterministic.")
@@ -612,6 +623,45 @@ def comments_score(
         f"scored {int(known.sum())} comments into {out}{replaced}: "
         f"{np.nanmean(p_spam >= loaded.threshold) if known.any() else 0:.1%} look like spam"
     )
+
+
+@_command(data_app, "fetch")
+def data_fetch(
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--only", metavar="NAME", help="Fetch only this collection; repeat for more."),
+    ] = None,
+    to: Annotated[
+        Path | None,
+        typer.Option(
+            "--to",
+            help="The cache folder (default: $CREATOR_AUDIT_DATA, else "
+            "~/.cache/creator-audit/data). The trainers read the default one, or --data DIR.",
+        ),
+    ] = None,
+) -> None:
+    """Download the public labelled collections, pinned to a commit, from
+    $CREATOR_AUDIT_DATA_MIRROR (default https://raw.githubusercontent.com), verifying each
+    file's SHA-256 and size before it lands in the cache; files already there are kept."""
+    from creator_audit.dataset.fetch import fetch
+    from creator_audit.dataset.sources import load_manifest, select
+
+    collections = select(load_manifest(), only)
+    result = fetch(collections, to, log=typer.echo)
+    if result.verified:
+        total = sum(len(c.files) for c in collections)
+        typer.echo(
+            f"{len(result.verified)} of {total} files verified in {result.cache} "
+            f"({len(result.fetched)} downloaded, {len(result.present)} already there)"
+        )
+        complete = [c for c in collections if set(c.files) <= set(result.verified)]
+        typer.echo("Licences and citations (cite the collections you use):")
+        for collection in complete:
+            typer.echo(f"  {collection.name}: {collection.licence}; cite {collection.cite}")
+    for failure in result.failures:
+        typer.echo(f"error: {failure}", err=True)
+    if result.failures:
+        raise typer.Exit(EXIT_BAD_INPUT)
 
 
 @_command(model_app, "convert")

@@ -2,7 +2,8 @@
 
     .venv/bin/python scripts/fit_follower_profiles.py [--data DIR] [--out FILE]
 
-Reads every labelled source under DIR (default: $CREATOR_AUDIT_SHARED_DATA, else ../shared/data)
+Reads every labelled source under DIR (default: $CREATOR_AUDIT_SHARED_DATA, else ../shared/data,
+where it exists, else the cache of ``creator-audit data fetch``)
 with ``creator_audit.dataset.real_accounts.load_real_accounts``, fits
 ``creator_audit.simulator.real_profiles.fit_profile_tables`` and replaces FILE (default: the
 committed ``creator_audit/simulator/follower_profiles.json``) atomically.
@@ -15,8 +16,8 @@ import json
 from pathlib import Path
 
 from creator_audit.atomic import atomic_path
-from creator_audit.dataset.instafake import default_shared_data_dir
 from creator_audit.dataset.real_accounts import load_real_accounts
+from creator_audit.dataset.real_data import real_data_dir
 from creator_audit.simulator.real_profiles import CLASSES, TABLES_FILE, fit_profile_tables
 
 
@@ -25,7 +26,7 @@ def main(argv: list[str] | None = None) -> Path:
     parser.add_argument("--data", type=Path, default=None, help="real data folder")
     parser.add_argument("--out", type=Path, default=TABLES_FILE, help="tables JSON to write")
     args = parser.parse_args(argv)
-    data = args.data if args.data is not None else default_shared_data_dir()
+    data = real_data_dir(args.data)
     tables = fit_profile_tables(load_real_accounts(data))
     with atomic_path(args.out) as tmp:
         tmp.write_text(json.dumps(tables, indent=1) + "\n")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job on embedded defaults: train the account model on the real labelled accounts and the
-# comment model on the real labelled comments (when ../shared/data or $CREATOR_AUDIT_SHARED_DATA
-# has them), generate labelled creators, train
+# comment model on the real labelled comments (from ../shared/data or $CREATOR_AUDIT_SHARED_DATA,
+# else fetched from their public sources into the cache), generate labelled creators, train
 # (tracked in an SQLite MLflow store in this directory), evaluate on data from another seed
 # (report.html), batch-score it, write audit pages for a few creators and a drift check, then
 # serve the champion over HTTP. Outputs go under ./work, bundles under ./models, MLflow state in
@@ -25,11 +25,16 @@ if [ "$avail_mb" -gt 0 ] && [ "$need_mb" -gt "$avail_mb" ]; then
   exit 1
 fi
 
-if [ -d "$SHARED" ]; then
-  creator-audit accounts train --data "$SHARED" --seed "$SEED"
-  creator-audit comments train --data "$SHARED" --seed "$SEED"
-else
-  echo "no real data at $SHARED: the creator model trains without the account and comment models"
+# Without the shared folder the public collections come from their sources (a cache; verified).
+# Offline, the creator model trains without what they give, and the end repeats what it lacks.
+LACKS=""
+if [ ! -d "$SHARED" ] && ! creator-audit data fetch; then
+  LACKS="real data not fetched (creator-audit data fetch failed, see above): the creator model trains without the account model (fake-follower features), the comment model (comment-spam features) and the real-genuine check; run 'creator-audit data fetch' when online, then this script again"
+  echo "$LACKS"
+fi
+if [ -z "$LACKS" ]; then
+  creator-audit accounts train --seed "$SEED"
+  creator-audit comments train --seed "$SEED"
 fi
 creator-audit generate --out "$WORK/data" --creators "$CREATORS" --seed "$SEED"
 creator-audit generate --out "$WORK/holdout" --creators "${HOLDOUT:-4000}" --seed "$((SEED + 1))"
@@ -48,6 +53,7 @@ PY
 creator-audit explain --data "$WORK/holdout" --creators "$WORK/audit_creators.txt" --out "$WORK/audit.html"
 creator-audit monitor --data "$WORK/holdout" --out "$WORK/drift"
 echo "main job done: $WORK/evaluation/report.html, $WORK/audit.html, $WORK/drift/drift.html, scores in $WORK/scores.parquet"
+if [ -n "$LACKS" ]; then echo "$LACKS"; fi
 if [ "${SERVE:-1}" = 1 ]; then
   echo "serving the champion on http://127.0.0.1:${PORT:-8000} (Ctrl-C stops; SERVE=0 skips)"
   exec creator-audit serve --port "${PORT:-8000}" ${WORKERS:+--workers "$WORKERS"}

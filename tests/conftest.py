@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,3 +22,14 @@ def empty_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
         configure_tracking()
         prepare_store()
     return where / "mlflow.db"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_users_data_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Where the shared real data is absent, the loaders read the cache of ``creator-audit data
+    fetch``: the tests never read the user's (an empty folder of their own instead), nor fetch
+    from anywhere a test did not set."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CREATOR_AUDIT_DATA", str(tmp_path_factory.mktemp("no-data-cache")))
+        patch.delenv("CREATOR_AUDIT_DATA_MIRROR", raising=False)
+        yield

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -29,3 +30,19 @@ needs_comments = [
         reason=f"labelled comments not found under {SHARED}",
     ),
 ]
+
+
+def assert_run_logged_files(run_id: str, folders: list[str]) -> None:
+    """The run's ``data/real_files.json`` and ``real_file/...`` params name every real file it
+    read (from these shared folders), each with the SHA-256 of its bytes."""
+    import mlflow
+
+    from scoring.store import configure_tracking
+
+    configure_tracking()
+    logged = mlflow.artifacts.load_dict(f"runs:/{run_id}/data/real_files.json")["files"]
+    assert sorted({f["name"].split("/")[0] for f in logged}) == sorted(folders)
+    params = mlflow.get_run(run_id).data.params
+    for file in logged:
+        digest = hashlib.sha256(Path(file["path"]).read_bytes()).hexdigest()
+        assert file["sha256"] == digest == params[f"real_file/{file['name']}"]

@@ -159,6 +159,27 @@ def _responses_at_one_time_that_disagree(where: Path) -> None:
 
 IMPORT_GRAPH = ["import", "graph-api", "r.json", "--out", "out"]
 IMPORT_DL = ["import", "instaloader", "dl/me", "--out", "out"]
+
+
+def _mirror_of(data: bytes) -> Callable[[Path], None]:
+    """A mirror folder (``file://{where}/mirror``) serving ``data`` as Kaggle's train.csv."""
+
+    def write(where: Path) -> None:
+        target = where / "mirror" / KAGGLE_KEY
+        target.parent.mkdir(parents=True)
+        target.write_bytes(data)
+
+    return write
+
+
+KAGGLE_KEY = (
+    "eliottvalette/MLers_IN_Paris/930e7f1a9a3598d5efb6c0c0ba284c5c11959cb1/"
+    "kaggle/input/Dataset_1/train.csv"
+)
+KAGGLE_LABEL = "eliottvalette/MLers_IN_Paris@930e7f1:kaggle/input/Dataset_1/train.csv"
+FETCH = ["data", "fetch", "--only", "kaggle-instagram", "--to", "cache"]
+FILE_MIRROR = {"CREATOR_AUDIT_DATA_MIRROR": "file://{where}/mirror"}
+NO_SHARED = {"CREATOR_AUDIT_SHARED_DATA": "{where}/no-shared-data"}
 TO_PASSWD = "../" * 12 + "etc/passwd"
 SCORE = ["score", "--data", NO_DATA, "--out", "s.csv", "--model", "m.bundle"]
 FEATURES = ["features", "--data", NO_DATA, "--out", "f.csv"]
@@ -319,6 +340,31 @@ CASES = [
     Case("a size limit that is no size", ["features", "--data", "d", "--out", "f.csv"],
          "CREATOR_AUDIT_MAX_CSV_BYTES='lots' is not a size", _dataset_and(lambda d: None),
          {"CREATOR_AUDIT_MAX_CSV_BYTES": "lots"}),
+    # The public collections: a file that cannot be fetched is named with its URL, and nothing
+    # lands in the cache; without real data a trainer says where it looked and how to fetch.
+    Case("data fetch from a mirror without the file", FETCH,
+         f"error: {KAGGLE_LABEL}: not found at file://", lambda w: (w / "mirror").mkdir(),
+         FILE_MIRROR),
+    Case("data fetch whose mirror file is not the published one", FETCH,
+         "does not match the published file: expected sha256 54adc145282c4bbd3699e879c1c072fec"
+         "3728dbaf141b007b33e457cd78b638a (18,733 bytes), got ", _mirror_of(b"x" * 18733),
+         FILE_MIRROR),
+    Case("data fetch from an unreachable mirror", FETCH,
+         f"error: {KAGGLE_LABEL}: cannot reach http://127.0.0.1:1/{KAGGLE_KEY}: ",
+         env={"CREATOR_AUDIT_DATA_MIRROR": "http://127.0.0.1:1"}),
+    Case("data fetch into /proc", ["data", "fetch", "--to", "/proc/cache"],
+         "cannot write the data cache /proc/cache: "),
+    Case("data fetch of an unknown collection", ["data", "fetch", "--only", "nope"],
+         "no collection named nope; the collections are: instafake-fake-v1, "),
+    Case("data fetch from an ftp mirror", FETCH,
+         "CREATOR_AUDIT_DATA_MIRROR='ftp://x' is not an http://, https:// or file:// URL",
+         env={"CREATOR_AUDIT_DATA_MIRROR": "ftp://x"}),
+    Case("comments train without real data", ["comments", "train"],
+         " holds neither scamspot/comments-part-a.json nor the published original ScamSpot/"
+         "scamspot_ig-comment-scraper/84f5ef098052b06f41dd66bb6035429b32879da4/data/"
+         "comments_extracted.json; creator-audit data fetch gets it", env=NO_SHARED),
+    Case("accounts train without real data", ["accounts", "train"],
+         "no labelled account source under ", env=NO_SHARED),
     # Values no real dataset holds, named by table, row and column.
     Case("a post dated 1900", ["features", "--data", "d", "--out", "f.csv"],
          "posts.csv: line 3, column 'posted_at': '1900-01-01T00:00:00Z' is before 2005-01-01",
@@ -389,7 +435,7 @@ def own_store(tmp_path, monkeypatch) -> None:
 def test_each_failure_exits_2_with_one_line_naming_it(case: Case, tmp_path, monkeypatch) -> None:
     case.setup(tmp_path)
     for name, value in case.env.items():
-        monkeypatch.setenv(name, value)
+        monkeypatch.setenv(name, value.replace("{where}", str(tmp_path)))
     before = _snapshot(tmp_path)
     result = runner.invoke(app, case.args)
     assert result.exit_code == 2, result.output

@@ -30,6 +30,7 @@ import creator_audit
 from creator_audit.dataset.real_accounts import (
     DEFAULT_PURBA_FAKE_CLASSES,
     PROFILE_FIELDS,
+    account_files,
     load_real_accounts,
 )
 from creator_audit.schema import ACCOUNTS
@@ -63,6 +64,7 @@ from training.tracking import (
     ACCOUNT_EXPERIMENT,
     ensure_experiment,
     log_bundle_model,
+    log_real_files,
     tracked_run,
 )
 
@@ -129,8 +131,10 @@ def train_accounts(
     purba_fake_classes: Iterable[str] = DEFAULT_PURBA_FAKE_CLASSES,
     params: dict[str, Any] | None = None,
 ) -> AccountTrainResult:
-    """Evaluate leave-one-source-out, fit on the train split, log, register and gate."""
+    """Evaluate leave-one-source-out, fit on the train split, log, register and gate.
+    ``data_dir`` defaults to the real data folder (the shared folder, else the fetch cache)."""
     accounts = load_real_accounts(data_dir, purba_fake_classes)  # bad data fails before any write
+    files = [file for found in account_files(data_dir).values() for file in found]
     configure_tracking()
     experiment_id = ensure_experiment(ACCOUNT_EXPERIMENT)  # and a store that cannot be used
     counts = accounts.groupby(["source", "source_label"]).size()
@@ -141,6 +145,7 @@ def train_accounts(
     train, test = accounts.iloc[train_rows], accounts.iloc[test_rows]
     with tracked_run(experiment_id, log=log) as run:
         metadata = _metadata(run.info.run_id, seed, accounts, purba_fake_classes)
+        log_real_files(files, log)
         model, predictions = fit_account_model(train, params, seed, metadata)
         test_table = per_source_auc(test, model.p_fake(test))
         calibration = reliability(predictions)

@@ -34,7 +34,7 @@ from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
 from sklearn.pipeline import make_pipeline
 
 import creator_audit
-from creator_audit.dataset.instafake import default_shared_data_dir
+from creator_audit.dataset.real_data import RealFile, locate
 from creator_audit.progress import stage
 from creator_audit.simulator import text as simulated
 from features.engagers import GENERIC_COMMENTS, GENERIC_MAX_WORDS
@@ -49,22 +49,28 @@ from training.registry import (
     on_fixed_test_data,
     register_and_gate,
 )
-from training.tracking import ensure_experiment, log_bundle_model, tracked_run
+from training.tracking import ensure_experiment, log_bundle_model, log_real_files, tracked_run
 
-COMMENTS_FILE = Path("scamspot") / "comments-part-a.json"
+COMMENTS_FILE = "scamspot/comments-part-a.json"
 COMMENT_EXPERIMENT = "comment-authenticity"
 GATE_METRIC = "ROC-AUC on the gate's held-out accounts"
 TEST_ACCOUNT_SHARE = 0.25
 Log = Callable[[str], None]
 
 
-def load_comments(data_dir: str | Path | None = None) -> pd.DataFrame:
-    """``text``, ``account``, ``label`` (real / scam / unknown) and ``spam`` (None for unknown)."""
-    path = Path(data_dir or default_shared_data_dir()) / COMMENTS_FILE
-    if not path.is_file():
-        raise FileNotFoundError(f"no labelled comments at {path} (ScamSpot, see the data README)")
+def comments_file(data_dir: str | Path | None = None) -> RealFile:
+    """ScamSpot's labelled comments in the real data folder (default: the shared folder, else
+    the fetch cache): the shared part, or the same accounts of the published original."""
+    return locate(COMMENTS_FILE, data_dir)
+
+
+def load_comments(data: str | Path | RealFile | None = None) -> pd.DataFrame:
+    """``text``, ``account``, ``label`` (real / scam / unknown) and ``spam`` (None for unknown),
+    from a located file or the real data folder ``data``."""
+    file = data if isinstance(data, RealFile) else comments_file(data)
+    path = file.path
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw = file.read_json()
     except json.JSONDecodeError as err:
         raise ValueError(f"{path} is not valid JSON: {err}") from None
     rows = raw.values() if isinstance(raw, dict) else raw
@@ -217,7 +223,8 @@ def train_comments(
 ) -> CommentTrainResult:
     """Evaluate on held-out accounts, fit on the gate's training accounts, log, register, gate.
     ``seed`` is logged: the model has no randomness of its own (the solver is deterministic)."""
-    comments = load_comments(data_dir)  # bad data fails before anything is written
+    file = comments_file(data_dir)
+    comments = load_comments(file)  # bad data fails before anything is written
     configure_tracking()
     experiment_id = ensure_experiment(COMMENT_EXPERIMENT)
     labelled = comments[comments["label"] != "unknown"].reset_index(drop=True)
@@ -229,6 +236,7 @@ def train_comments(
     held = gate_accounts(labelled["account"])
     train, test = labelled[~held], labelled[held]
     with tracked_run(experiment_id, log=log) as run:
+        log_real_files([file], log)
         model = CommentModel.fit(train["text"].tolist(), train["spam"].to_numpy(bool))
         model.metadata = _metadata(
             run.info.run_id, seed, comments, sorted(test["account"].unique())

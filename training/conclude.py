@@ -41,7 +41,12 @@ from training.registry import (
 )
 from training.report import plot_feature_importance, write_report
 from training.split import id_hashes
-from training.tracking import log_bundle_model, log_training_creators, training_creators
+from training.tracking import (
+    log_bundle_model,
+    log_real_files,
+    log_training_creators,
+    training_creators,
+)
 
 Log = Callable[[str], None]
 # Fewer of the candidate's test creators unseen by the champion than this: the two are compared
@@ -179,7 +184,7 @@ def _gate(
             model, champion, champion_features(champion), test, training_creators(champion_run)
         ),
         baseline_f1=max(b["macro_f1"] for b in baselines.values()),
-        real=None if real is None else RealData(real.flagged, _real_flags),
+        real=None if real is None else RealData(real.flagged, _real_flags(real)),
     )
 
 
@@ -347,19 +352,24 @@ def _log_results(
 
 
 def _log_real_genuine_check(model: CreatorFraudModel, log: Log) -> RealGenuineCheck | None:
-    """The share of real genuine accounts flagged, when the shared real data is present."""
-    if not real_genuine_file().exists():
-        log(f"real genuine accounts not found at {real_genuine_file()}: check skipped")
+    """The share of real genuine accounts flagged, and the file read, when the real data folder
+    (the shared folder, else the fetch cache) has them."""
+    try:
+        file = real_genuine_file()
+    except FileNotFoundError as err:
+        log(f"real genuine accounts not found: {err}: check skipped")
         return None
-    check = check_real_genuine(model)
+    check = check_real_genuine(model, file)
     log(check.message)
     mlflow.log_metric("real_genuine_flagged_share", check.flagged_share)
+    log_real_files([file], log)
     return check
 
 
-def _real_flags(champion: CreatorFraudModel) -> np.ndarray:
-    """Which real genuine accounts the champion flags: the gate compares them account by account."""
-    return check_real_genuine(champion).flagged
+def _real_flags(candidate: RealGenuineCheck) -> Callable[[CreatorFraudModel], np.ndarray]:
+    """Which real genuine accounts the champion flags, in the file the candidate was checked
+    on: the gate compares them account by account."""
+    return lambda champion: check_real_genuine(champion, candidate.file).flagged
 
 
 def feature_importance(model: CreatorFraudModel) -> pd.DataFrame:

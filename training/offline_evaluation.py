@@ -141,10 +141,17 @@ def data_identity(data_dir: str | Path, ds: Dataset, model: CreatorFraudModel) -
 
 def real_genuine(model: CreatorFraudModel) -> dict[str, Any]:
     """The share of real genuine accounts flagged, or why the check was skipped."""
-    if not real_genuine_file().exists():
-        return {"skipped": f"the real genuine accounts are not at {real_genuine_file()}"}
-    check = check_real_genuine(model)
-    return {"n": check.n, "flagged_share": check.flagged_share, "predicted": check.predicted}
+    try:
+        file = real_genuine_file()
+    except FileNotFoundError as err:
+        return {"skipped": f"the real genuine accounts are not at hand: {err}"}
+    check = check_real_genuine(model, file)
+    return {
+        "n": check.n,
+        "flagged_share": check.flagged_share,
+        "predicted": check.predicted,
+        "file": file.record(),
+    }
 
 
 def training_baselines(run_id: str | None, labels: Sequence[str] = LABELS) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """How many real, known-genuine accounts a model flags as fraud.
 
-The InstaFake non-automated accounts (``../shared/data``) are real Instagram accounts labelled
-genuine, with profile counts and posts only. A model that flags many of them is wrong, whatever
-its score on synthetic data, so every training run reports this figure when the data is present.
+The InstaFake non-automated accounts (the real data folder: ``../shared/data``, else what
+``creator-audit data fetch`` cached) are real Instagram accounts labelled genuine, with profile
+counts and posts only. A model that flags many of them is wrong, whatever its score on synthetic
+data, so every training run reports this figure when the data is present.
 """
 
 from __future__ import annotations
@@ -13,11 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from creator_audit.dataset.instafake import (
-    GENUINE_FILE,
-    default_shared_data_dir,
-    load_instafake_genuine,
-)
+from creator_audit.dataset.instafake import GENUINE_FILE, load_instafake_genuine
+from creator_audit.dataset.real_data import RealFile, locate
 from scoring.model import CreatorFraudModel
 from scoring.scores import score_dataset
 
@@ -28,6 +26,7 @@ class RealGenuineCheck:
     flagged_share: float
     predicted: dict[str, int]
     flagged: np.ndarray = field(repr=False)  # per account, in file order: not predicted genuine
+    file: RealFile | None = None  # the file read
 
     @property
     def message(self) -> str:
@@ -37,14 +36,23 @@ class RealGenuineCheck:
         )
 
 
-def real_genuine_file() -> Path:
-    return default_shared_data_dir() / GENUINE_FILE
+def real_genuine_file() -> RealFile:
+    """The real genuine accounts in the real data folder, in either form; ``FileNotFoundError``
+    saying where it looked when there are none."""
+    return locate(str(GENUINE_FILE))
 
 
-def check_real_genuine(model: CreatorFraudModel, path: Path | None = None) -> RealGenuineCheck:
-    """Score every real genuine account; the flagged share is those not predicted genuine."""
-    scores = score_dataset(model, load_instafake_genuine(path or real_genuine_file()), n_reasons=0)
+def check_real_genuine(
+    model: CreatorFraudModel, path: str | Path | RealFile | None = None
+) -> RealGenuineCheck:
+    """Score every real genuine account; the flagged share is those not predicted genuine.
+    ``path`` is a file read as it is; by default the real data folder's."""
+    if isinstance(path, RealFile):
+        file = path
+    else:
+        file = RealFile.at(path) if path is not None else real_genuine_file()
+    scores = score_dataset(model, load_instafake_genuine(file), n_reasons=0)
     predicted = Counter(scores["label"])
     flagged = scores["label"].to_numpy() != "genuine"
     share = float(flagged.sum()) / max(len(scores), 1)
-    return RealGenuineCheck(len(scores), share, dict(predicted), flagged)
+    return RealGenuineCheck(len(scores), share, dict(predicted), flagged, file)

@@ -16,7 +16,7 @@ import os
 import socket
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 
+from creator_audit.dataset.real_data import RealFile
 from creator_audit.messages import first_line
 from scoring.names import BUNDLE_ARTIFACT, BUNDLE_SUFFIX
 from scoring.store import DEFAULT_ARTIFACTS, StoreError, check_store, sqlite_path
@@ -34,6 +35,7 @@ from scoring.store import DEFAULT_ARTIFACTS, StoreError, check_store, sqlite_pat
 CREATOR_EXPERIMENT = "creator-fraud"
 ACCOUNT_EXPERIMENT = "account-authenticity"
 TRAINING_CREATORS = "data/training_creators.npy"
+REAL_FILES = "data/real_files.json"
 # Which process runs a run, so a later run can tell one that died from one still going.
 HOST_TAG, PROCESS_TAG = "creator_audit.host", "creator_audit.process"
 
@@ -137,6 +139,18 @@ def log_training_creators(hashes: np.ndarray) -> None:
         path = Path(tmp) / Path(TRAINING_CREATORS).name
         np.save(path, np.unique(np.asarray(hashes, dtype=np.uint64)), allow_pickle=False)
         mlflow.log_artifact(str(path), str(Path(TRAINING_CREATORS).parent))
+
+
+def log_real_files(files: Iterable[RealFile], log: Callable[[str], None] = print) -> None:
+    """Record, in the active run, which real data files it read: ``data/real_files.json`` (path,
+    SHA-256, size, and the part kept of a published original) and a ``real_file/<name>`` param
+    with each SHA-256, so a figure can be traced to the bytes it came from; one line each to
+    ``log``."""
+    records = [file.record() for file in files]
+    mlflow.log_dict({"files": records}, REAL_FILES)
+    mlflow.log_params({f"real_file/{r['name']}": r["sha256"] for r in records})
+    for r in records:
+        log(f"real data: {r['path']} (sha256 {r['sha256'][:12]}..., kept: {r['kept']})")
 
 
 def training_creators(run_id: str | None) -> np.ndarray | None:

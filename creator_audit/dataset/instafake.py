@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from creator_audit.dataset.errors import DatasetError, Problem
+from creator_audit.dataset.real_data import RealFile, locate, shared_data_dir
 from creator_audit.dataset.types import Dataset
 from creator_audit.dataset.validate import dataset_from_frames
 
@@ -49,24 +50,25 @@ POST_FIELDS = {
 }
 
 
-def default_shared_data_dir() -> Path:
-    """The shared real-data folder: ``$CREATOR_AUDIT_SHARED_DATA``, else ``../shared/data``."""
-    return Path(os.environ.get("CREATOR_AUDIT_SHARED_DATA", "../shared/data"))
+default_shared_data_dir = shared_data_dir  # the name the tests and notebooks know
 
 
-def load_instafake_genuine(path: str | os.PathLike[str] | None = None) -> Dataset:
+def load_instafake_genuine(path: str | os.PathLike[str] | RealFile | None = None) -> Dataset:
     """Load the InstaFake non-automated genuine accounts: creators, posts and labels (all genuine).
 
-    ``path`` defaults to ``instafake/nonautomated-genuine-part-a.json`` under
-    ``default_shared_data_dir()``. Creator ids are ``instafake-genuine-0000`` ... by record index;
-    post ids ``<creator_id>-p<j>`` by position in the record's arrays. Accounts without posts stay
-    as creators without posts. A missing or malformed file raises ``DatasetError`` naming it.
+    ``path`` is a file read as it is, or a located real file; by default
+    ``instafake/nonautomated-genuine-part-a.json`` of the real data folder, or the even-indexed
+    records of its published original (``creator_audit.dataset.real_data``). Creator ids are
+    ``instafake-genuine-0000`` ... by record index; post ids ``<creator_id>-p<j>`` by position in
+    the record's arrays. Accounts without posts stay as creators without posts. A missing or
+    malformed file raises ``DatasetError`` naming it; no default file in either form raises
+    ``FileNotFoundError`` saying where it looked.
     """
-    file = Path(path) if path is not None else default_shared_data_dir() / GENUINE_FILE
+    file = _genuine_file(path)
     records = _read_records(file)
     problems: list[Problem] = []
     for index, record in enumerate(records):
-        _check_record(file.name, index, record, problems)
+        _check_record(file.path.name, index, record, problems)
     if problems:
         raise DatasetError(problems)
     creators = _creators(records)
@@ -75,19 +77,27 @@ def load_instafake_genuine(path: str | os.PathLike[str] | None = None) -> Datase
         "posts": _posts(records, creators["creator_id"].tolist()),
         "labels": pd.DataFrame({"creator_id": creators["creator_id"], "label": "genuine"}),
     }
-    return dataset_from_frames(raw, {name: f"{file.name} ({name})" for name in raw})
+    return dataset_from_frames(raw, {name: f"{file.path.name} ({name})" for name in raw})
 
 
-def _read_records(file: Path) -> list[dict[str, Any]]:
+def _genuine_file(path: str | os.PathLike[str] | RealFile | None) -> RealFile:
+    if isinstance(path, RealFile):
+        return path
+    return RealFile.at(path) if path is not None else locate(str(GENUINE_FILE))
+
+
+def _read_records(file: RealFile) -> list[dict[str, Any]]:
+    where = str(file.path)
     try:
-        records = json.loads(file.read_text(encoding="utf-8"))
+        records = file.read_json()
     except FileNotFoundError:
-        raise DatasetError([Problem(str(file), None, None, "file not found")]) from None
+        raise DatasetError([Problem(where, None, None, "file not found")]) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DatasetError([Problem(str(file), None, None, f"cannot read: {exc}")]) from None
+        raise DatasetError([Problem(where, None, None, f"cannot read: {exc}")]) from None
+    # A ValueError left names the file itself: a published original that does not match.
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         message = "expected a JSON list of account objects"
-        raise DatasetError([Problem(str(file), None, None, message)])
+        raise DatasetError([Problem(where, None, None, message)])
     return records
 
 

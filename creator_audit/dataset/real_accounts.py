@@ -22,7 +22,6 @@ Purba et al. (2020) has four classes. Only two are profile questions:
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -30,12 +29,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from creator_audit.dataset.instafake import default_shared_data_dir
+from creator_audit.dataset.real_data import RealFile, find, locate, real_data_dir
 
 __all__ = [
     "ACCOUNT_COLUMNS",
     "DEFAULT_PURBA_FAKE_CLASSES",
     "SOURCES",
+    "account_files",
     "load_real_accounts",
 ]
 
@@ -82,7 +82,7 @@ def load_instafake(root: Path) -> pd.DataFrame:
     """InstaFake fake-v1.0 (Akyon & Kalfaoglu 2019): 200 fake and 994 real profiles."""
     records: list[dict] = []
     for name in INSTAFAKE_FILES:
-        records.extend(json.loads((root / name).read_text()))
+        records.extend(locate(name, root).read_json())
     raw = pd.DataFrame.from_records(records)
     fake = raw["isFake"].astype(np.int64)
     columns = {
@@ -108,7 +108,7 @@ def load_purba(
     unknown = sorted(set(fake_classes) - set(PURBA_CLASSES) | ({"r"} & set(fake_classes)))
     if unknown:
         raise ValueError(f"purba fake classes must be among a, i, s; got {unknown}")
-    raw = pd.read_csv(root / PURBA_FILE).drop_duplicates(ignore_index=True)
+    raw = locate(PURBA_FILE, root).read_csv().drop_duplicates(ignore_index=True)
     raw = raw[raw["class"].isin(("r", *fake_classes))].reset_index(drop=True)
     columns = {
         "followers": raw["flw"],
@@ -128,7 +128,7 @@ def load_kaggle(root: Path) -> pd.DataFrame:
 
     It gives the digits' share of the username but not its length, so the counts stay missing.
     """
-    raw = pd.read_csv(root / KAGGLE_FILE)
+    raw = locate(KAGGLE_FILE, root).read_csv()
     fake = raw["fake"].astype(np.int64)
     columns = {
         "followers": raw["#followers"],
@@ -152,23 +152,37 @@ SOURCES: dict[str, tuple[tuple[str, ...], Callable[..., pd.DataFrame]]] = {
 }
 
 
+def account_files(data_dir: str | os.PathLike[str] | None = None) -> dict[str, list[RealFile]]:
+    """The files of every source found under ``data_dir`` (default: the real data folder,
+    ``creator_audit.dataset.real_data.real_data_dir``), each in either form, by source. A source
+    with a file absent is left out; none at all is an error naming what was looked for."""
+    root = real_data_dir(data_dir)
+    found: dict[str, list[RealFile]] = {}
+    for name, (files, _) in SOURCES.items():
+        present = [file for file in (find(f, root) for f in files) if file is not None]
+        if len(present) == len(files):
+            found[name] = present
+    if not found:
+        expected = ", ".join(f for files, _ in SOURCES.values() for f in files)
+        raise FileNotFoundError(
+            f"no labelled account source under {root} (looked for {expected}, or their "
+            "published originals: creator-audit data fetch gets them)"
+        )
+    return found
+
+
 def load_real_accounts(
     data_dir: str | os.PathLike[str] | None = None,
     purba_fake_classes: Iterable[str] = DEFAULT_PURBA_FAKE_CLASSES,
 ) -> pd.DataFrame:
-    """Every source found under ``data_dir`` (default: the shared data folder), harmonised.
+    """Every source found under ``data_dir`` (default: the real data folder), harmonised.
 
     A source whose files are absent is skipped; none at all is an error naming what was looked
     for. Rows keep their source's order; sources follow ``SOURCES``' order.
     """
-    root = Path(data_dir) if data_dir is not None else default_shared_data_dir()
+    root = real_data_dir(data_dir)
     frames = []
-    for name, (files, loader) in SOURCES.items():
-        if not all((root / f).is_file() for f in files):
-            continue
+    for name in account_files(root):
         kwargs = {"fake_classes": purba_fake_classes} if name == "purba" else {}
-        frames.append(loader(root, **kwargs))
-    if not frames:
-        expected = ", ".join(f for files, _ in SOURCES.values() for f in files)
-        raise FileNotFoundError(f"no labelled account source under {root} (looked for {expected})")
+        frames.append(SOURCES[name][1](root, **kwargs))
     return pd.concat(frames, ignore_index=True)[list(ACCOUNT_COLUMNS)]

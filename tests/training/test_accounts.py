@@ -17,7 +17,7 @@ from scoring.conversion import convert_pickled_bundle
 from scoring.model import CreatorFraudModel
 from tests.account_models import made_up_accounts, small_account_model
 from tests.pickled_bundles import write_headerless_bundle
-from tests.shared_data import SHARED, needs_real_accounts
+from tests.shared_data import SHARED, assert_run_logged_files, needs_real_accounts
 from training.account_eval import held_out_sources, keep_fields, reliability
 from training.account_fit import (
     fit_account_model,
@@ -230,6 +230,7 @@ def test_train_registers_gates_and_carries_to_unseen_sources(trained, monkeypatc
     assert (table["lurker_fpr"] < table["plain_lurker_fpr"]).mean() >= 0.75
     assert first.decision.alias == "champion"
     assert (where / "models" / "account-authenticity-champion.bundle").is_file()
+    assert_run_logged_files(first.run_id, ["instafake", "purba-ijece2020", "kaggle-instagram"])
     weak = train_accounts(SHARED, seed=0, log=lambda _: None, params={"n_rounds": 1})
     assert weak.decision.alias == "challenger", weak.decision.message
     champion = AccountModel.load(where / "models" / "account-authenticity-champion.bundle")

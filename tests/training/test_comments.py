@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from creator_audit.cli import app
 from scoring.comment_model import CommentModel, normalise
 from scoring.names import CHAMPION
-from tests.shared_data import SHARED, needs_comments
+from tests.shared_data import SHARED, assert_run_logged_files, needs_comments
 from training.comments import grouped_evaluation, load_comments, train_comments, word_list_rule
 
 
@@ -81,6 +81,7 @@ def test_train_registers_gates_and_beats_both_baselines(tmp_path, monkeypatch) -
     assert ours > plain > rule
     assert ours > 0.94
     assert result.decision.alias == CHAMPION and result.bundle_path.exists()
+    assert_run_logged_files(result.run_id, ["scamspot"])
     # unknown is a mix: mostly clear conversation, and some clear spam (2-50%), few in between
     assert result.unknown["share_below_0.2"] > 0.5
     assert 0.02 < result.unknown["share_above_0.8"] < 0.5

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import numpy as np
@@ -317,6 +318,9 @@ REAL_FLAGGED_CEILING = 0.18
 def test_training_reports_the_real_genuine_flagged_share(in_workspace) -> None:
     run = MlflowClient().get_run(in_workspace.first.run_id)
     assert run.data.metrics["real_genuine_flagged_share"] <= REAL_FLAGGED_CEILING
+    # and which file it read, by its digest
+    digest = hashlib.sha256(REAL_GENUINE.read_bytes()).hexdigest()
+    assert run.data.params["real_file/instafake/nonautomated-genuine-part-a.json"] == digest
 
 
 @pytest.mark.realdata
