@@ -52,6 +52,8 @@ SAMPLE_COLUMNS: tuple[str, ...] = (
     "sample_fake_share_ci95",
     "sample_influencer_share",
 )
+# The sample features only the account model gives (missing without one).
+ACCOUNT_MODEL_COLUMNS: tuple[str, ...] = ("sample_fake_share", "sample_fake_share_ci95")
 AUDIENCE_COLUMNS: tuple[str, ...] = PROFILE_COLUMNS + GROWTH_COLUMNS + SAMPLE_COLUMNS
 
 
@@ -286,7 +288,7 @@ def _fake_share(
     model's error rates on unseen collections widen it further."""
     n = len(size)
     if accounts is None:
-        return _missing(n, ("sample_fake_share", "sample_fake_share_ci95"))
+        return _missing(n, ACCOUNT_MODEL_COLUMNS)
     flagged = g.count(code, n, accounts.p_fake(sampled) >= accounts.threshold)
     share = estimate_fake_share(flagged, size, accounts.share_rates)
     half = (share["fake_share_high"] - share["fake_share_low"]) / 2

@@ -24,6 +24,7 @@ from scoring.account_model import AccountModel
 from scoring.booster import BoosterModel
 from scoring.calibration import VectorScaling
 from scoring.comment_model import CommentModel
+from scoring.decision_paths import DecisionPaths
 from scoring.drift import DriftReference
 from scoring.norms import FeatureNorms
 
@@ -56,6 +57,7 @@ class CreatorFraudModel(BoosterModel):
     # ``creator-audit monitor`` and the API's drift gauges compare new creators with.
     drift_reference: DriftReference | None = None
     _booster: lgb.Booster | None = field(default=None, repr=False, compare=False)
+    _paths: DecisionPaths | None = field(default=None, repr=False, compare=False)
 
     def matrix(self, features: pd.DataFrame | FeatureMatrix | np.ndarray) -> np.ndarray:
         """The feature matrix in training order, from a feature frame or ``feature_matrix``'s
@@ -98,6 +100,18 @@ class CreatorFraudModel(BoosterModel):
         contrib = raw.reshape(n, k, f + 1) * self.calibration.scale[None, :, None]
         contrib[:, :, -1] += self.calibration.bias[None, :]
         return contrib
+
+    def leaves(self, features: pd.DataFrame | np.ndarray, threads: int = 1) -> np.ndarray:
+        """Each row's leaf in every tree, shape (rows, trees): its decision paths."""
+        leaves = self.booster.predict(self.matrix(features), pred_leaf=True, num_threads=threads)
+        return np.asarray(leaves, dtype=np.int64).reshape(len(features), -1)
+
+    @property
+    def decision_paths(self) -> DecisionPaths:
+        """Which features each tree splits on along the way to each leaf (built on first use)."""
+        if self._paths is None:
+            self._paths = DecisionPaths.of(self.booster)
+        return self._paths
 
     def to_payload(self) -> dict[str, Any]:
         """The bundle's plain data: no live booster inside, just its text."""

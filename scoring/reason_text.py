@@ -2,6 +2,13 @@
 size show (``scoring.norms``), e.g. "Likes per follower (median post) are 0.31: 3.1× what genuine
 creators with 10K-100K followers get (typical 0.7-1.4×); this points to fraud."
 
+The sentence never contradicts itself: a value within the genuine band is not called a sign of
+fraud, nor one outside it a sign of a genuine account (unless it lies on the clean side of a
+feature whose fraud signature is a high value); where the model's push goes against the band, the
+sentence names the feature the model reads it together with (``scoring.scores`` leaves the reason
+out when there is none). An unknown value says why it is unknown (the table was not sent, the
+model lacks a scorer, too little was sent) and claims no push.
+
 Batch files, the API and the audit page all take the text from :func:`reason_text`.
 """
 
@@ -10,6 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from features.build import OPTIONAL_TABLE_FEATURES
 from scoring.norms import Band
 
 # How a feature's value is shown: a share as a percentage, a rate as a multiple of the genuine
@@ -63,10 +71,14 @@ FEATURE_WORDS: dict[str, Words] = {
     "posting_top_minute_share": Words("the share of posts at the same minute of the hour", SHARE),
     "posting_window_share": Words("the share of posts in the day's busiest 30-minute slot", SHARE),
     "posting_window_like_lift": Words(
-        "likes of posts in that slot against the others'", unlog="exp", suffix="×"
+        "likes of posts in the day's busiest posting slot against the others'",
+        unlog="exp",
+        suffix="×",
     ),
     "posting_window_comment_lift": Words(
-        "comments per like of posts in that slot against the others'", unlog="exp", suffix="×"
+        "comments per like of posts in the day's busiest posting slot against the others'",
+        unlog="exp",
+        suffix="×",
     ),
     "recurring_actor_event_share": Words(
         "the share of engagement from accounts that engage on most posts", SHARE
@@ -126,26 +138,61 @@ FEATURE_WORDS: dict[str, Words] = {
     "sample_fake_share_ci95": Words("the uncertainty of the fake-follower share (±)", SHARE),
     "sample_influencer_share": Words("the share of influencers among sampled followers", SHARE),
 }
-# Features that come from an optional table: a missing value says which one was not sent.
-MISSING_BECAUSE = {
-    "like_share": "no engagement events were sent",
-    "comment_share": "no engagement events were sent",
-    "burstiness": "no engagement events were sent",
-    "peak_minute": "no engagement events were sent",
-    "late_burst": "no engagement events were sent",
-    "recurring": "no engagement events were sent",
-    "commenter": "no engagement events were sent",
-    "distinct_actors": "no engagement events were sent",
+# Features whose fraud signature is a high value (bought, pod and bot engagement as the feature
+# families describe it): below the genuine band is cleaner than typical, not unusual.
+HIGHER_IS_SUSPICIOUS: frozenset[str] = frozenset(
+    {
+        *(f"{kind}_share_within_{m}m" for kind in ("like", "comment") for m in (5, 15, 60)),
+        "peak_minute_share_mean",
+        "late_burst_share",
+        "recurring_share_first_hour",
+        "commenter_overlap_consecutive",
+        "duplicate_comment_share",
+        "generic_comment_share",
+        "comment_spam_share",
+        "comment_spam_mean",
+        "follower_jump_48h_rel",
+        "follower_jump_48h_abs",
+        "follower_drop_after_jump",
+        "sample_no_pic_share",
+        "sample_no_posts_share",
+        "sample_mass_following_share",
+        "sample_digit_username_share",
+        "sample_empty_bio_share",
+        "sample_red_flag_share",
+        "sample_fake_share",
+    }
+)
+# The optional table each feature comes from, and what to say when it was not sent.
+TABLE_OF = {f: table for table, names in OPTIONAL_TABLE_FEATURES.items() for f in names}
+NOT_SENT = {
+    "engagements": "no engagement events were sent on the posts the model reads",
+    "follower_counts": "no follower-count history was sent",
+    "follower_samples": "no follower sample was sent",
+}
+# Why a feature is unknown although its table was sent (by name prefix; first match).
+TOO_LITTLE = {
     "duplicate_comment": "no comment texts were sent",
     "generic_comment": "no comment texts were sent",
     "comment_words": "no comment texts were sent",
-    "comment_spam": "no comment texts were sent, or the model has no comment model",
-    "follower_jump": "no follower-count history was sent",
-    "follower_growth": "no follower-count history was sent",
-    "follower_drop": "no follower-count history was sent",
-    "likes_after_jump": "no follower-count history was sent",
-    "sample_": "no follower sample was sent",
-    "posting_": "too few posts to tell",
+    "comment_spam": "no comment texts were sent",
+    "comment_share": "no comments were among the engagement events sent",
+    "follower_jump": "no two follower-count readings lie within 48 hours of each other",
+    "follower_growth": "the follower-count history has too few readings",
+    "follower_drop": "there is no follower jump (a 5% rise within 48 hours) with readings after it",
+    "likes_after_jump": "there is no follower jump with posts before and after it",
+    "sample_no_pic": "the follower sample does not say which followers have a profile picture",
+    "sample_private": "the follower sample does not say which followers are private",
+    "sample_empty_bio": "the follower sample does not give the followers' bio lengths",
+    "sample_digit_username": "the follower sample does not give the followers' usernames",
+    "sample_": "the follower sample does not give what it needs",
+    "posting_": "there are too few posts to tell",
+}
+TOO_LITTLE_OF_TABLE = {
+    "engagements": "the engagement events sent are too few to measure it",
+    "follower_counts": "the follower-count history has too few readings",
+    "follower_samples": "the follower sample does not give what it needs",
+    None: "there are too few posts to measure it",
 }
 
 
@@ -153,19 +200,82 @@ def words(feature: str) -> Words:
     return FEATURE_WORDS.get(feature) or Words(feature.replace("_", " "))
 
 
-def reason_text(feature: str, value: float | None, contribution: float, band: Band | None) -> str:
-    """One sentence: the evidence, how it compares with genuine creators of the size, its push."""
+def unknown_because(feature: str, sent: bool | None, missing_model: str | None = None) -> str:
+    """Why ``feature`` has no value for a creator: its table was not sent (``sent`` False), the
+    model lacks the scorer that computes it (``missing_model``, its registered name), or what
+    was sent is too little. ``sent`` None: not known whether the table was sent."""
+    table = TABLE_OF.get(feature)
+    if table is not None and sent is False:
+        return NOT_SENT[table]
+    if missing_model is not None:
+        return f"the model has no {missing_model} model"
+    if table is not None and sent is None:
+        return f"{NOT_SENT[table]}, or too little to measure it"
+    return next(
+        (text for prefix, text in TOO_LITTLE.items() if feature.startswith(prefix)),
+        TOO_LITTLE_OF_TABLE[table],
+    )
+
+
+@dataclass(frozen=True)
+class Partner:
+    """A feature the model reads together with a reason's (they share the creator's decision
+    paths), pushing the same way: what drives a push the band alone does not explain."""
+
+    feature: str
+    value: float
+
+
+def reason_text(
+    feature: str,
+    value: float | None,
+    contribution: float,
+    band: Band | None,
+    because: str | None = None,
+    partner: Partner | None = None,
+) -> str:
+    """One sentence: the evidence, how it compares with genuine creators of the size, its push.
+
+    An unknown value says why (``because``: :func:`unknown_because`) and claims no push: an
+    absent table is no evidence. A known value whose push goes against its band
+    (:func:`agrees_with_band` false) names the ``partner`` that drives it instead.
+    """
     w = words(feature)
-    push = "points to fraud" if contribution > 0 else "points to a genuine account"
     if value is None or math.isnan(value):
-        because = next((t for p, t in MISSING_BECAUSE.items() if feature.startswith(p)), None)
-        missing = f"unknown ({because})" if because else "unknown"
-        return f"{_capital(w.phrase)} is {missing}; its absence {push}."
+        why = f": {because}, so the score could not check it" if because else ""
+        return f"{_capital(w.phrase)} is unknown{why}."
     shown = show(feature, value)
     sentence = _capital(w.template.format(value=shown) if w.template else f"{w.phrase} is {shown}")
     if band is not None:
         sentence += _comparison(feature, value, band)
-    return f"{sentence}; this {push}."
+    push = "points to fraud" if contribution > 0 else "points to a genuine account"
+    if partner is None:
+        return f"{sentence}; this {push}."
+    alone = "typical" if band_side(value, band) == "within" else "unusual"
+    return (
+        f"{sentence}; {alone} on its own, the model reads it together with "
+        f"{words(partner.feature).phrase} ({show(partner.feature, partner.value)}), which {push}."
+    )
+
+
+def band_side(value: float, band: Band | None) -> str:
+    """Where a value lies against the genuine band (25th to 75th percentile): "within", "above"
+    or "below" ("within" without a band: nothing to set it against)."""
+    if band is None or band.p25 <= value <= band.p75:
+        return "within"
+    return "above" if value > band.p75 else "below"
+
+
+def agrees_with_band(feature: str, value: float, contribution: float, band: Band | None) -> bool:
+    """Whether a push reads true beside the band: a value typical of genuine creators is no sign
+    of fraud, and one unusual for them no sign of a genuine account, unless it is unusual on the
+    clean side of a feature whose fraud signature is a high value."""
+    if band is None:
+        return True
+    side = band_side(value, band)
+    if side == "within":
+        return contribution <= 0
+    return contribution > 0 or (side == "below" and feature in HIGHER_IS_SUSPICIOUS)
 
 
 def show(feature: str, value: float) -> str:
@@ -190,12 +300,9 @@ def _comparison(feature: str, value: float, band: Band) -> str:
             f": {value / band.p50:.1f}× what {who} get (typical {low:.1f}-{high:.1f}× their median)"
         )
     low, high = show(feature, band.p25), show(feature, band.p75)
-    if value > band.p75:
-        where = "above"
-    elif value < band.p25:
-        where = "below"
-    else:
-        where = "within" if low != high else "at"
+    where = band_side(value, band)
+    if where == "within" and low == high:
+        where = "at"
     typical = f"the typical {low}" if low == high else f"the {low} to {high} typical"
     return f", {where} {typical} of {who}"
 

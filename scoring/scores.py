@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -20,9 +20,17 @@ from creator_audit.dataset import Dataset
 from creator_audit.dataset.columnar import columnar
 from features import FeatureMatrix, feature_matrix
 from features.build import COVERAGE_TABLES
+from scoring.decision_paths import DecisionPaths
+from scoring.missing_models import unscored_features
 from scoring.model import CreatorFraudModel
-from scoring.norms import FeatureNorms
-from scoring.reason_text import reason_text
+from scoring.norms import Band, FeatureNorms
+from scoring.reason_text import (
+    TABLE_OF,
+    Partner,
+    agrees_with_band,
+    reason_text,
+    unknown_because,
+)
 
 GENUINE = "genuine"
 DEFAULT_REASONS = 5
@@ -146,19 +154,17 @@ def score_rows(
         covered = [dict(zip(COVERAGE_TABLES, row, strict=True)) for row in flags]
     proba = model.predict_proba(values, threads)
     scores = fraud_score(proba[:, model.labels.index(GENUINE)])
-    contrib = fraud_log_odds_contributions(model, values, proba, threads) if n_reasons > 0 else None
+    reasons = _reasons_of_rows(model, values, proba, n_reasons, threads, covered)
     version = model.version
-    explain = _Explainer(model.feature_names, model.norms)
     out = []
     for i, creator_id in enumerate(creator_ids):
-        reasons = explain.top(values[i], contrib[i], n_reasons) if contrib is not None else []
         out.append(
             Score(
                 creator_id=str(creator_id),
                 label=model.labels[int(proba[i].argmax())],
                 probabilities={lab: float(proba[i, j]) for j, lab in enumerate(model.labels)},
                 fraud_score=int(scores[i]),
-                reasons=reasons,
+                reasons=reasons[i],
                 model_version=version,
                 coverage=None if covered is None else covered[i],
             )
@@ -166,31 +172,104 @@ def score_rows(
     return out
 
 
+def _reasons_of_rows(
+    model: CreatorFraudModel,
+    values: np.ndarray,
+    proba: np.ndarray,
+    n_reasons: int,
+    threads: int,
+    covered: list[dict[str, bool]] | None,
+) -> list[list[Reason]]:
+    """Each row's reasons (none, and nothing computed, when ``n_reasons`` is 0)."""
+    if n_reasons <= 0:
+        return [[] for _ in range(len(values))]
+    contrib = fraud_log_odds_contributions(model, values, proba, threads)
+    leaves = model.leaves(values, threads)
+    explain = _Explainer.of(model)
+    return [
+        explain.top(values[i], contrib[i], n_reasons, None if covered is None else covered[i], leaf)
+        for i, leaf in enumerate(leaves)
+    ]
+
+
 @dataclass(frozen=True)
 class _Explainer:
-    """Top reasons of a row, with notes and sentences (norms: the model's, or None)."""
+    """Top reasons of a row, with notes and sentences that never contradict themselves
+    (``scoring.reason_text``). ``norms``: the model's, or None; ``paths``: what the model reads
+    each feature together with (None: nothing); ``unscored``: features the model has no scorer
+    for, with the missing scorer's name."""
 
     names: list[str]
     norms: FeatureNorms | None
+    paths: DecisionPaths | None = None
+    unscored: dict[str, str] = field(default_factory=dict)
 
-    def top(self, values: np.ndarray, contrib: np.ndarray, n: int) -> list[Reason]:
-        order = np.argsort(-np.abs(contrib), kind="stable")[:n]
-        followers = self._followers(values)
-        return [self._reason(j, values, float(contrib[j]), followers) for j in order if contrib[j]]
+    @classmethod
+    def of(cls, model: CreatorFraudModel) -> _Explainer:
+        paths = model.decision_paths
+        return cls(model.feature_names, model.norms, paths, unscored_features(model))
 
-    def _reason(self, j: int, values: np.ndarray, contribution: float, followers: float) -> Reason:
-        feature = self.names[j]
-        value = None if math.isnan(values[j]) else float(values[j])
-        band = None
-        if self.norms is not None and not math.isnan(followers):
-            band = self.norms.band(feature, followers)
+    def top(
+        self,
+        values: np.ndarray,
+        contrib: np.ndarray,
+        n: int,
+        coverage: dict[str, bool] | None = None,
+        leaves: np.ndarray | None = None,
+    ) -> list[Reason]:
+        """The ``n`` strongest pushes that can be said truly; ``coverage``: which optional tables
+        the row rests on (None: not known), ``leaves``: its leaf in every tree."""
+        row = _Row(values, contrib, self._followers(values), coverage, leaves)
+        reasons: list[Reason] = []
+        for j in np.argsort(-np.abs(contrib), kind="stable"):
+            if len(reasons) == n or not contrib[j]:
+                break
+            reason = self._reason(int(j), row)
+            if reason is not None:
+                reasons.append(reason)
+        return reasons
+
+    def _reason(self, j: int, row: _Row) -> Reason | None:
+        """Reason ``j`` of the row; None for a push its band contradicts that no feature read
+        together with it explains (left out rather than said untruly)."""
+        feature, contribution = self.names[j], float(row.contrib[j])
+        value = None if math.isnan(row.values[j]) else float(row.values[j])
+        band = self._band(feature, row.followers)
+        because, partner = None, None
+        if value is None:
+            sent = _table_sent(feature, row.coverage)
+            because = unknown_because(feature, sent, self.unscored.get(feature))
+        elif not agrees_with_band(feature, value, contribution, band):
+            partner = self._partner(j, row)
+            if partner is None:
+                return None
         return Reason(
             feature=feature,
             value=value,
             contribution=round(contribution, 4),
-            note=self._note(values, feature),
-            text=reason_text(feature, value, contribution, band),
+            note=self._note(row.values, feature),
+            text=reason_text(feature, value, contribution, band, because, partner),
         )
+
+    def _partner(self, j: int, row: _Row) -> Partner | None:
+        """The feature sharing the row's decision paths with ``j`` that pushes the same way
+        most strongly and whose own push agrees with its band (None when there is none)."""
+        if self.paths is None or row.leaves is None:
+            return None
+        shared = self.paths.shared(row.leaves, j) > 0
+        same_way = np.sign(row.contrib) == np.sign(row.contrib[j])
+        candidates = np.flatnonzero(shared & same_way & ~np.isnan(row.values))
+        for k in candidates[np.argsort(-np.abs(row.contrib[candidates]), kind="stable")]:
+            feature, value, push = self.names[k], float(row.values[k]), float(row.contrib[k])
+            band = self._band(feature, row.followers)
+            if k != j and agrees_with_band(feature, value, push, band):
+                return Partner(feature, value)
+        return None
+
+    def _band(self, feature: str, followers: float) -> Band | None:
+        if self.norms is None or math.isnan(followers):
+            return None
+        return self.norms.band(feature, followers)
 
     def _followers(self, values: np.ndarray) -> float:
         if "log_followers" not in self.names:
@@ -200,6 +279,26 @@ class _Explainer:
     def _note(self, values: np.ndarray, feature: str) -> str | None:
         describe = NOTES.get(feature)
         return describe(dict(zip(self.names, values.tolist(), strict=True))) if describe else None
+
+
+@dataclass(frozen=True)
+class _Row:
+    """What :class:`_Explainer` reads of one row."""
+
+    values: np.ndarray
+    contrib: np.ndarray
+    followers: float
+    coverage: dict[str, bool] | None
+    leaves: np.ndarray | None
+
+
+def _table_sent(feature: str, coverage: dict[str, bool] | None) -> bool | None:
+    """Whether the optional table ``feature`` comes from was sent for the row (None: not known,
+    or the feature comes from no optional table)."""
+    table = TABLE_OF.get(feature)
+    if table is None or coverage is None or table not in coverage:
+        return None
+    return bool(coverage[table])
 
 
 def scores_to_frame(scores: list[Score], labels: list[str]) -> pd.DataFrame:

@@ -54,6 +54,8 @@ creator-audit explain --data "$WORK/holdout" --creators "$WORK/audit_creators.tx
 creator-audit monitor --data "$WORK/holdout" --out "$WORK/drift"
 echo "main job done: $WORK/evaluation/report.html, $WORK/audit.html, $WORK/drift/drift.html, scores in $WORK/scores.parquet"
 if [ -n "$LACKS" ]; then echo "$LACKS"; fi
+# Which account or comment model the champion scores without, and how to get it.
+python -m scoring.missing_models models/creator-fraud-champion.bundle
 if [ "${SERVE:-1}" = 1 ]; then
   echo "serving the champion on http://127.0.0.1:${PORT:-8000} (Ctrl-C stops; SERVE=0 skips)"
   exec creator-audit serve --port "${PORT:-8000}" ${WORKERS:+--workers "$WORKERS"}

@@ -246,6 +246,14 @@ class BatchResponse(BaseModel):
     scores: list[ScoreOut | ItemError]
 
 
+class MissingModelOut(BaseModel):
+    """A model the creator model scores without (``scoring.missing_models``)."""
+
+    model: str = Field(description="Its registered name, e.g. account-authenticity.")
+    cannot_see: str = Field(description="The evidence the score cannot see without it.")
+    how_to_get: str = Field(description="The commands that give it.")
+
+
 class ModelInfo(BaseModel):
     name: str | None
     version: str
@@ -255,6 +263,10 @@ class ModelInfo(BaseModel):
     labels: list[str]
     features: list[str]
     loaded_at: float = Field(description="Unix time the service loaded this model.")
+    missing_models: list[MissingModelOut] = Field(
+        description="The account and comment models this model scores without (empty when it "
+        "has both): their features are missing from every score."
+    )
 
 
 class ReloadOut(BaseModel):

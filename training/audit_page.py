@@ -35,11 +35,22 @@ from features.audience import JUMP_MIN_RISE, JUMP_WINDOW
 from features.engagers import RECURRING_MIN_POSTS, RECURRING_MIN_SHARE
 from features.timing import WITHIN_MINUTES
 from scoring.account_model import AccountModel
+from scoring.missing_models import missing_models
 from scoring.model import CreatorFraudModel
 from scoring.norms import Band, FeatureNorms
 from scoring.reason_text import show
 from scoring.scores import GENUINE, Score, score_feature_matrix
-from training.html import anchor_id, esc, figure, fmt, note, page, table, write_page
+from training.html import (
+    anchor_id,
+    esc,
+    figure,
+    fmt,
+    missing_models_note,
+    note,
+    page,
+    table,
+    write_page,
+)
 
 LABEL_NAMES = {
     "genuine": "Genuine",
@@ -280,7 +291,7 @@ def _about(model: CreatorFraudModel, source: str) -> str:
     )
     return (
         f'<p class="muted">Model {esc(name)} version {esc(model.version)}; data from '
-        f"{esc(source)}. {esc(norms)}</p>"
+        f"{esc(source)}. {esc(norms)}</p>" + missing_models_note(missing_models(model))
     )
 
 

@@ -21,6 +21,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from creator_audit.atomic import atomic_path
+from scoring.missing_models import MissingModel
 
 STYLE = """
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1d2430;
@@ -32,6 +33,7 @@ th, td { border: 1px solid #d6dbe3; padding: .25em .6em; text-align: right; }
 th { background: #f2f4f7; } td.text, th.text { text-align: left; }
 .meta td, .meta th { text-align: left; } .muted { color: #5b6678; }
 .verdict { font-size: 1.3em; font-weight: 600; } .fraud { color: #b42318; }
+.warning { color: #b54708; font-weight: 600; }
 .genuine { color: #067647; } .better { color: #067647; } .worse { color: #b42318; }
 figure { margin: .8em 0; } figure img { max-width: 100%; height: auto; }
 figcaption { color: #5b6678; font-size: .9em; }
@@ -141,6 +143,11 @@ def _is_text(rows: Sequence[dict[str, Any]], column: str) -> bool:
 def note(text: str, css: str = "muted") -> str:
     """A paragraph of plain text, e.g. what a section shows or why it shows nothing."""
     return f'<p class="{esc(css)}">{esc(text)}</p>'
+
+
+def missing_models_note(missing: Iterable[MissingModel]) -> str:
+    """A warning per model the creator model scores without (nothing when it has them all)."""
+    return "".join(note(m.sentence(), "warning") for m in missing)
 
 
 def anchor_id(prefix: str, value: Any) -> str:

@@ -23,6 +23,7 @@ from creator_audit.progress import stage
 from creator_audit.schema import LABELS
 from features import build_features
 from scoring.loading import load_model
+from scoring.missing_models import missing_models
 from scoring.model import CreatorFraudModel
 from scoring.store import configure_tracking
 from training.evaluate import (
@@ -111,7 +112,8 @@ def _about(
 
 def model_identity(model: CreatorFraudModel, uri: str) -> dict[str, Any]:
     """Which model: registry name, version, alias (or the version's current aliases), training
-    run and the fingerprint of the data it was trained on."""
+    run, the fingerprint of the data it was trained on and the account or comment model it
+    scores without."""
     meta = model.metadata
     identity = {
         "uri": uri,
@@ -120,6 +122,7 @@ def model_identity(model: CreatorFraudModel, uri: str) -> dict[str, Any]:
         "alias": meta.get("alias"),
         "run_id": meta.get("run_id"),
         "training_data_sha256": meta.get("data_sha256"),
+        "missing_models": [m.as_dict() for m in missing_models(model)],
     }
     if identity["model_name"] and identity["model_version"] and not identity["alias"]:
         identity["aliases"] = _registry_aliases(identity["model_name"], identity["model_version"])

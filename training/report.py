@@ -27,6 +27,7 @@ from training.report_html import (
     baselines_text,
     identity_rows,
     interval_text,
+    missing_models_of,
     model_name,
     real_genuine_text,
     write_html_report,
@@ -109,6 +110,7 @@ def render_markdown(
     parts = [
         f"# Evaluation: {model_name(m.get('model'), title)}",
         _md_table(pd.DataFrame(identity_rows(m, title)).set_index("what")),
+        *(f"**{missing.sentence()}**" for missing in missing_models_of(m.get("model"))),
         f"{_fmt(m['n'])} labelled creators. macro-F1 **{m['macro_f1']:.4f}**, accuracy "
         f"{m['accuracy']:.4f}, macro one-vs-rest ROC-AUC {m['roc_auc_ovr']:.4f}, expected "
         f"calibration error {m['ece']:.4f}.",

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from training.html import embedded_png, esc, fmt, page, table, write_page
+from scoring.missing_models import MissingModel
+from training.html import embedded_png, esc, fmt, missing_models_note, page, table, write_page
 
 METRIC_NAMES = {
     "macro_f1": "macro-F1",
@@ -84,6 +85,11 @@ def model_name(model: dict[str, Any] | None, fallback: str) -> str:
         name += f" v{model['model_version']}"
     alias = model.get("alias") or ", ".join(model.get("aliases") or [])
     return f"{name} ({alias})" if alias else name
+
+
+def missing_models_of(model: dict[str, Any] | None) -> list[MissingModel]:
+    """The account or comment model the judged model scores without, as metrics.json has them."""
+    return [MissingModel(**m) for m in (model or {}).get("missing_models") or []]
 
 
 def identity_rows(metrics: dict[str, Any], title: str) -> list[dict[str, str]]:
@@ -173,6 +179,7 @@ def _header(metrics: dict[str, Any], title: str) -> list[str]:
         f"<h1>Evaluation: {esc(model_name(metrics.get('model'), title))}</h1>",
         f'<p class="muted">{esc(title)}{esc(where)}{esc(when)}</p>',
         table(figures),
+        missing_models_note(missing_models_of(metrics.get("model"))),
     ]
 
 

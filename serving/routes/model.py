@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 
+from scoring.missing_models import missing_models
 from serving import workers
 from serving.dependencies import CurrentModel, ServiceParts, require_admin_key, require_api_key
 from serving.errors import answers
@@ -23,7 +24,8 @@ router = APIRouter(tags=["model"])
     responses=answers(401, 503),
 )
 def model_info(loaded: CurrentModel) -> dict[str, Any]:
-    """The model answering now: name, version, alias, training run, feature list."""
+    """The model answering now: name, version, alias, training run, feature list, and the
+    account and comment models it scores without."""
     meta = loaded.model.metadata
     return {
         "name": meta.get("model_name"),
@@ -34,6 +36,7 @@ def model_info(loaded: CurrentModel) -> dict[str, Any]:
         "labels": list(loaded.model.labels),
         "features": list(loaded.model.feature_names),
         "loaded_at": loaded.loaded_at,
+        "missing_models": [m.as_dict() for m in missing_models(loaded.model)],
     }
 
 

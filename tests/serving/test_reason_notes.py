@@ -5,16 +5,20 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+from fastapi.testclient import TestClient
 
 from features import FEATURE_COLUMNS
+from scoring.decision_paths import DecisionPaths
 from scoring.model import CreatorFraudModel
 from scoring.norms import MIN_CREATORS, FeatureNorms, tier_of
-from scoring.reason_text import FEATURE_WORDS, reason_text
+from scoring.reason_text import FEATURE_WORDS, reason_text, unknown_because
 from scoring.scores import _Explainer, _fake_share_note
+from serving.routes.score import MAX_REASONS
 
 
 def test_fake_share_note_reads_like_the_brief() -> None:
@@ -72,11 +76,13 @@ def test_other_features_read_against_the_typical_range() -> None:
     )
 
 
-def test_a_missing_value_says_which_table_was_not_sent() -> None:
-    text = reason_text("recurring_actor_event_share", None, 0.4, None)
+def test_a_missing_value_says_which_table_was_not_sent_and_claims_no_push() -> None:
+    because = unknown_because("recurring_actor_event_share", sent=False)
+    text = reason_text("recurring_actor_event_share", None, 0.4, None, because)
     assert text == (
-        "The share of engagement from accounts that engage on most posts is unknown (no "
-        "engagement events were sent); its absence points to fraud."
+        "The share of engagement from accounts that engage on most posts is unknown: no "
+        "engagement events were sent on the posts the model reads, so the score could not "
+        "check it."
     )
 
 
@@ -113,3 +119,149 @@ def test_the_model_bundle_carries_its_norms(models: SimpleNamespace, tmp_path: P
     assert loaded.norms == models.a.norms
     followers = 20_000
     assert loaded.norms.band("likes_per_follower_median", followers) is not None
+
+
+# --- reasons that never contradict themselves -------------------------------------------------
+
+NAMES = ["log_followers", "engagement_rate_log_ratio", "comment_share_within_5m", "likes_cv"]
+FOLLOWERS = 20_000
+
+
+def _explainer(paths: DecisionPaths | None = None, **unscored: str) -> _Explainer:
+    """Norms for NAMES at 20K followers (engagement rate typically 0.74× to 2.06×, comments
+    within 5 minutes 4% to 8%, likes CV 0.3 to 0.5) and, optionally, decision paths."""
+    n = 101
+    q = np.linspace(0.0, 1.0, n)
+    frame = pd.DataFrame(
+        {
+            "log_followers": np.log1p(np.full(n, FOLLOWERS)),
+            "engagement_rate_log_ratio": np.log(0.74) + (q - 0.25) * 2 * np.log(2.06 / 0.74),
+            "comment_share_within_5m": 0.02 + q * 0.08,
+            "likes_cv": 0.2 + q * 0.4,
+        }
+    )
+    norms = FeatureNorms.fit(frame, np.ones(n, dtype=bool))
+    return _Explainer(NAMES, norms, paths, dict(unscored))
+
+
+def _paths_sharing(*together: str) -> DecisionPaths:
+    """One tree of one leaf whose path splits on the features ``together``."""
+    on_path = np.array([[name in together for name in NAMES]])
+    return DecisionPaths(on_path, np.array([0]))
+
+
+def _row(rate: float, comments_5m: float, cv: float) -> np.ndarray:
+    return np.array([np.log1p(FOLLOWERS), np.log(rate), comments_5m, cv])
+
+
+LEAF = np.array([0])
+
+
+def test_a_value_within_the_genuine_band_is_never_called_a_sign_of_fraud() -> None:
+    # Before: "... is 1.2×, within the 0.74× to 2.06× typical of genuine creators with
+    # 10K-100K followers; this points to fraud."
+    values = _row(rate=1.2, comments_5m=0.61, cv=0.4)
+    contrib = np.array([0.0, 0.9, 0.5, 0.1])  # the typical engagement rate pushes to fraud
+    paths = _paths_sharing("engagement_rate_log_ratio", "comment_share_within_5m")
+    (rate, *_) = _explainer(paths).top(values, contrib, 1, leaves=LEAF)
+    assert rate.text == (
+        "The engagement rate against the usual for this size is 1.2×, within the 0.74× to 2.06× "
+        "typical of genuine creators with 10K-100K followers; typical on its own, the model "
+        "reads it together with the share of comments arriving within 5 minutes (61%), which "
+        "points to fraud."
+    )
+    # Nothing it is read together with explains the push: the reason is left out, the next
+    # strongest one (said truly) takes its place.
+    left = _explainer(_paths_sharing()).top(values, contrib, 1, leaves=LEAF)
+    assert [r.feature for r in left] == ["comment_share_within_5m"]
+    assert left[0].text.endswith("; this points to fraud.")
+
+
+def test_the_same_typical_value_reads_the_same_whichever_way_the_model_pushes() -> None:
+    # Before: the same gap CV in the same tier read "points to a genuine account" for one
+    # creator and "points to fraud" for another.
+    explain = _explainer(_paths_sharing("likes_cv", "comment_share_within_5m"))
+    genuine = explain.top(_row(1.0, 0.05, 0.4), np.array([0, 0, -0.1, -0.8]), 1, leaves=LEAF)
+    fraud = explain.top(_row(1.0, 0.61, 0.4), np.array([0, 0, 0.5, 0.8]), 1, leaves=LEAF)
+    band = "0.4, within the 0.3 to 0.5 typical of genuine creators with 10K-100K followers"
+    assert genuine[0].text.endswith(f"{band}; this points to a genuine account.")
+    assert fraud[0].text.endswith(
+        f"{band}; typical on its own, the model reads it together with the share of comments "
+        "arriving within 5 minutes (61%), which points to fraud."
+    )
+
+
+def test_an_unusual_value_is_a_sign_of_a_genuine_account_only_on_its_clean_side() -> None:
+    explain = _explainer(_paths_sharing())  # nothing read together: contradictions left out
+    low_share = explain.top(_row(1.0, 0.01, 0.4), np.array([0, 0, -0.6, 0]), 1, leaves=LEAF)
+    assert low_share[0].text.endswith(
+        "1%, below the 4% to 8% typical of genuine creators with 10K-100K followers; this "
+        "points to a genuine account."
+    )
+    high_cv = explain.top(_row(1.0, 0.05, 2.5), np.array([0, 0, 0, -0.6]), 1, leaves=LEAF)
+    assert high_cv == []  # a CV far above genuine creators' is no sign of a genuine account
+
+
+def test_an_absent_table_is_said_absent_not_evidence() -> None:
+    # Before: "... is unknown (no follower-count history was sent); its absence points to fraud."
+    names = ["log_followers", "follower_jump_48h_rel"]
+    explain = _Explainer(names, None)
+    values, contrib = np.array([np.log1p(FOLLOWERS), np.nan]), np.array([0.0, 0.7])
+    (jump,) = explain.top(values, contrib, 5, coverage={"follower_counts": False})
+    assert jump.text == (
+        "The largest 48-hour follower jump is unknown: no follower-count history was sent, so "
+        "the score could not check it."
+    )
+    (sent,) = explain.top(values, contrib, 5, coverage={"follower_counts": True})
+    assert "no two follower-count readings lie within 48 hours" in sent.text
+
+
+def test_a_sample_without_its_optional_columns_is_a_sample() -> None:
+    # Before: "... is unknown (no follower sample was sent); its absence points to ..."
+    names = ["log_followers", "sample_no_pic_share", "sample_fake_share"]
+    explain = _Explainer(names, None, unscored={"sample_fake_share": "account-authenticity"})
+    values = np.array([np.log1p(FOLLOWERS), np.nan, np.nan])
+    sample_sent = {"follower_samples": True}
+    no_pic, fake = explain.top(values, np.array([0.0, 0.4, -0.3]), 5, coverage=sample_sent)
+    assert no_pic.text == (
+        "The share of sampled followers without a profile picture is unknown: the follower "
+        "sample does not say which followers have a profile picture, so the score could not "
+        "check it."
+    )
+    assert fake.text == (
+        "The share of sampled followers that look fake is unknown: the model has no "
+        "account-authenticity model, so the score could not check it."
+    )
+    (not_sent, _) = explain.top(values, np.array([0.0, 0.4, -0.3]), 5, {"follower_samples": False})
+    assert "no follower sample was sent" in not_sent.text
+
+
+def _without_optional_sample_columns(body: dict[str, Any]) -> dict[str, Any]:
+    required = ("creator_id", "account_id", "followers", "following", "media_count")
+    samples = [{k: v for k, v in row.items() if k in required} for row in body["follower_samples"]]
+    return {**body, "follower_samples": samples}
+
+
+def test_reasons_through_the_api_never_contradict_themselves(
+    client: TestClient, sample: SimpleNamespace, models: SimpleNamespace
+) -> None:
+    bodies = [b for b in sample.bodies.values() if b.get("posts")]
+    bodies += [_without_optional_sample_columns(b) for b in bodies if b.get("follower_samples")]
+    said = []
+    for body in bodies:
+        response = client.post(f"/v1/score?reasons={MAX_REASONS}", json=body)
+        assert response.status_code == 200, response.text
+        followers = body["creator"]["followers"]
+        for reason in response.json()["reasons"]:
+            said.append(reason["text"])
+            if reason["value"] is None:
+                assert "points to" not in reason["text"]
+                continue
+            band = models.a.norms.band(reason["feature"], followers)
+            if band is not None and band.p25 <= reason["value"] <= band.p75:
+                assert "; this points to fraud." not in reason["text"], reason
+    assert not [t for t in said if "no follower sample was sent" in t and "does not" in t]
+    stripped = [t for t in said if t.startswith("The share of sampled followers without a prof")]
+    assert any(
+        "the follower sample does not say which followers have a profile" in t for t in stripped
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 import math
 import threading
 import time
@@ -93,6 +94,20 @@ def test_model_info_names_version_features_and_labels(
     assert info["labels"] == list(LABELS)
     assert info["uri"] == "model-a.bundle"  # the bundle's name: the server's paths stay its own
     assert str(bundles.a.parent) not in response.text
+    assert info["missing_models"] == []  # model A carries both
+
+
+def test_model_info_names_the_missing_models_and_how_to_get_them(
+    make_client: MakeClient, models: SimpleNamespace, tmp_path: Path
+) -> None:
+    bare = dataclasses.replace(models.a, account_model=None, comment_model=None)
+    client = make_client(model_uri=bare.save(tmp_path / "bare.bundle"))
+    missing = client.get("/v1/model").json()["missing_models"]
+    assert [m["model"] for m in missing] == ["account-authenticity", "comment-authenticity"]
+    assert "sample_fake_share" in missing[0]["cannot_see"]
+    assert "comment_spam_share" in missing[1]["cannot_see"]
+    assert missing[0]["how_to_get"].startswith("creator-audit data fetch, then creator-audit acc")
+    assert "creator-audit comments train" in missing[1]["how_to_get"]
 
 
 def test_score_carries_every_contract_field(

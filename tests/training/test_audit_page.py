@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from creator_audit.cli import app
 from creator_audit.dataset import Dataset, write_dataset
 from creator_audit.simulator import generate
+from scoring.missing_models import ACCOUNT, COMMENT
 from scoring.scores import GENUINE, score_dataset
 from tests.browser import render
 from training.audit_page import (
@@ -115,6 +116,14 @@ def test_a_model_without_norms_draws_no_band_and_says_so(model, small, scores):
     page = audit_page(replace(model, norms=None), small, [_pick(scores, fraud=False)])
     assert "carries no genuine-creator norms" in page
     assert "Genuine creators with" not in page
+
+
+def test_a_model_without_account_and_comment_models_says_so_at_the_top(model, small, scores, pages):
+    bare = replace(model, account_model=None, comment_model=None)
+    page = audit_page(bare, small, [_pick(scores, fraud=True)])
+    for missing in (ACCOUNT, COMMENT):
+        assert f'<p class="warning">{html.escape(missing.sentence())}</p>' in page
+    assert '<p class="warning">' not in pages["fraud"]  # the workspace's model carries both
 
 
 def test_an_unknown_creator_is_an_error_naming_it(model, small, scores):

@@ -11,6 +11,7 @@ import json
 import re
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,7 @@ from sklearn.metrics import confusion_matrix, f1_score, roc_auc_score
 
 from creator_audit.dataset import read_dataset
 from creator_audit.schema import LABELS
+from scoring.missing_models import ACCOUNT, COMMENT
 from scoring.names import CHAMPION, CREATOR_MODEL_NAME
 from scoring.store import configure_tracking
 from tests.browser import render
@@ -30,8 +32,14 @@ from training.evaluate import (
     macro_f1_from_confusion,
 )
 from training.fingerprint import files_sha256
-from training.offline_evaluation import evaluate_offline, real_genuine, training_baselines
+from training.offline_evaluation import (
+    evaluate_offline,
+    model_identity,
+    real_genuine,
+    training_baselines,
+)
 from training.report import _fmt
+from training.report_html import _header
 from training.slices import creator_slices
 
 REAL_GENUINE = SHARED_DATA / "instafake" / "nonautomated-genuine-part-a.json"
@@ -173,6 +181,22 @@ def test_markdown_numbers_print_counts_as_integers() -> None:
     assert _fmt(float("nan")) == "–"
 
 
+def test_the_report_warns_of_the_models_the_judged_model_scores_without() -> None:
+    bare = SimpleNamespace(
+        metadata={},
+        feature_names=["likes_cv", "sample_fake_share", "comment_spam_share"],
+        account_model=None,
+        comment_model=object(),
+    )
+    identity = model_identity(bare, "models/bare.bundle")
+    assert identity["missing_models"] == [ACCOUNT.as_dict()]  # what metrics.json records
+    figures = {"n": 10, "macro_f1": 0.5, "accuracy": 0.5, "roc_auc_ovr": 0.5}
+    header = "".join(_header({**figures, "model": identity}, "bare"))
+    assert f'<p class="warning">{ACCOUNT.sentence()}</p>' in header
+    assert COMMENT.sentence() not in header
+    assert "warning" not in "".join(_header(figures, "no model identity"))
+
+
 # --- the slices ------------------------------------------------------------------------------
 
 
@@ -235,6 +259,7 @@ def test_report_names_model_version_run_and_data(report) -> None:
     assert data["sha256"] == files_sha256(ws.holdout)
     assert data["path"] == str(ws.holdout)
     assert data["same_as_training"] is False
+    assert model["missing_models"] == []  # the workspace's models carry both
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", m["evaluated_at"])
     for text in (report["html"], report["md"]):
         for value in (ws.second.run_id, model["training_data_sha256"], data["sha256"]):
