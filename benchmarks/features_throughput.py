@@ -172,7 +172,7 @@ def main() -> None:
 
     print("per stage (one run):")
     cds = timed("frames to columns", columnar, ds)
-    posts = timed("prepare posts", prepare_posts, cds.creators, cds.posts)
+    posts = timed("prepare posts", prepare_posts, cds.creators, cds.posts, cds.read_time)
     events = timed("prepare events", prepare_events, posts, cds.engagements)
     timed("engagement", engagement_from, posts, cds.creators)
     timed("timing", timing_from, posts, events)

@@ -8,7 +8,7 @@ cannot belong to any creator being scored. Input frames are only read, never mod
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from creator_audit.dataset.columnar import ColumnTable, table_columns
+from creator_audit.dataset.types import ReadTime
 from features import _groups as g
 
 DAY = 86_400.0
@@ -24,9 +25,24 @@ MATURE_AGE = DAY  # likes keep arriving for about a day; younger posts undercoun
 # on how much history an export happens to include (a few weeks or ten years of posts). Engagement
 # events on older posts are left out with them.
 RECENT_POSTS = 24
+# A post's comment events are its comments only when they hold most of its comment count: a scrape
+# that got the first page of each post's comments shows when the earliest came, not how they came.
+# Below this share its comment events are left out of the event features. (A comment count may
+# include replies or deleted comments that no list shows, hence not 100%.)
+COMPLETE_COMMENT_SHARE = 0.8
 
 
 Columns = dict[str, np.ndarray]  # a feature family's output: feature name → one value per creator
+
+
+@dataclass(frozen=True)
+class Snapshots:
+    """Per creator: when its counts were read (unix seconds), and whether its ``snapshot_at``
+    said so; the others were read when the data was (``ReadTime``)."""
+
+    at: np.ndarray
+    given: np.ndarray
+    default_source: str  # what the others' time is: "read" (files) or "received" (a request)
 
 
 @dataclass(frozen=True)
@@ -34,6 +50,7 @@ class Posts:
     """Posts of known creators, grouped by creator. ``in_ratios``: posts ratio features use."""
 
     ids: pa.Array  # creator_id, in creators order
+    snapshots: Snapshots
     followers: np.ndarray  # per creator
     creator: np.ndarray  # per post: creator code
     post_id: pa.Array
@@ -42,6 +59,9 @@ class Posts:
     comments: np.ndarray
     comments_disabled: np.ndarray  # 1.0 / 0.0, NaN when unknown
     in_ratios: np.ndarray
+    # Posts beyond each creator's RECENT_POSTS newest, which no feature reads.
+    older_creator: np.ndarray
+    older_post_id: pa.Array
 
     @property
     def n(self) -> int:
@@ -66,6 +86,10 @@ class Events:
     rows: np.ndarray  # row positions in the engagements frame
     key: np.ndarray  # post * span + delay: sorted, lets one searchsorted find windows in a post
     span: float
+    # Per post, as sent: its events, and its comment events (before partial lists were left out).
+    sent: np.ndarray
+    comments_sent: np.ndarray
+    partial_comments: np.ndarray  # per post: its comment events are a partial list, left out
 
 
 def creator_index(ids: pa.Array) -> pd.Index:
@@ -105,29 +129,38 @@ def trait(
     return values if rows is None else values[rows]
 
 
-def prepare_posts(creators: ColumnTable, posts: ColumnTable) -> Posts:
+def prepare_posts(
+    creators: ColumnTable, posts: ColumnTable, read_time: ReadTime | None = None
+) -> Posts:
+    """The posts features read; ``read_time``: when the data was read (default: now), the
+    snapshot of a creator without ``snapshot_at``."""
     ids = creators.text("creator_id")
-    creator = lookup(posts.text("creator_id"), ids)
+    owner = lookup(posts.text("creator_id"), ids)
     posted = posts.floats("posted_at")
-    keep = np.flatnonzero((creator >= 0) & ~np.isnan(posted))
+    keep = np.flatnonzero((owner >= 0) & ~np.isnan(posted))
     # Creator-major, oldest first: a creator's posts are contiguous and in time order.
-    keep = keep[np.lexsort((posted[keep], creator[keep]))]
-    keep = keep[_newest_per_group(creator[keep], RECENT_POSTS)]
-    creator, posted = creator[keep], posted[keep]
+    keep = keep[np.lexsort((posted[keep], owner[keep]))]
+    recent = _newest_per_group(owner[keep], RECENT_POSTS)
+    keep, older = keep[recent], keep[~recent]
+    creator, posted = owner[keep], posted[keep]
+    post_ids = posts.text("post_id")
     n = len(ids)
-    snapshot = _snapshots(creators, creator, posted, n)
-    mature = snapshot[creator] - posted >= MATURE_AGE
+    snapshots = _snapshots(creators, read_time or ReadTime.now())
+    mature = snapshots.at[creator] - posted >= MATURE_AGE
     has_mature = g.count(creator, n, mature) > 0
     return Posts(
         ids=ids,
+        snapshots=snapshots,
         followers=creators.floats("followers"),
         creator=creator,
-        post_id=posts.text("post_id").take(pa.array(keep)),
+        post_id=post_ids.take(pa.array(keep)),
         posted=posted,
         likes=posts.floats("likes")[keep],
         comments=posts.floats("comments")[keep],
         comments_disabled=posts.floats("comments_disabled")[keep],
         in_ratios=mature | ~has_mature[creator],
+        older_creator=owner[older],
+        older_post_id=post_ids.take(pa.array(older, pa.int64())),
     )
 
 
@@ -137,15 +170,18 @@ def _newest_per_group(sorted_codes: np.ndarray, k: int) -> np.ndarray:
     return group_end - np.arange(sorted_codes.size) <= k
 
 
-def _snapshots(creators: ColumnTable, creator: np.ndarray, posted: np.ndarray, n: int):
-    """Per creator: ``snapshot_at``, defaulting to the latest ``posted_at`` (CONTRACT.md §1)."""
-    latest = g.maximum(creator, posted, n)
-    snapshot = creators.floats("snapshot_at")
-    return np.where(np.isnan(snapshot), latest, snapshot)
+def _snapshots(creators: ColumnTable, read_time: ReadTime) -> Snapshots:
+    """Per creator: ``snapshot_at``, defaulting to when the data was read (CONTRACT.md §1: the
+    counts are those at the snapshot, and counts are read when the data is)."""
+    given = creators.floats("snapshot_at")
+    known = ~np.isnan(given)
+    read_at = np.broadcast_to(np.asarray(read_time.at, dtype=np.float64), given.shape)
+    return Snapshots(np.where(known, given, read_at), known, read_time.source)
 
 
 def prepare_events(posts: Posts, engagements: ColumnTable | None) -> Events | None:
-    """Events joined to their posts and sorted by (post, delay); None when the table is absent."""
+    """Events joined to their posts and sorted by (post, delay); None when the table is absent.
+    A post's comment events that are a partial list (``COMPLETE_COMMENT_SHARE``) are left out."""
     if engagements is None:
         return None
     post = lookup(engagements.text("post_id"), posts.post_id)
@@ -160,16 +196,25 @@ def prepare_events(posts: Posts, engagements: ColumnTable | None) -> Events | No
     key = post * span + delay
     order = np.argsort(key)
     post = post[order]
-    return Events(
+    comment = comment[rows][order]
+    n_posts = len(posts.creator)
+    sent = np.bincount(post, minlength=n_posts)
+    comments_sent = np.bincount(post[comment], minlength=n_posts)
+    partial = (sent > 0) & (comments_sent < COMPLETE_COMMENT_SHARE * posts.comments)
+    events = Events(
         post=post,
         creator=posts.creator[post],
         delay=delay[order],
         like=like[rows][order],
-        comment=comment[rows][order],
+        comment=comment,
         rows=rows[order],
         key=key[order],
         span=span,
+        sent=sent,
+        comments_sent=comments_sent,
+        partial_comments=partial,
     )
+    return subset(events, ~(comment & partial[post]))
 
 
 def _equals(text: pa.Array, value: str) -> np.ndarray:
@@ -182,7 +227,8 @@ def subset(e: Events, mask: np.ndarray) -> Events:
     if mask.all():
         return e
     rows = np.flatnonzero(mask)  # one pass over the mask instead of one per array
-    return Events(
+    return replace(
+        e,
         post=e.post[rows],
         creator=e.creator[rows],
         delay=e.delay[rows],
@@ -190,5 +236,4 @@ def subset(e: Events, mask: np.ndarray) -> Events:
         comment=e.comment[rows],
         rows=e.rows[rows],
         key=e.key[rows],
-        span=e.span,
     )

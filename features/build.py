@@ -17,9 +17,10 @@ import pyarrow as pa
 
 from creator_audit.dataset.columnar import ColumnDataset, columnar
 from creator_audit.dataset.types import Dataset
-from features._tables import Events, Posts, creator_index, lookup, prepare_events, prepare_posts
+from features._tables import creator_index, prepare_events, prepare_posts
 from features.accounts import AccountScorer
 from features.audience import AUDIENCE_COLUMNS, GROWTH_COLUMNS, SAMPLE_COLUMNS, audience_from
+from features.basis import FeatureBasis, feature_basis
 from features.engagement import ENGAGEMENT_COLUMNS, engagement_from
 from features.engagers import ENGAGER_COLUMNS, CommentScorer, actor_codes, engager_from
 from features.posting_window import POSTING_WINDOW_COLUMNS, posting_window_from
@@ -41,10 +42,6 @@ OPTIONAL_TABLE_FEATURES: dict[str, tuple[str, ...]] = {
     "follower_samples": SAMPLE_COLUMNS,
 }
 
-
-# The optional tables a score says it rests on (``FeatureMatrix.coverage``).
-COVERAGE_TABLES = ("engagements", "follower_counts", "follower_samples")
-
 # Below this many engagement events a second thread costs more than it saves (API-sized inputs).
 PARALLEL_MIN_EVENTS = 200_000
 
@@ -56,9 +53,9 @@ class FeatureMatrix:
 
     creator_ids: pa.Array
     values: np.ndarray
-    # Per optional table: which creators it had rows for (for engagements: events on the posts
-    # the features read), so a score can say what it rests on. None when not known.
-    coverage: dict[str, np.ndarray] | None = None
+    # What each creator's features rest on (snapshot, posts left out, optional tables), so a
+    # score can say it. None when not known.
+    basis: FeatureBasis | None = None
 
     def frame(self) -> pd.DataFrame:
         index = creator_index(self.creator_ids)
@@ -108,7 +105,7 @@ def _build(
 ) -> FeatureMatrix:
     actors = run_engagers(lambda: actor_codes(ds.engagements))
     # Posts and events are joined and sorted once, then shared by the families.
-    posts = prepare_posts(ds.creators, ds.posts)
+    posts = prepare_posts(ds.creators, ds.posts, ds.read_time)
     events = prepare_events(posts, ds.engagements)
     engagers = run_engagers(
         lambda: engager_from(posts, events, ds.engagements, actors.result(), comments)
@@ -123,24 +120,7 @@ def _build(
     values = np.empty((posts.n, len(FEATURE_COLUMNS)))
     for j, name in enumerate(FEATURE_COLUMNS):
         values[:, j] = columns[name]
-    return FeatureMatrix(posts.ids, values, _coverage(ds, posts, events))
-
-
-def _coverage(ds: ColumnDataset, posts: Posts, events: Events | None) -> dict[str, np.ndarray]:
-    """Per optional table, whether each creator has rows in it."""
-    n = posts.n
-    covered = {"engagements": _any_per_creator(None if events is None else events.creator, n)}
-    for name in ("follower_counts", "follower_samples"):
-        table = getattr(ds, name)
-        codes = None if table is None else lookup(table.text("creator_id"), posts.ids)
-        covered[name] = _any_per_creator(None if codes is None else codes[codes >= 0], n)
-    return covered
-
-
-def _any_per_creator(codes: np.ndarray | None, n: int) -> np.ndarray:
-    if codes is None:
-        return np.zeros(n, dtype=bool)
-    return np.bincount(codes, minlength=n) > 0
+    return FeatureMatrix(posts.ids, values, feature_basis(ds, posts, events))
 
 
 class _Done:

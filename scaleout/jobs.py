@@ -19,6 +19,7 @@ import pandas as pd
 from distributed import Client, progress
 
 from creator_audit.atomic import atomic_directory
+from creator_audit.dataset import ReadTime
 from creator_audit.dataset.validate import dataset_from_frames
 from features import FEATURE_COLUMNS, build_features
 from scaleout.tables import PartitionedDataset, partition_frame, read_partitioned
@@ -31,21 +32,28 @@ INPUT_TABLES = ("creators", "posts", "engagements", "follower_counts", "follower
 STR = pd.StringDtype(na_value=np.nan)
 
 
-def _dataset(*parts: pd.DataFrame | None):
-    """One partition's tables, validated exactly as files are."""
+def _dataset(*parts: pd.DataFrame | None, read_time: ReadTime):
+    """One partition's tables, validated exactly as files are; read when the whole was."""
     raw = {name: partition_frame(part) for name, part in zip(INPUT_TABLES, parts, strict=True)}
-    return dataset_from_frames(raw)
+    return dataset_from_frames(raw, read_time=read_time)
 
 
 def _features_partition(
-    *parts: Any, account_model: AccountModel | None, comment_model: CommentModel | None
+    *parts: Any,
+    account_model: AccountModel | None,
+    comment_model: CommentModel | None,
+    read_time: ReadTime,
 ) -> pd.DataFrame:
-    return build_features(_dataset(*parts), account_model, comment_model).reset_index()
+    ds = _dataset(*parts, read_time=read_time)
+    return build_features(ds, account_model, comment_model).reset_index()
 
 
-def _scores_partition(*parts: Any, model: CreatorFraudModel, n_reasons: int) -> pd.DataFrame:
+def _scores_partition(
+    *parts: Any, model: CreatorFraudModel, n_reasons: int, read_time: ReadTime
+) -> pd.DataFrame:
     # one thread per worker process: Dask runs the partitions in parallel
-    return score_dataset(model, _dataset(*parts), n_reasons=n_reasons, threads=1)
+    ds = _dataset(*parts, read_time=read_time)
+    return score_dataset(model, ds, n_reasons=n_reasons, threads=1)
 
 
 def features_meta() -> pd.DataFrame:
@@ -63,7 +71,8 @@ def scores_meta(labels: list[str]) -> pd.DataFrame:
     columns["fraud_score"] = pd.Series(dtype=np.int64)
     columns["reasons"] = pd.Series(dtype=STR)
     columns["model_version"] = pd.Series(dtype=STR)
-    columns["coverage"] = pd.Series(dtype=STR)
+    for name in ("coverage", "snapshot_at", "snapshot_source", "excluded_posts"):
+        columns[name] = pd.Series(dtype=STR)
     return pd.DataFrame(columns)
 
 
@@ -72,7 +81,13 @@ def _apply(
 ) -> dd.DataFrame:
     frames = [data.tables[name] for name in INPUT_TABLES]
     return dd.map_partitions(
-        func, *frames, meta=meta, align_dataframes=False, enforce_metadata=False, **kwargs
+        func,
+        *frames,
+        meta=meta,
+        align_dataframes=False,
+        enforce_metadata=False,
+        read_time=data.read_time,
+        **kwargs,
     )
 
 

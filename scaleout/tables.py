@@ -18,7 +18,7 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 
-from creator_audit.dataset import DatasetError, Problem
+from creator_audit.dataset import DatasetError, Problem, ReadTime
 from creator_audit.dataset.read import (
     check_dataset_directory,
     csv_header,
@@ -38,10 +38,12 @@ _TEXT_KINDS = ("str", "label", "kind")
 
 @dataclass
 class PartitionedDataset:
-    """Co-partitioned Dask frames (None for absent optional tables) and their partition count."""
+    """Co-partitioned Dask frames (None for absent optional tables), their partition count, and
+    when they were read: every partition takes the same time for a missing ``snapshot_at``."""
 
     tables: dict[str, dd.DataFrame | None]
     npartitions: int
+    read_time: ReadTime
 
 
 def read_table(path: Path, name: str) -> dd.DataFrame:
@@ -56,6 +58,7 @@ def read_table(path: Path, name: str) -> dd.DataFrame:
 
 def read_partitioned(data_dir: str | Path, npartitions: int | None = None) -> PartitionedDataset:
     """Read every table of ``data_dir`` lazily and co-partition it by creator."""
+    read_time = ReadTime.now()
     root = check_dataset_directory(data_dir)
     raw = {name: _read(root, name) for name in TABLES}
     missing = [missing_table(root, n) for n, t in TABLES.items() if t.required and raw[n] is None]
@@ -65,7 +68,9 @@ def read_partitioned(data_dir: str | Path, npartitions: int | None = None) -> Pa
     n = npartitions or default_partitions(root, raw)
     tables = {name: _with_part(frame, name, n, raw["posts"]) for name, frame in raw.items()}
     return PartitionedDataset(
-        {name: None if f is None else _copartition(f, n) for name, f in tables.items()}, n
+        {name: None if f is None else _copartition(f, n) for name, f in tables.items()},
+        n,
+        read_time,
     )
 
 

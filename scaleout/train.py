@@ -28,6 +28,7 @@ from distributed import Client, progress
 from scipy.special import softmax
 from sklearn.metrics import log_loss
 
+from creator_audit.dataset import ReadTime
 from creator_audit.dataset.validate import dataset_from_frames
 from creator_audit.schema import LABELS
 from features import FEATURE_COLUMNS, build_features
@@ -79,13 +80,14 @@ def _training_partition(
     account_model: AccountModel | None,
     comment_model: CommentModel | None,
     seed: int,
+    read_time: ReadTime,
 ) -> pd.DataFrame:
     raw = {
         name: partition_frame(p) for name, p in zip((*INPUT_TABLES, "labels"), parts, strict=True)
     }
     if raw["labels"] is None or len(raw["labels"]) == 0:
         return training_meta()
-    ds = dataset_from_frames(raw)
+    ds = dataset_from_frames(raw, read_time=read_time)
     truth = labelled_ids(ds)
     features = build_features(ds, account_model, comment_model).loc[truth.index]
     table = features.join(creator_slices(ds).loc[truth.index])
@@ -126,7 +128,7 @@ def train_on_dask(
     table = dd.map_partitions(
         _training_partition, *frames, meta=training_meta(), align_dataframes=False,
         enforce_metadata=False, account_model=account_model, comment_model=comment_model,
-        seed=seed,
+        seed=seed, read_time=data.read_time,
     )  # fmt: skip
     log(f"building features on the cluster ({data.npartitions} partitions)")
     table = table.persist()

@@ -19,7 +19,7 @@ import pandas as pd
 from creator_audit.dataset import Dataset
 from creator_audit.dataset.columnar import columnar
 from features import FeatureMatrix, feature_matrix
-from features.build import COVERAGE_TABLES
+from features.basis import Basis
 from scoring.decision_paths import DecisionPaths
 from scoring.missing_models import unscored_features
 from scoring.model import CreatorFraudModel
@@ -74,8 +74,12 @@ class Score:
     fraud_score: int
     reasons: list[Reason]
     model_version: str
-    # Which optional tables the score rests on ({"engagements": True, ...}); None if not known.
-    coverage: dict[str, bool] | None = None
+    # What the score rests on (``features.basis.Basis``); None where not known. Which optional
+    # tables had rows ({"engagements": True, ..., "comment_events": "complete", ...}):
+    coverage: dict[str, Any] | None = None
+    snapshot_at: str | None = None  # ISO-8601 UTC: the time the counts were read
+    snapshot_source: str | None = None  # "given", or the default: "received" / "read"
+    excluded_posts: list[dict[str, Any]] | None = None  # {"rule", "reason", "post_ids"} each
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -86,6 +90,9 @@ class Score:
             "reasons": [r.as_dict() for r in self.reasons],
             "model_version": self.model_version,
             "coverage": self.coverage,
+            "snapshot_at": self.snapshot_at,
+            "snapshot_source": self.snapshot_source,
+            "excluded_posts": self.excluded_posts,
         }
 
 
@@ -130,10 +137,11 @@ def score_feature_matrix(
     threads: int = 1,
 ) -> list[Score]:
     """:func:`score_features` for the features as ``feature_matrix`` gives them (the API's and
-    batch scoring's path: no frame is built), with each score's coverage."""
+    batch scoring's path: no frame is built), with what each score rests on."""
     values = model.matrix(features)
     ids = features.creator_ids.to_pylist()
-    return score_rows(model, ids, values, n_reasons, threads, features.coverage)
+    basis = None if features.basis is None else features.basis.per_creator()
+    return score_rows(model, ids, values, n_reasons, threads, basis)
 
 
 def score_rows(
@@ -142,16 +150,13 @@ def score_rows(
     values: np.ndarray,
     n_reasons: int = DEFAULT_REASONS,
     threads: int = 1,
-    coverage: dict[str, np.ndarray] | None = None,
+    basis: Sequence[Basis] | None = None,
 ) -> list[Score]:
     """Scores of the rows of ``values`` (the model's feature matrix), one per creator id;
-    ``coverage`` (``FeatureMatrix.coverage``) says which optional tables each row rests on."""
+    ``basis`` (``FeatureMatrix.basis``) says what each row rests on."""
     if len(values) == 0:
         return []
-    covered = None
-    if coverage is not None:
-        flags = zip(*(coverage[name].tolist() for name in COVERAGE_TABLES), strict=True)
-        covered = [dict(zip(COVERAGE_TABLES, row, strict=True)) for row in flags]
+    covered = None if basis is None else [b.coverage for b in basis]
     proba = model.predict_proba(values, threads)
     scores = fraud_score(proba[:, model.labels.index(GENUINE)])
     reasons = _reasons_of_rows(model, values, proba, n_reasons, threads, covered)
@@ -166,7 +171,7 @@ def score_rows(
                 fraud_score=int(scores[i]),
                 reasons=reasons[i],
                 model_version=version,
-                coverage=None if covered is None else covered[i],
+                **({} if basis is None else _basis_fields(basis[i])),
             )
         )
     return out
@@ -190,6 +195,15 @@ def _reasons_of_rows(
         explain.top(values[i], contrib[i], n_reasons, None if covered is None else covered[i], leaf)
         for i, leaf in enumerate(leaves)
     ]
+
+
+def _basis_fields(basis: Basis) -> dict[str, Any]:
+    return {
+        "coverage": basis.coverage,
+        "snapshot_at": basis.snapshot_at,
+        "snapshot_source": basis.snapshot_source,
+        "excluded_posts": basis.excluded_posts,
+    }
 
 
 @dataclass(frozen=True)
@@ -302,7 +316,8 @@ def _table_sent(feature: str, coverage: dict[str, bool] | None) -> bool | None:
 
 
 def scores_to_frame(scores: list[Score], labels: list[str]) -> pd.DataFrame:
-    """Flatten for batch files: ``p_<label>`` columns and ``reasons`` as a JSON string."""
+    """Flatten for batch files: ``p_<label>`` columns; ``reasons``, ``coverage`` and
+    ``excluded_posts`` as JSON strings."""
     return pd.DataFrame(
         {
             "creator_id": [s.creator_id for s in scores],
@@ -312,6 +327,9 @@ def scores_to_frame(scores: list[Score], labels: list[str]) -> pd.DataFrame:
             "reasons": [json.dumps([r.as_dict() for r in s.reasons]) for s in scores],
             "model_version": [s.model_version for s in scores],
             "coverage": [json.dumps(s.coverage) for s in scores],
+            "snapshot_at": [s.snapshot_at for s in scores],
+            "snapshot_source": [s.snapshot_source for s in scores],
+            "excluded_posts": [json.dumps(s.excluded_posts) for s in scores],
         }
     )
 

@@ -9,7 +9,7 @@ from dataclasses import replace
 from features import FeatureMatrix, feature_matrix
 from scoring.model import CreatorFraudModel
 from scoring.scores import Score, score_feature_matrix
-from serving.decoding import Parsed, validate_items
+from serving.decoding import Parsed, Validated, validate_items
 from serving.errors import PayloadError
 from serving.schemas import ScoreRequest
 
@@ -32,10 +32,21 @@ def score_parsed(
         scores = score_feature_matrix(model, features, n_reasons=n_reasons)
         if observe is not None:
             observe(model, features, scores)
-        for position, score in zip(valid.positions, scores, strict=True):
-            answers[position] = replace(score, creator_id=items[position].creator_id)
+        for position, key, score in zip(valid.positions, valid.keys, scores, strict=True):
+            answers[position] = _as_sent(score, items[position], valid, key)
     assert all(a is not None for a in answers)
     return answers  # type: ignore[return-value]
+
+
+def _as_sent(score: Score, item: Parsed, valid: Validated, key: str) -> Score:
+    """The score with the ids the item sent (a batch is scored under keys of its own)."""
+    excluded = score.excluded_posts
+    if excluded is not None and valid.keyed:
+        excluded = [
+            {**entry, "post_ids": [valid.sent_post_id(key, p) for p in entry["post_ids"]]}
+            for entry in excluded
+        ]
+    return replace(score, creator_id=item.creator_id, excluded_posts=excluded)
 
 
 def score_batch_items(

@@ -13,8 +13,9 @@ validated alone, to find the bad ones and word their errors with the ids the cli
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any, TypeVar
 
@@ -25,7 +26,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import BaseModel, ValidationError
 
-from creator_audit.dataset import DatasetError, Problem, coerce_table, dataset_from_columns
+from creator_audit.dataset import (
+    DatasetError,
+    Problem,
+    ReadTime,
+    coerce_table,
+    dataset_from_columns,
+)
 from creator_audit.dataset.columnar import ColumnDataset, text_array
 from creator_audit.limits import keyed_ids
 from creator_audit.schema import ACCOUNTS, TABLES
@@ -51,10 +58,12 @@ TEXT = pa.large_string()  # text columns, as the feature kernels read them
 
 @dataclass(frozen=True)
 class Parsed:
-    """A request that passed the schema, and where its errors point (``loc`` prefix)."""
+    """A request that passed the schema, where its errors point (``loc`` prefix), and when it
+    arrived (unix seconds): the snapshot of a creator sent without ``snapshot_at``."""
 
     request: Request
     loc: tuple[str | int, ...] = ("body",)
+    received_at: float = field(default_factory=time.time)
 
     @property
     def creator_id(self) -> str:
@@ -69,11 +78,13 @@ def parse_score_request(raw: bytes) -> Request:
 
 
 def parse_batch_items(
-    raw: bytes, settings: ServiceSettings
+    raw: bytes, settings: ServiceSettings, received_at: float | None = None
 ) -> tuple[list[Parsed | PayloadError], list[str | None]]:
     """Each item of a ``POST /v1/score/batch`` body parsed, or its own error; and each item's
     creator id where it can be read. The whole body is first validated as typed items straight
-    from JSON (fast); only if some item is bad is each one validated alone."""
+    from JSON (fast); only if some item is bad is each one validated alone. ``received_at``:
+    when the body arrived (default: now)."""
+    received_at = time.time() if received_at is None else received_at
     fast = wire.decode_batch_request(raw)
     if fast is not None:
         items: list[Any] = fast.items
@@ -86,7 +97,7 @@ def parse_batch_items(
     parsed: list[Parsed | PayloadError] = []
     for index, item in enumerate(items):
         try:
-            parsed.append(_parse_batch_item(item, index, settings))
+            parsed.append(_parse_batch_item(item, index, settings, received_at))
         except PayloadError as err:
             parsed.append(err)
     return parsed, [_creator_id(item) for item in items]
@@ -113,7 +124,9 @@ def from_json(model: type[ModelT], raw: bytes) -> ModelT:
         raise PayloadError(422, validation_errors(err, prefix=("body",))) from None
 
 
-def _parse_batch_item(item: Any, index: int, settings: ServiceSettings) -> Parsed:
+def _parse_batch_item(
+    item: Any, index: int, settings: ServiceSettings, received_at: float
+) -> Parsed:
     """A batch item as a ``Parsed`` request within the list limits. Items that passed with the
     whole body are typed already; the others are type-checked here, alone."""
     loc = ("body", "items", index)
@@ -123,7 +136,7 @@ def _parse_batch_item(item: Any, index: int, settings: ServiceSettings) -> Parse
         except ValidationError as err:
             raise PayloadError(422, validation_errors(err, prefix=loc)) from None
     check_creator_lists(item, settings, prefix=loc)
-    return Parsed(item, loc)
+    return Parsed(item, loc, received_at)
 
 
 def _creator_id(item: Any) -> str | None:
@@ -167,6 +180,11 @@ class Validated:
     positions: list[int]
     keys: list[str]
     errors: dict[int, PayloadError]
+    keyed: bool = False  # post ids are prefixed with their item's key (several items)
+
+    def sent_post_id(self, key: str, post_id: str) -> str:
+        """A post id of the dataset as the item with creator key ``key`` sent it."""
+        return post_id.removeprefix(key + SEPARATOR) if self.keyed else post_id
 
 
 def validate_items(items: Sequence[Parsed]) -> Validated:
@@ -179,7 +197,7 @@ def validate_items(items: Sequence[Parsed]) -> Validated:
     if len(items) == 1:
         only = items[0]
         try:
-            dataset = _combine([_frames(only.request, only.creator_id, None)])
+            dataset = _combine([_frames(only.request, only.creator_id, None)], [only.received_at])
         except DatasetError as err:
             return Validated(None, [], [], {0: payload_error(err, only.loc)})
         return Validated(dataset, [0], [only.creator_id], {})
@@ -190,7 +208,7 @@ def validate_items(items: Sequence[Parsed]) -> Validated:
     errors: dict[int, PayloadError] = {}
     for position, item in enumerate(items):
         try:
-            _combine([_frames(item.request, item.creator_id, None)])
+            _combine([_frames(item.request, item.creator_id, None)], [item.received_at])
         except DatasetError as err:
             errors[position] = payload_error(err, item.loc)
     good = [i for i in range(len(items)) if i not in errors]
@@ -204,14 +222,17 @@ def _keyed(
         return Validated(None, [], [], errors)
     keys = [str(i) for i in positions]
     parts = [_frames(items[i].request, key, key) for i, key in zip(positions, keys, strict=True)]
+    received = [items[i].received_at for i in positions]
     with keyed_ids(len(keys[-1]) + len(SEPARATOR)):  # the longest key and its separator
-        return Validated(_combine(parts), positions, keys, errors)
+        return Validated(_combine(parts, received), positions, keys, errors, keyed=True)
 
 
-def _combine(parts: list[dict[str, dict[str, Any]]]) -> ColumnDataset:
-    """One dataset from the items' column pieces: each table is assembled once, whatever the
-    number of items (a frame per item and a concat cost ~0.5 ms per table per item)."""
-    return dataset_from_columns(_request_tables(parts))
+def _combine(parts: list[dict[str, dict[str, Any]]], received: list[float]) -> ColumnDataset:
+    """One dataset from the items' column pieces (one creator each, received at ``received``):
+    each table is assembled once, whatever the number of items (a frame per item and a concat
+    cost ~0.5 ms per table per item)."""
+    read_time = ReadTime(np.array(received, dtype=np.float64), "received")
+    return dataset_from_columns(_request_tables(parts), read_time)
 
 
 def _request_tables(parts: list[dict[str, dict[str, Any]]]) -> dict[str, tuple[dict, int]]:

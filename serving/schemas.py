@@ -186,9 +186,28 @@ class ReasonOut(BaseModel):
 class CoverageOut(BaseModel):
     """Which optional tables the score rests on: a posts-only verdict has all three false."""
 
-    engagements: bool = Field(description="engagement events on the posts scored")
+    engagements: bool = Field(description="engagement events sent on the posts scored")
     follower_counts: bool = Field(description="a follower-count history")
     follower_samples: bool = Field(description="a sample of followers")
+    comment_events: Literal["complete", "partial", "none"] | None = Field(
+        None,
+        description="none: no events on the posts scored; partial: on some post the comment "
+        "events hold under 80% of its comment count (a first page, say), and that post's comment "
+        "events are left out of the comment timing and commenter features; else complete.",
+    )
+    comment_events_share: float | None = Field(
+        None,
+        description="The share of the comment count, on the posts with events, that the comment "
+        "events hold (null when those posts have no comments).",
+    )
+
+
+class ExcludedPostsOut(BaseModel):
+    """Posts one rule left out of some features."""
+
+    rule: Literal["too_recent", "comments_disabled", "partial_comment_events", "older"]
+    reason: str = Field(description="The rule, and the features it leaves the posts out of.")
+    post_ids: list[str]
 
 
 class ScoreOut(BaseModel):
@@ -199,6 +218,20 @@ class ScoreOut(BaseModel):
     reasons: list[ReasonOut]
     model_version: str
     coverage: CoverageOut | None = None
+    snapshot_at: str | None = Field(
+        None,
+        description="When the counts were read (ISO-8601, UTC): the creator's snapshot_at, or "
+        "when the request arrived if it sent none. Posts under a day old at this time are left "
+        "out of the ratio features (their likes are still coming in).",
+    )
+    snapshot_source: Literal["given", "received", "read"] | None = Field(
+        None,
+        description="given: the creator's snapshot_at; received: the time the request arrived "
+        "(read: batch files, the time they were read).",
+    )
+    excluded_posts: list[ExcludedPostsOut] | None = Field(
+        None, description="The posts left out of some features, by rule; empty when none."
+    )
 
 
 class ErrorDetail(BaseModel):

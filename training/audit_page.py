@@ -136,6 +136,7 @@ def restrict(ds: Dataset, creator_ids: Sequence[str], source: str = "the dataset
         follower_counts=_rows_in(ds.follower_counts, "creator_id", ids),
         follower_samples=_rows_in(ds.follower_samples, "creator_id", ids),
         labels=_rows_in(ds.labels, "creator_id", ids),
+        read_time=ds.read_time,
     )
 
 
@@ -177,7 +178,7 @@ def gather(model: CreatorFraudModel, ds: Dataset) -> list[Evidence]:
     matrix = feature_matrix(tables, model.account_model, model.comment_model)
     scores = score_feature_matrix(model, matrix)
     values = matrix.frame()
-    posts = _posts_with_reading(ds, prepare_posts(tables.creators, tables.posts))
+    posts = _posts_with_reading(ds, prepare_posts(tables.creators, tables.posts, tables.read_time))
     events = _events_with_delay(ds.engagements, posts)
     followers = ds.creators.set_index("creator_id")["followers"]
     return [
@@ -357,7 +358,7 @@ def _coverage(ev: Evidence) -> str:
         {
             "table": "engagements",
             "sent": bool(covered.get("engagements", ev.events is not None)),
-            "what": _events_summary(ev.events),
+            "what": _events_summary(ev.events) + _comment_lists(covered),
         },
         {
             "table": "follower_counts",
@@ -371,7 +372,41 @@ def _coverage(ev: Evidence) -> str:
         },
     ]
     headers = {"table": "table", "sent": "sent", "what": "how much"}
-    return "<h3>The data the score rests on</h3>" + table(rows, headers=headers)
+    return (
+        "<h3>The data the score rests on</h3>"
+        + table(rows, headers=headers)
+        + _snapshot_and_left_out(ev.score)
+    )
+
+
+def _comment_lists(covered: dict) -> str:
+    if covered.get("comment_events") != "partial":
+        return ""
+    share = covered.get("comment_events_share")
+    held = "" if share is None else f": they hold {share:.0%} of the comment count"
+    return f"; some posts' comment lists are partial{held}"
+
+
+SNAPSHOT_SOURCES = {
+    "given": "the creator's snapshot_at",
+    "read": "no snapshot_at was given: when the data was read",
+    "received": "no snapshot_at was given: when the request arrived",
+}
+SHOWN_POST_IDS = 10
+
+
+def _snapshot_and_left_out(score: Score) -> str:
+    """When the counts were read, and the posts rules left out of some features."""
+    if score.snapshot_at is None:
+        return ""
+    source = SNAPSHOT_SOURCES.get(score.snapshot_source or "", score.snapshot_source)
+    lines = [f"Counts as read at {score.snapshot_at} ({source})."]
+    for entry in score.excluded_posts or []:
+        ids = entry["post_ids"]
+        shown = ", ".join(ids[:SHOWN_POST_IDS])
+        more = f" and {len(ids) - SHOWN_POST_IDS} more" if len(ids) > SHOWN_POST_IDS else ""
+        lines.append(f"Left out, {entry['reason']}: {shown}{more}.")
+    return "".join(note(line) for line in lines)
 
 
 def _posts_summary(posts: pd.DataFrame | None) -> str:

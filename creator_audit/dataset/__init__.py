@@ -4,7 +4,7 @@ from creator_audit.dataset.columns import dataset_from_columns
 from creator_audit.dataset.errors import DatasetError, Problem
 from creator_audit.dataset.instafake import default_shared_data_dir, load_instafake_genuine
 from creator_audit.dataset.read import read_accounts, read_dataset
-from creator_audit.dataset.types import Dataset, epoch_seconds
+from creator_audit.dataset.types import Dataset, ReadTime, epoch_seconds
 from creator_audit.dataset.validate import check_references, coerce_table, dataset_from_frames
 from creator_audit.dataset.write import write_dataset, write_table
 
@@ -12,6 +12,7 @@ __all__ = [
     "Dataset",
     "DatasetError",
     "Problem",
+    "ReadTime",
     "check_references",
     "coerce_table",
     "dataset_from_columns",

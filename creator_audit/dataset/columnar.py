@@ -12,14 +12,14 @@ computed from the same arrays by the same code.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from creator_audit.dataset.types import Dataset, epoch_seconds
+from creator_audit.dataset.types import Dataset, ReadTime, epoch_seconds
 from creator_audit.schema import TABLES
 
 Column = np.ndarray | pa.Array
@@ -66,13 +66,18 @@ class ColumnTable:
 
 @dataclass(frozen=True)
 class ColumnDataset:
-    """A validated dataset as columns. ``creators`` and ``posts`` are always present."""
+    """A validated dataset as columns. ``creators`` and ``posts`` are always present;
+    ``read_time`` as in ``Dataset``."""
 
     creators: ColumnTable
     posts: ColumnTable
     engagements: ColumnTable | None = None
     follower_counts: ColumnTable | None = None
     follower_samples: ColumnTable | None = None
+    read_time: ReadTime | None = None
+
+
+FEATURE_TABLES = ("creators", "posts", "engagements", "follower_counts", "follower_samples")
 
 
 def text_array(values: Any) -> pa.Array:
@@ -92,10 +97,10 @@ def columnar(ds: Dataset | ColumnDataset) -> ColumnDataset:
     if isinstance(ds, ColumnDataset):
         return ds
     tables = {}
-    for f in fields(ColumnDataset):
-        frame = getattr(ds, f.name)
-        tables[f.name] = None if frame is None else table_columns(f.name, frame)
-    return ColumnDataset(**tables)
+    for name in FEATURE_TABLES:
+        frame = getattr(ds, name)
+        tables[name] = None if frame is None else table_columns(name, frame)
+    return ColumnDataset(**tables, read_time=ds.read_time)
 
 
 def table_columns(table: str, frame: pd.DataFrame) -> ColumnTable:

@@ -17,6 +17,7 @@ identical columns; a rule changed in ``validate.py`` must be mirrored here.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -26,7 +27,7 @@ import pyarrow.compute as pc
 
 from creator_audit import limits
 from creator_audit.dataset.columnar import Column, ColumnDataset, ColumnTable, columnar
-from creator_audit.dataset.types import Dataset
+from creator_audit.dataset.types import Dataset, ReadTime
 from creator_audit.dataset.validate import (
     REFERENCES,
     TIME_ORDER,
@@ -46,11 +47,13 @@ Columns = dict[str, Any]
 Tables = Mapping[str, tuple[Columns, int]]  # table name → (its columns, its row count)
 
 
-def dataset_from_columns(tables: Tables) -> ColumnDataset:
+def dataset_from_columns(tables: Tables, read_time: ReadTime | None = None) -> ColumnDataset:
     """The validated columns of ``tables``: typed directly when no rule can refuse them, else
-    through the full validation, which raises ``DatasetError`` naming every problem."""
+    through the full validation, which raises ``DatasetError`` naming every problem.
+    ``read_time``: when they were read (a request: when it arrived)."""
     fast = typed_dataset(tables)
-    return fast if fast is not None else columnar(shared_validation(tables))
+    dataset = fast if fast is not None else columnar(shared_validation(tables))
+    return replace(dataset, read_time=read_time)
 
 
 def shared_validation(tables: Tables) -> Dataset:

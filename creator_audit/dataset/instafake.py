@@ -6,12 +6,15 @@ flagged. It is mapped onto the contract's tables and then goes through ``dataset
 like any other input, so real data meets exactly the checks synthetic data does. Fields the source
 does not have (username, profile picture, private, verified, snapshot time) stay missing: the
 features treat missing as missing, and inventing them would bias every check made with this data.
+The counts were scraped in December 2018, not when the file is read: the dataset's read time (the
+snapshot of every account) is the newest post in the file, the earliest the scrape can have been.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +23,7 @@ import pandas as pd
 
 from creator_audit.dataset.errors import DatasetError, Problem
 from creator_audit.dataset.real_data import RealFile, locate, shared_data_dir
-from creator_audit.dataset.types import Dataset
+from creator_audit.dataset.types import Dataset, ReadTime
 from creator_audit.dataset.validate import dataset_from_frames
 
 __all__ = ["GENUINE_FILE", "default_shared_data_dir", "load_instafake_genuine"]
@@ -77,7 +80,8 @@ def load_instafake_genuine(path: str | os.PathLike[str] | RealFile | None = None
         "posts": _posts(records, creators["creator_id"].tolist()),
         "labels": pd.DataFrame({"creator_id": creators["creator_id"], "label": "genuine"}),
     }
-    return dataset_from_frames(raw, {name: f"{file.path.name} ({name})" for name in raw})
+    ds = dataset_from_frames(raw, {name: f"{file.path.name} ({name})" for name in raw})
+    return replace(ds, read_time=ReadTime(ds.posts["posted_at"].max().timestamp()))
 
 
 def _genuine_file(path: str | os.PathLike[str] | RealFile | None) -> RealFile:

@@ -21,7 +21,7 @@ import pandas as pd
 
 from creator_audit import limits
 from creator_audit.dataset.errors import DatasetError, Problem
-from creator_audit.dataset.types import Dataset
+from creator_audit.dataset.types import Dataset, ReadTime
 from creator_audit.dataset.validate import coerce_table, dataset_from_frames
 from creator_audit.schema import ACCOUNTS, TABLES, Table
 
@@ -60,15 +60,19 @@ class _Located:
     files: tuple[Path, ...]
 
 
-def read_dataset(path: str | os.PathLike[str], with_labels: bool = True) -> Dataset:
+def read_dataset(
+    path: str | os.PathLike[str], with_labels: bool = True, read_time: ReadTime | None = None
+) -> Dataset:
     """Read, coerce and validate the dataset in directory ``path``.
 
     Raises ``DatasetError`` naming the file, row and column of every problem found (missing
     directory or required table, a table given twice, an unreadable file, a bad value). Files that
     are not named after a table are ignored, so a dataset may carry notes or extra exports.
     ``with_labels=False`` leaves the labels table unread (features and scores do not use it, so
-    a bad label must not stop them).
+    a bad label must not stop them). The dataset keeps when it was read (``read_time``, default
+    now): the snapshot of every creator without ``snapshot_at``.
     """
+    read_time = read_time or ReadTime.now()
     root = check_dataset_directory(path)
     problems: list[Problem] = []
     names = [name for name in TABLES if with_labels or name != "labels"]
@@ -85,7 +89,7 @@ def read_dataset(path: str | os.PathLike[str], with_labels: bool = True) -> Data
     if problems:
         raise DatasetError(problems)
     try:
-        return dataset_from_frames(raw, sources)
+        return dataset_from_frames(raw, sources, read_time=read_time)
     except DatasetError as err:
         if not parts:
             raise

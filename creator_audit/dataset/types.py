@@ -2,17 +2,39 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+import time
+from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
+
+TABLE_NAMES = ("creators", "posts", "engagements", "follower_counts", "follower_samples", "labels")
+
+
+@dataclass(frozen=True)
+class ReadTime:
+    """When a dataset's counts were read: the snapshot of every creator without ``snapshot_at``.
+
+    The counts of a post are what it had when they were read, so a creator that does not say when
+    (``snapshot_at`` is optional, CONTRACT.md §1) was read when its data reached us: files when
+    they are read, a request when it arrives. Passing one pins it (tests, Dask partitions).
+    """
+
+    at: float | np.ndarray  # unix seconds: one for every creator, or one per creator row
+    source: Literal["read", "received"] = "read"  # files read, or a request received
+
+    @classmethod
+    def now(cls, source: Literal["read", "received"] = "read") -> ReadTime:
+        return cls(time.time(), source)
 
 
 @dataclass
 class Dataset:
     """A creator dataset. ``creators`` and ``posts`` are always present; the rest may be None.
 
-    Frames hold the canonical dtypes described in ``creator_audit.schema``.
+    Frames hold the canonical dtypes described in ``creator_audit.schema``. ``read_time``: when
+    the tables were read (None: not known; the features then take the time they run).
     """
 
     creators: pd.DataFrame
@@ -21,14 +43,15 @@ class Dataset:
     follower_counts: pd.DataFrame | None = None
     follower_samples: pd.DataFrame | None = None
     labels: pd.DataFrame | None = None
+    read_time: ReadTime | None = None
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables that are present, by contract name."""
         out = {}
-        for f in fields(self):
-            frame = getattr(self, f.name)
+        for name in TABLE_NAMES:
+            frame = getattr(self, name)
             if frame is not None:
-                out[f.name] = frame
+                out[name] = frame
         return out
 
 

@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 
 from creator_audit import limits
 from creator_audit.dataset.errors import DatasetError, Problem, position
-from creator_audit.dataset.types import Dataset, epoch_seconds
+from creator_audit.dataset.types import Dataset, ReadTime, epoch_seconds
 from creator_audit.schema import ACCOUNTS, ENGAGEMENT_KINDS, LABELS, TABLES, Column, Table
 
 __all__ = ["check_references", "check_time_order", "coerce_table", "dataset_from_frames"]
@@ -160,11 +160,13 @@ def dataset_from_frames(
     raw: Mapping[str, pd.DataFrame | None],
     sources: Mapping[str, str] | None = None,
     per_creator: limits.PerCreator = limits.FILES,
+    read_time: ReadTime | None = None,
 ) -> Dataset:
     """Coerce and validate raw tables (keyed by contract table name) into a typed Dataset.
 
     ``sources`` maps a table name to what messages call it (default: the table name);
-    ``per_creator`` caps each creator's rows (``creator_audit.limits``). Every problem in every
+    ``per_creator`` caps each creator's rows (``creator_audit.limits``); ``read_time`` is when the
+    tables were read, kept with them (``Dataset.read_time``). Every problem in every
     table is collected, then raised together as one ``DatasetError``; a Dataset is returned only
     when there are none.
     """
@@ -188,7 +190,7 @@ def dataset_from_frames(
     problems.extend(check_rows_per_creator(coerced, names, per_creator))
     if problems:
         raise DatasetError(problems)
-    return Dataset(**coerced)
+    return Dataset(**coerced, read_time=read_time)
 
 
 def check_time_order(

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Annotated, Any
 
 import orjson
@@ -49,10 +50,11 @@ async def score(
     request: Request, loaded: CurrentModel, service: ServiceParts, reasons: Reasons = None
 ) -> Response:
     """Score one creator (requests that arrive together are scored as one batch)."""
+    received_at = time.time()  # the snapshot of a creator sent without snapshot_at
     body = parse_score_request(await request.body())
     check_creator_lists(body, service.settings)
     n_reasons = service.settings.reasons if reasons is None else reasons
-    result = await service.batcher.score(Parsed(body), loaded, n_reasons)
+    result = await service.batcher.score(Parsed(body, received_at=received_at), loaded, n_reasons)
     service.metrics.observe_scores([result])
     return _json(result.as_dict())
 
@@ -68,9 +70,11 @@ async def score_batch(
     request: Request, loaded: CurrentModel, service: ServiceParts, reasons: Reasons = None
 ) -> Response:
     """Score many creators; a bad item gets its own error entry, the others are scored."""
+    received_at = time.time()
     n_reasons = service.settings.reasons if reasons is None else reasons
     raw = await request.body()
-    return _json(await asyncio.to_thread(_score_batch, raw, loaded, service, n_reasons))
+    answer = await asyncio.to_thread(_score_batch, raw, received_at, loaded, service, n_reasons)
+    return _json(answer)
 
 
 def _json(body: dict[str, Any]) -> Response:
@@ -81,9 +85,9 @@ def _json(body: dict[str, Any]) -> Response:
 
 
 def _score_batch(
-    raw: bytes, loaded: LoadedModel, service: Service, n_reasons: int
+    raw: bytes, received_at: float, loaded: LoadedModel, service: Service, n_reasons: int
 ) -> dict[str, Any]:
-    items, creator_ids = parse_batch_items(raw, service.settings)
+    items, creator_ids = parse_batch_items(raw, service.settings, received_at)
     outcomes = score_batch_items(loaded.model, items, n_reasons, service.drift.observe)
     service.metrics.observe_scores(a for a in outcomes if isinstance(a, Score))
     return {"scores": [_entry(i, creator_ids[i], a) for i, a in enumerate(outcomes)]}

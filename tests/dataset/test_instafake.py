@@ -62,6 +62,15 @@ def test_fields_the_source_lacks_stay_missing() -> None:
     assert np.isin(creators["has_external_url"], [0.0, 1.0]).all()
 
 
+@pytest.mark.realdata
+@needs_data
+def test_accounts_are_read_as_scraped_after_the_newest_post_not_now() -> None:
+    ds = load_instafake_genuine(GENUINE)
+    assert ds.read_time is not None
+    read_at = pd.Timestamp(ds.read_time.at, unit="s", tz="UTC")
+    assert read_at == ds.posts["posted_at"].max() == pd.Timestamp("2018-12-13T16:22:40Z")
+
+
 def test_default_shared_data_dir_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CREATOR_AUDIT_SHARED_DATA", raising=False)
     assert default_shared_data_dir() == Path("../shared/data")

@@ -77,7 +77,7 @@ def full_dataset() -> Dataset:
             "post_id": f"a{i}",
             "posted_at": t,
             "likes": 40 + 17 * i,
-            "comments": 3 + i,
+            "comments": 2,  # as many as its comment events below: the list is complete
         }
         for i, t in enumerate(post_times)
     ]

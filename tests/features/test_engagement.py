@@ -55,7 +55,8 @@ def test_creator_without_posts_and_zero_followers(tables):
 
 
 def test_only_young_posts_use_them_all():
-    c = creators({"creator_id": "a", "followers": 1_000})  # snapshot = latest post
+    # Both posts under a day old at the snapshot: with no older post, the ratios use them.
+    c = creators({"creator_id": "a", "followers": 1_000, "snapshot_at": T0 + 2 * HOUR})
     p = posts(
         {"creator_id": "a", "post_id": "a1", "posted_at": T0, "likes": 10},
         {"creator_id": "a", "post_id": "a2", "posted_at": T0 + HOUR, "likes": 30},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from creator_audit.cli import app
-from creator_audit.dataset import DatasetError, read_dataset, write_dataset
+from creator_audit.dataset import DatasetError, ReadTime, read_dataset, write_dataset
 from creator_audit.schema import LABELS
 from creator_audit.simulator import generate, generate_to_dir
 from features import build_features
@@ -86,6 +87,8 @@ def _compare_scores(dask_scores: pd.DataFrame, memory: pd.DataFrame) -> None:
     assert (got["label"] == want["label"]).all()
     assert (got["fraud_score"] == want["fraud_score"]).all()
     assert (got["reasons"] == want["reasons"]).all()
+    for column in ("coverage", "snapshot_at", "snapshot_source", "excluded_posts"):
+        assert (got[column] == want[column]).all(), column
 
 
 def test_scores_of_creators_spread_over_many_files_match(client, model, scattered, tmp_path):
@@ -93,6 +96,26 @@ def test_scores_of_creators_spread_over_many_files_match(client, model, scattere
     assert len(list(out.glob("*.parquet"))) == 3  # partitioned output
     memory = score_dataset(model, read_dataset(scattered))
     _compare_scores(pd.read_parquet(out), memory)
+
+
+def test_every_partition_takes_one_read_time_for_a_missing_snapshot(
+    client, model, scattered, tmp_path
+):
+    root = tmp_path / "no-snapshot"
+    shutil.copytree(scattered, root)
+    for part in (root / "creators").glob("*.parquet"):
+        pd.read_parquet(part).drop(columns=["snapshot_at"]).to_parquet(part, index=False)
+    before = pd.Timestamp.now(tz="UTC")
+    out = write_partitioned(scores_frame(root, model), tmp_path / "s.parquet", client, False)
+    got = pd.read_parquet(out)
+    assert len(list(out.glob("*.parquet"))) == 3 and len(got) == 300
+    assert (got["snapshot_source"] == "read").all()
+    assert got["snapshot_at"].nunique() == 1  # read once, for every partition
+    read_at = pd.Timestamp(got["snapshot_at"].iloc[0])
+    assert before - pd.Timedelta(seconds=1) <= read_at <= pd.Timestamp.now(tz="UTC")
+    # The in-memory path, read at that time, answers the same: the same snapshot for every post.
+    memory = score_dataset(model, read_dataset(root, read_time=ReadTime(read_at.timestamp())))
+    _compare_scores(got, memory)
 
 
 def test_features_match_the_in_memory_path(client, model, scattered, tmp_path):

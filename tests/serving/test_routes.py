@@ -33,6 +33,9 @@ SCORE_FIELDS = {
     "reasons",
     "model_version",
     "coverage",
+    "snapshot_at",
+    "snapshot_source",
+    "excluded_posts",
 }
 
 

@@ -33,6 +33,9 @@ def assert_same(api: dict[str, Any], expected: pd.Series, creator_id: str) -> No
         assert abs(api["probabilities"][label] - expected[f"p_{label}"]) <= TOLERANCE, label
     assert api["reasons"] == json.loads(expected["reasons"])
     assert api["coverage"] == json.loads(expected["coverage"])
+    assert api["snapshot_at"] == expected["snapshot_at"]  # the simulator gives every snapshot_at
+    assert api["snapshot_source"] == expected["snapshot_source"] == "given"
+    assert api["excluded_posts"] == json.loads(expected["excluded_posts"])
 
 
 def _with_posts(sample: SimpleNamespace) -> list[str]:
@@ -103,17 +106,24 @@ def test_coverage_says_which_optional_tables_the_score_rests_on(
     client: TestClient, sample: SimpleNamespace
 ) -> None:
     seen = {name: set() for name in ("engagements", "follower_counts", "follower_samples")}
+    comment_events = set()
     for creator_id in _with_posts(sample):
         body = sample.bodies[creator_id]
         coverage = client.post("/v1/score", json=body).json()["coverage"]
-        assert set(coverage) == set(seen)
-        for name, covered in coverage.items():
+        assert set(coverage) == {*seen, "comment_events", "comment_events_share"}
+        for name in seen:
             if not body.get(name):
-                assert covered is False, (creator_id, name)
-            seen[name].add(covered)
+                assert coverage[name] is False, (creator_id, name)
+            seen[name].add(coverage[name])
+        comment_events.add(coverage["comment_events"])
     assert all(values == {True, False} for values in seen.values()), seen
+    assert comment_events == {"complete", "none"}  # the simulator's comment lists are complete
     posts_only = {k: v for k, v in sample.bodies[_with_posts(sample)[0]].items()}
     for name in seen:
         posts_only.pop(name, None)
     coverage = client.post("/v1/score", json=posts_only).json()["coverage"]
-    assert coverage == dict.fromkeys(seen, False)
+    assert coverage == {
+        **dict.fromkeys(seen, False),
+        "comment_events": "none",
+        "comment_events_share": None,
+    }

@@ -55,7 +55,7 @@ def scores(model, small) -> pd.DataFrame:
 
 
 def _covered_everywhere(scores: pd.DataFrame) -> pd.Series:
-    return scores["coverage"].map(lambda c: all(json.loads(c).values()))
+    return scores["coverage"].map(lambda c: all(json.loads(c)[table] for table in COVERED))
 
 
 def _pick(scores: pd.DataFrame, fraud: bool) -> str:
@@ -88,8 +88,13 @@ def test_page_names_creator_verdict_score_coverage_and_reasons(pages, scores, si
     assert f"<title>Creator audit: {creator}</title>" in page
     assert f"<h2>Creator {creator}</h2>" in page
     assert f'class="verdict {"fraud" if fraud else "genuine"}">{verdict}</p>' in page
-    for table, sent in json.loads(expected["coverage"]).items():
-        assert _coverage_cells(table, sent) in page
+    coverage = json.loads(expected["coverage"])
+    for table in COVERED:
+        assert _coverage_cells(table, coverage[table]) in page
+    read_at = f"Counts as read at {expected['snapshot_at']} (the creator's snapshot_at)."
+    assert html.escape(read_at) in page
+    for entry in json.loads(expected["excluded_posts"]):
+        assert html.escape(f"Left out, {entry['reason']}: {entry['post_ids'][0]}") in page
     reasons = json.loads(expected["reasons"])
     assert reasons and all(r["text"] for r in reasons)
     for reason in reasons:

@@ -279,6 +279,7 @@ def test_score_writes_every_contract_field(in_workspace) -> None:
     scores = pd.read_csv(out)
     p_cols = [f"p_{label}" for label in LABELS]
     tail = ["fraud_score", "reasons", "model_version", "coverage"]
+    tail += ["snapshot_at", "snapshot_source", "excluded_posts"]
     assert list(scores.columns) == ["creator_id", "label", *p_cols, *tail]
     np.testing.assert_allclose(scores[p_cols].sum(axis=1), 1.0, atol=1e-9)
     expected = np.floor(100 * (1 - scores["p_genuine"]) + 0.5).astype(int)
@@ -290,8 +291,18 @@ def test_score_writes_every_contract_field(in_workspace) -> None:
     assert reasons[0]["text"].endswith(endings)  # the last: an unknown value claims no push
     coverage = scores["coverage"].map(json.loads)
     assert {frozenset(c) for c in coverage} == {
-        frozenset({"engagements", "follower_counts", "follower_samples"})
+        frozenset(
+            {
+                "engagements",
+                "follower_counts",
+                "follower_samples",
+                "comment_events",
+                "comment_events_share",
+            }
+        )
     }
+    assert (scores["snapshot_source"] == "given").all()  # generated data has snapshot_at
+    assert scores["excluded_posts"].map(lambda e: len(json.loads(e))).max() > 0  # older posts
     assert coverage.map(lambda c: c["engagements"]).nunique() == 2  # with and without events
     assert (scores["model_version"].astype(str) == in_workspace.second.decision.version).all()
 
