@@ -73,7 +73,9 @@ class CreatorIn(ProfileTraits):
 class PostIn(_Strict):
     post_id: Id
     posted_at: Timestamp
-    likes: Count
+    likes: Count | None = Field(
+        description="null where the owner hides the count: missing, never 0"
+    )
     comments: Count
     creator_id: Id | None = Field(None, description="Optional; must be the creator's id if given.")
     comments_disabled: Flag | None = None

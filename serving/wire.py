@@ -47,7 +47,7 @@ class CreatorIn(ProfileTraits, kw_only=True):
 class PostIn(_Strict, kw_only=True):
     post_id: Id
     posted_at: Timestamp
-    likes: Count
+    likes: Count | None  # required; null where the owner hides the count (missing, never 0)
     comments: Count
     creator_id: Id | None = None
     comments_disabled: bool | None = None

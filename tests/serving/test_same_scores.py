@@ -127,3 +127,37 @@ def test_coverage_says_which_optional_tables_the_score_rests_on(
         "comment_events": "none",
         "comment_events_share": None,
     }
+
+
+def test_hidden_likes_score_as_a_file_with_empty_likes_scores(
+    client: TestClient, models: SimpleNamespace, sample: SimpleNamespace
+) -> None:
+    """A post whose owner hides its likes is sent as ``"likes": null``, as a file leaves the cell
+    empty (an import does): missing, never 0, and the same score either way."""
+    from dataclasses import replace
+
+    from creator_audit.dataset import dataset_from_frames
+    from serving.client_bodies import request_body
+
+    creator_id = _with_posts(sample)[5]
+    body = request_body(sample.dataset, creator_id)
+    # a recent post, which the like features read (the newest may be too young to count)
+    post = sorted(body["posts"], key=lambda p: p["posted_at"])[-3]
+    hidden, post["likes"] = post["post_id"], None
+    response = client.post("/v1/score", json=body)
+    assert response.status_code == 200, response.text
+
+    ds = sample.dataset
+    posts = ds.posts[ds.posts["creator_id"] == creator_id].astype({"likes": "float64"})
+    posts.loc[posts["post_id"] == hidden, "likes"] = float("nan")
+    frames = {
+        name: frame[frame["creator_id"] == creator_id] if "creator_id" in frame else frame
+        for name, frame in ds.tables().items()
+        if name not in ("labels", "posts", "engagements")
+    }
+    keep = ds.engagements["post_id"].isin(posts["post_id"])
+    one = dataset_from_frames({**frames, "posts": posts, "engagements": ds.engagements[keep]})
+    one = replace(one, read_time=ds.read_time)
+    expected = score_dataset(models.a, one).set_index("creator_id").loc[creator_id]
+    assert_same(response.json(), expected, creator_id)
+    assert response.json() != client.post("/v1/score", json=request_body(ds, creator_id)).json()
