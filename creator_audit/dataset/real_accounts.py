@@ -59,6 +59,12 @@ PURBA_CLASSES = {"r": "real", "a": "active fake", "i": "inactive fake", "s": "sp
 INSTAFAKE_FILES = ("instafake/fakeAccountData.json", "instafake/realAccountData.json")
 PURBA_FILE = "purba-ijece2020/user_fake_authentic_4class.csv"
 KAGGLE_FILE = "kaggle-instagram/train.csv"
+CRESCI_FILE = "cresci2015/users_tfp_fsf_twt.csv"
+CRESCI_GROUPS = {
+    "TFP": "real human",
+    "FSF": "bought follower (fastfollowerz)",
+    "TWT": "bought follower (twittertechnology)",
+}
 
 
 def _frame(columns: dict[str, object], n: int, source: str) -> pd.DataFrame:
@@ -145,10 +151,37 @@ def load_kaggle(root: Path) -> pd.DataFrame:
     return _frame(columns, len(raw), "kaggle")
 
 
+def load_cresci(root: Path) -> pd.DataFrame:
+    """Cresci et al. 2015, "Fame for sale": Twitter humans (TFP) and followers bought from two
+    vendors (FSF, TWT). Another platform: it tests which signals carry across, and its fakes
+    often follow few, which the Instagram sources lack.
+
+    Twitter's export leaves false flags empty: ``default_profile_image`` empty is a picture of
+    the user's own. ``protected`` is empty for every row, so privacy stays unknown, not false.
+    """
+    raw = locate(CRESCI_FILE, root).read_csv()
+    raw = raw[raw["dataset"].isin(tuple(CRESCI_GROUPS))].reset_index(drop=True)
+    names = raw["screen_name"].fillna("").astype(str)
+    columns = {
+        "followers": raw["followers_count"],
+        "following": raw["friends_count"],
+        "media_count": raw["statuses_count"],
+        "bio_length": raw["description"].fillna("").astype(str).str.len(),
+        "has_profile_pic": (raw["default_profile_image"] != 1).astype(np.float64),
+        "has_external_url": raw["url"].notna().astype(np.float64),
+        "username_length": names.str.len(),
+        "username_digits": names.str.count(r"\d"),
+        "is_fake": (raw["dataset"] != "TFP").astype(np.int64),
+        "source_label": raw["dataset"].map(CRESCI_GROUPS),
+    }
+    return _frame(columns, len(raw), "cresci")
+
+
 SOURCES: dict[str, tuple[tuple[str, ...], Callable[..., pd.DataFrame]]] = {
     "instafake": (INSTAFAKE_FILES, load_instafake),
     "purba": ((PURBA_FILE,), load_purba),
     "kaggle": ((KAGGLE_FILE,), load_kaggle),
+    "cresci": ((CRESCI_FILE,), load_cresci),
 }
 
 

@@ -42,6 +42,8 @@ def test_rows_and_labels_per_source(accounts) -> None:
     # Default mapping: real against inactive fakes; active fakes and spammers left out.
     assert set(purba["source_label"]) == {"real", "inactive fake"}
     assert (purba["is_fake"] == (purba["source_label"] == "inactive fake")).all()
+    # Cresci 2015: Twitter's human volunteers real, both vendors' bought followers fake.
+    assert counts[("cresci", 0)] == 469 and counts[("cresci", 1)] == 686 + 485
 
 
 def test_fields_a_source_lacks_stay_missing(accounts) -> None:
@@ -52,6 +54,19 @@ def test_fields_a_source_lacks_stay_missing(accounts) -> None:
     assert present.loc["instafake", "has_external_url"] == 0.0
     assert present.loc["kaggle", "username_length"] == 0.0  # only the digits' share
     assert present.loc["kaggle", "username_digit_share"] == 1.0
+    assert present.loc["cresci", "is_private"] == 0.0  # every "protected" cell is empty
+    assert present.loc["cresci", "username_length"] == 1.0  # screen names, counted
+
+
+def test_cresci_maps_twitter_fields(accounts) -> None:
+    cresci = accounts[accounts["source"] == "cresci"]
+    real, bought = cresci[cresci["is_fake"] == 0], cresci[cresci["is_fake"] == 1]
+    # Twitter's bought followers post little and are followed by few (Cresci et al. 2015).
+    assert bought["media_count"].median() < real["media_count"].median() / 10
+    assert bought["followers"].median() < real["followers"].median()
+    # A default picture is an explicit 1; the empty cell is the user's own picture.
+    assert 0.0 < (real["has_profile_pic"] == 0).mean() < 0.1
+    assert (cresci["bio_length"] >= 0).all() and cresci["bio_length"].notna().all()
     instafake = accounts[accounts["source"] == "instafake"]
     share = instafake["username_digits"] / instafake["username_length"]
     np.testing.assert_allclose(instafake["username_digit_share"], share)
