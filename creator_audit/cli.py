@@ -556,7 +556,7 @@ def accounts_score(
     loaded = load_account_model(model)
     accounts = read_accounts(input_file)
     table = accounts.join(loaded.score(accounts, threads=0))  # the input columns, then the scores
-    report = None if summary is None else audience_summary(accounts, table, loaded.share_rates)
+    report = None if summary is None else audience_summary(accounts, table, loaded)
     write_table(table, out)
     counts = table["audience_type"].value_counts()
     typer.echo(

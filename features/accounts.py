@@ -21,7 +21,8 @@ import pyarrow.compute as pc
 
 from creator_audit.dataset.columnar import ColumnTable, text_array
 from features._tables import trait
-from features.fake_share import ShareRates, estimate_fake_share
+from features.fake_share import ShareRates, ShareScorer, group_fake_share
+from features.share_profiles import ShareProfiles
 
 MASS_FOLLOWING = 1_500  # HypeAuditor's mass followers: following more than 1,500
 INFLUENCER_FOLLOWERS = 5_000  # ...and influencers: over 5,000 followers, following fewer
@@ -62,10 +63,11 @@ Accounts = pd.DataFrame | ColumnTable  # a frame of accounts, or the follower sa
 
 class AccountScorer(Protocol):
     """What the audience features need from an account model: p_fake, the threshold it flags
-    at, and its error rates on unseen sources (None: the flagged share is taken as it is)."""
+    at, and what its fake-share estimate reads (:func:`features.fake_share.group_fake_share`)."""
 
     threshold: float
     share_rates: ShareRates | None
+    share_profiles: ShareProfiles | None
 
     def p_fake(self, accounts: Accounts) -> np.ndarray: ...
 
@@ -157,11 +159,11 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
 
 
 def audience_summary(
-    accounts: pd.DataFrame, scores: pd.DataFrame, share_rates: ShareRates | None
+    accounts: pd.DataFrame, scores: pd.DataFrame, scorer: ShareScorer
 ) -> pd.DataFrame:
     """The audience report: one row per ``creator_id`` (one in all, creator_id missing, when the
     accounts name none): how many accounts, the estimated fake share with its 95% interval
-    (:func:`features.fake_share.estimate_fake_share`) and the share of each audience type.
+    (:func:`features.fake_share.group_fake_share`) and the share of each audience type.
     ``scores`` is the account model's ``score`` of ``accounts`` (same index)."""
     if "creator_id" in accounts.columns:
         named = accounts["creator_id"].notna().to_numpy()
@@ -175,11 +177,11 @@ def audience_summary(
     n = len(creators)
     size = np.bincount(code, minlength=n).astype(np.float64)
     kind = scores["audience_type"].to_numpy(dtype=str)
-    flagged = np.bincount(code, weights=kind == "suspicious", minlength=n)
+    p_fake = scores["p_fake"].to_numpy(np.float64)
     table = {
         "creator_id": creators,
         "accounts": size.astype(np.int64),
-        **estimate_fake_share(flagged, size, share_rates),
+        **group_fake_share(scorer, p_fake, code, n),
     }
     for name in AUDIENCE_TYPES:
         table[f"share_{name}"] = np.bincount(code, weights=kind == name, minlength=n) / size

@@ -16,7 +16,7 @@ from creator_audit.dataset.columnar import ColumnTable
 from features import _groups as g
 from features._tables import DAY, Columns, Posts, as_columns, lookup, prepare_posts, result, trait
 from features.accounts import INFLUENCER_FOLLOWERS, MASS_FOLLOWING, AccountScorer
-from features.fake_share import estimate_fake_share
+from features.fake_share import group_fake_share
 
 JUMP_WINDOW = 2 * DAY
 JUMP_MIN_RISE = 0.05  # relative rise below which there is no jump to follow up on
@@ -284,13 +284,12 @@ def _fake_share(
 ) -> dict:
     """The sampled followers' fake share as the account model estimates it for an audience
     (:mod:`features.fake_share`, the estimate ``accounts score --summary`` reports), and half
-    its 95% interval: 40 sampled followers pin a share down far less than 200 do, and the
-    model's error rates on unseen collections widen it further."""
+    its 95% interval: 40 sampled followers pin a share down far less than 200 do, and scores
+    the labelled sources read differently widen it further."""
     n = len(size)
     if accounts is None:
         return _missing(n, ACCOUNT_MODEL_COLUMNS)
-    flagged = g.count(code, n, accounts.p_fake(sampled) >= accounts.threshold)
-    share = estimate_fake_share(flagged, size, accounts.share_rates)
+    share = group_fake_share(accounts, accounts.p_fake(sampled), code, n)
     half = (share["fake_share_high"] - share["fake_share_low"]) / 2
     return {"sample_fake_share": share["fake_share"], "sample_fake_share_ci95": half}
 

@@ -1,4 +1,13 @@
-"""The fake share of an audience, estimated as a quantity (adjusted classify-and-count).
+"""The fake share of groups of scored accounts, and the adjusted count older models use.
+
+:func:`group_fake_share` is the one entry point: the account features of a creator, the
+audience summary of ``accounts score --summary`` and the API's ``summary`` all call it. An
+account model with share profiles (bundle format /3 on) estimates by matching each group's
+scores against them (:mod:`features.share_profiles`); an older one by the adjusted count below,
+as it did when it was trained; one without rates reports the flagged share with its Wilson
+interval.
+
+Adjusted classify-and-count, for models bundled before share profiles:
 
 The share of accounts over the account model's threshold is biased wherever its error rates are
 not zero: with 5% of real accounts flagged, a wholly genuine audience reads 5% fake, and a model
@@ -22,14 +31,38 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from scipy.special import betaincinv, ndtri
 
+from features.share_profiles import ShareProfiles
+
 DRAWS = 512  # interval draws; quantiles of 512 points move by < 0.005 between seeds
 MIN_SEPARATION = 0.05  # tpr − fpr below this cannot be inverted: the model sees no difference
 INTERVAL = (0.025, 0.975)
+
+
+class ShareScorer(Protocol):
+    """What the estimate needs of an account model."""
+
+    threshold: float
+    share_rates: ShareRates | None
+    share_profiles: ShareProfiles | None
+
+
+def group_fake_share(
+    scorer: ShareScorer, p_fake: np.ndarray, code: np.ndarray, n_groups: int
+) -> dict[str, np.ndarray]:
+    """``fake_share``, ``fake_share_low``, ``fake_share_high`` for each of ``n_groups`` groups
+    of accounts (account i in group ``code[i]``, scored ``p_fake[i]``); NaN for an empty group."""
+    p_fake = np.asarray(p_fake, dtype=np.float64)
+    code = np.asarray(code, dtype=np.int64)
+    if scorer.share_profiles is not None:
+        return scorer.share_profiles.estimate_groups(p_fake, code, n_groups)
+    size = np.bincount(code, minlength=n_groups).astype(np.float64)
+    flagged = np.bincount(code, weights=p_fake >= scorer.threshold, minlength=n_groups)
+    return estimate_fake_share(flagged, size, scorer.share_rates)
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,12 @@ profiles with every (source, label) weighted equally. Its raw output is recalibr
 predictions for sources it was not trained on (Platt scaling), then moved from the training's
 even odds to an audience's prior (``AUDIENCE_PRIOR``): a follower drawn from a creator's audience
 is far more likely real than fake, so an account needs odds of 4:1 on its own traits before
-``p_fake`` reaches 0.5. It also carries the rates at which it flags real and fake accounts of
-unseen sources, which turn a flagged share into an estimate of the fake share
-(:mod:`features.fake_share`). It is saved as a bundle of plain data (``models/``), logged to MLflow
-as a pyfunc wrapping that bundle, and carried inside every creator model trained with it, so a
-creator's audience features are computed by the very account model the creator model learned
-from.
+``p_fake`` reaches 0.5. It also carries how its scores fall for real accounts and for fakes of
+each source it was not trained on (:mod:`features.share_profiles`): an audience's fake share is
+estimated by matching its scores against them (:mod:`features.fake_share`). It is saved as a
+bundle of plain data (``models/``), logged to MLflow as a pyfunc wrapping that bundle, and
+carried inside every creator model trained with it, so a creator's audience features are
+computed by the very account model the creator model learned from.
 """
 
 from __future__ import annotations
@@ -26,11 +26,13 @@ import pandas as pd
 
 from creator_audit.bundle import BundleError, payload_read_as, read_bundle, write_bundle
 from features.accounts import account_matrix, audience_types
-from features.fake_share import ShareRates, estimate_fake_share
+from features.fake_share import ShareRates, group_fake_share
+from features.share_profiles import ShareProfiles
 from scoring.booster import BoosterModel
 
-ACCOUNT_BUNDLE_FORMAT = "account-authenticity/2"
-READABLE_FORMATS = ("account-authenticity/1", ACCOUNT_BUNDLE_FORMAT)  # /1: no calibration, rates
+ACCOUNT_BUNDLE_FORMAT = "account-authenticity/3"
+# /1: no calibration or rates; /2: rates, no share profiles (fake share by adjusted count)
+READABLE_FORMATS = ("account-authenticity/1", "account-authenticity/2", ACCOUNT_BUNDLE_FORMAT)
 BUNDLE_KIND = "account-authenticity"
 DEFAULT_THRESHOLD = 0.5
 # The fake share p_fake assumes of the audience an account comes from. An assumption, not a
@@ -51,6 +53,8 @@ class AccountModel(BoosterModel):
     # included); identity for bundles of format /1
     calibration: tuple[float, float] = (1.0, 0.0)
     share_rates: ShareRates | None = None
+    # held-out sources' score profiles: the fake-share estimate (None in bundles before /3)
+    share_profiles: ShareProfiles | None = None
     _booster: lgb.Booster | None = field(default=None, repr=False, compare=False)
 
     def p_fake(self, accounts: pd.DataFrame, threads: int = 1) -> np.ndarray:
@@ -65,10 +69,12 @@ class AccountModel(BoosterModel):
         matrix = account_matrix(accounts, self.feature_names)
         return np.asarray(self.booster.predict(matrix, raw_score=True, num_threads=threads))
 
-    def fake_share(self, flagged: np.ndarray, size: np.ndarray) -> dict[str, np.ndarray]:
-        """The fake share of groups of accounts (``size`` each, ``flagged`` over the threshold)
-        with its 95% interval, from the rates measured on unseen sources."""
-        return estimate_fake_share(flagged, size, self.share_rates)
+    def fake_share(
+        self, p_fake: np.ndarray, code: np.ndarray, n_groups: int
+    ) -> dict[str, np.ndarray]:
+        """The fake share of ``n_groups`` audiences (account i in group ``code[i]``, scored
+        ``p_fake[i]``) with its 95% interval (:func:`features.fake_share.group_fake_share`)."""
+        return group_fake_share(self, p_fake, code, n_groups)
 
     def score(self, accounts: pd.DataFrame, threads: int = 1) -> pd.DataFrame:
         """``p_fake`` and ``audience_type`` per account, same index as ``accounts``."""
@@ -87,6 +93,9 @@ class AccountModel(BoosterModel):
             "metadata": dict(self.metadata),
             "calibration": [float(v) for v in self.calibration],
             "share_rates": None if self.share_rates is None else self.share_rates.to_dict(),
+            "share_profiles": None
+            if self.share_profiles is None
+            else self.share_profiles.to_dict(),
         }
 
     @classmethod
@@ -98,6 +107,7 @@ class AccountModel(BoosterModel):
         else:
             slope, intercept = payload["calibration"]
         rates = payload.get("share_rates")
+        profiles = payload.get("share_profiles")
         return cls(
             booster_text=payload["booster_text"],
             feature_names=list(payload["feature_names"]),
@@ -105,6 +115,7 @@ class AccountModel(BoosterModel):
             metadata=dict(payload["metadata"]),
             calibration=(float(slope), float(intercept)),
             share_rates=None if rates is None else ShareRates.from_dict(rates),
+            share_profiles=None if profiles is None else ShareProfiles.from_dict(profiles),
         )
 
     def save(self, path: str | os.PathLike[str]) -> Path:

@@ -34,11 +34,11 @@ def request_summary(
     """The request's accounts as one audience, with one row per creator_id named in it."""
     if accounts.empty:  # an audience of none: nothing is estimable (audience_summary has no row)
         return {**dict.fromkeys(SUMMARY_COLUMNS), "accounts": 0, "creators": []}
-    creators = summary_rows(audience_summary(accounts, scores, model.share_rates))
+    creators = summary_rows(audience_summary(accounts, scores, model))
     named = accounts["creator_id"].unique()
     one = len(named) == 1 and pd.notna(named[0])  # every account names the same creator
     whole = accounts.assign(creator_id=named[0] if one else None)
-    overall = summary_rows(audience_summary(whole, scores, model.share_rates))
+    overall = summary_rows(audience_summary(whole, scores, model))
     return {**overall[0], "creators": [row for row in creators if row["creator_id"] is not None]}
 
 

@@ -129,8 +129,9 @@ class AccountScoreOut(BaseModel):
 
 
 class AudienceShareOut(BaseModel):
-    """The audience report: the fake share estimated for an audience (adjusted for the account
-    model's error rates on unseen collections), its 95% interval, the share of each type."""
+    """The audience report: the fake share estimated for an audience (its scores matched against
+    how real accounts and fakes of collections the model never saw scored), its 95% interval,
+    the share of each type."""
 
     creator_id: str | None = None
     accounts: int = Field(ge=0)

@@ -1,16 +1,19 @@
 """How the account model does on a collection it has never seen: each source held out in turn.
 
-For each labelled source, a model is fitted (with its own calibration and share rates, from its
-own held-out sources) on every other source, and judged on the one left out:
+For each labelled source, a model is fitted (with its own features that transfer, calibration
+and share profiles, all from the other sources) on every other source, and judged on the one
+left out:
 
 - with the source's own fields, with only the fields every source has (``common``: what the
   poorest collection gives), and with a public profile's fields (``public``: counts, picture,
   private, username; no bio or link);
 - ROC-AUC, and at the operating point (p_fake ≥ threshold) the share of real accounts flagged,
   of real lurkers (≤ 3 posts) flagged and of fakes caught, beside the auditor's rule (two or more
-  of its three flags) and a plain 200-tree LightGBM on the same fields, unweighted;
-- the fake-share estimate on audiences drawn from the source at 0%, 10%, 30% and 60% fake:
-  bias, mean absolute error and how often the 95% interval covers the truth.
+  of its three flags) and a plain 200-tree LightGBM on the same fields, unweighted, and the
+  source's in-source ceiling (the same recipe cross-validated inside it);
+- the fake-share estimate on audiences of 50, 200 and 1,000 of the source's accounts (public
+  fields) at 0-60% fake: bias, mean absolute error, how often the 95% interval covers the
+  audience's true share, and how wide it is.
 """
 
 from __future__ import annotations
@@ -22,11 +25,13 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import StratifiedKFold
 
 from creator_audit.dataset.real_accounts import PROFILE_FIELDS
-from features.accounts import account_matrix
+from features.accounts import ACCOUNT_FEATURES, account_matrix
 from scoring.account_model import AUDIENCE_PRIOR, AccountModel
-from training.account_fit import LURKER_POSTS, fit_account_model
+from training.account_fit import FOLD_SEED, LURKER_POSTS, fit_account_model, fit_on
+from training.account_transfer import feature_transfer, transferring_features
 
 Log = Callable[[str], None]
 MASS_FOLLOW_RATIO = 2.0  # auditor's rule: following more than twice the followers
@@ -44,9 +49,10 @@ FIELD_SETS: dict[str, tuple[str, ...] | None] = {
         "username_digit_share",
     ),
 }
-AUDIENCE_SHARES = (0.0, 0.1, 0.3, 0.6)
-AUDIENCE_SIZE = 200  # a follower sample's size
-AUDIENCES = 400
+AUDIENCE_SHARES = (0.0, 0.05, 0.1, 0.2, 0.3, 0.6)
+AUDIENCE_SIZES = (50, 200, 1_000)  # a small follower sample, a usual one, a large one
+AUDIENCES = 200  # per size and share: coverage to ±3 points
+CEILING_FOLDS = 5
 PLAIN_ROUNDS = 200
 
 
@@ -112,69 +118,132 @@ def judge_source(
 def share_check(
     model: AccountModel, accounts: pd.DataFrame, rng: np.random.Generator
 ) -> list[dict[str, Any]]:
-    """The fake-share estimate on audiences of AUDIENCE_SIZE accounts drawn with replacement from
-    ``accounts`` at each true share: a drawn account is flagged with the source's own rates."""
+    """The fake-share estimate on audiences drawn with replacement from ``accounts`` (a source
+    the model never saw), AUDIENCES per size and true share: bias, mean absolute error, 95%
+    interval coverage and mean width against each audience's own fake share."""
     y = accounts["is_fake"].to_numpy()
-    flagged = model.p_fake(accounts) >= model.threshold
-    tpr, fpr = flagged[y == 1].mean(), flagged[y == 0].mean()
+    p_fake = model.p_fake(accounts)
+    real, fake = np.flatnonzero(y == 0), np.flatnonzero(y == 1)
     rows = []
-    for share in AUDIENCE_SHARES:
-        fakes = rng.binomial(AUDIENCE_SIZE, share, AUDIENCES)
-        hits = rng.binomial(fakes, tpr) + rng.binomial(AUDIENCE_SIZE - fakes, fpr)
-        truth = fakes / AUDIENCE_SIZE
-        est = model.fake_share(hits, np.full(AUDIENCES, AUDIENCE_SIZE))
-        error = est["fake_share"] - truth
-        covered = (est["fake_share_low"] <= truth) & (truth <= est["fake_share_high"])
-        naive = hits / AUDIENCE_SIZE - truth
-        rows.append(
-            {
-                "true_share": share,
-                "mean_estimate": float(est["fake_share"].mean()),
-                "bias": float(error.mean()),
-                "mean_abs_error": float(np.abs(error).mean()),
-                "coverage": float(covered.mean()),
-                "mean_width": float((est["fake_share_high"] - est["fake_share_low"]).mean()),
-                "flagged_share_bias": float(naive.mean()),
-            }
-        )
+    for size in AUDIENCE_SIZES:
+        for share in AUDIENCE_SHARES:
+            fakes = rng.binomial(size, share, AUDIENCES)
+            drawn = [
+                np.concatenate([rng.choice(fake, k), rng.choice(real, size - k)]) for k in fakes
+            ]
+            code = np.repeat(np.arange(AUDIENCES), size)
+            est = model.fake_share(p_fake[np.concatenate(drawn)], code, AUDIENCES)
+            rows.append({"size": size, "true_share": share, **_quantification(est, fakes / size)})
     return rows
+
+
+def _quantification(est: dict[str, np.ndarray], truth: np.ndarray) -> dict[str, float]:
+    error = est["fake_share"] - truth
+    covered = (est["fake_share_low"] <= truth) & (truth <= est["fake_share_high"])
+    return {
+        "mean_estimate": float(est["fake_share"].mean()),
+        "bias": float(error.mean()),
+        "mean_abs_error": float(np.abs(error).mean()),
+        "coverage": float(covered.mean()),
+        "mean_width": float((est["fake_share_high"] - est["fake_share_low"]).mean()),
+    }
+
+
+def in_source_ceiling(accounts: pd.DataFrame, params: dict[str, Any], seed: int) -> float:
+    """ROC-AUC of the same recipe trained and judged inside one source (stratified 5-fold
+    cross-validation): what its fields allow when the source's own quirks may be learned."""
+    y = accounts["is_fake"].to_numpy()
+    folds = StratifiedKFold(CEILING_FOLDS, shuffle=True, random_state=FOLD_SEED)
+    margin = np.empty(len(accounts))
+    for train, test in folds.split(np.zeros(len(y)), y):
+        booster = fit_on(accounts.iloc[train], params, seed, ACCOUNT_FEATURES)
+        margin[test] = booster.predict(account_matrix(accounts.iloc[test]), raw_score=True)
+    return float(roc_auc_score(y, margin))
 
 
 def held_out_sources(
     accounts: pd.DataFrame, params: dict[str, Any], seed: int, log: Log = print
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per held-out source and field set: the classification table; per held-out source and true
-    share: the quantification table (on the common fields)."""
+    """Per held-out source and field set: the classification table (with the source's in-source
+    ceiling); per held-out source, audience size and true share: the quantification table, on a
+    public profile's fields (what a follower sample gives)."""
     rows, shares = [], []
     rng = np.random.default_rng(seed)
     for held in pd.unique(accounts["source"]):
         at = (accounts["source"] == held).to_numpy()
-        model, _ = fit_account_model(accounts[~at], params, seed)
+        features = transferring_features(feature_transfer(accounts[~at]))
+        model, _ = fit_account_model(accounts[~at], params, seed, features=features)
         plain = fit_plain(accounts[~at], seed)
+        ceiling = in_source_ceiling(accounts[at], params, seed)
         for fields in FIELD_SETS:
-            rows.append({"source": held, **judge_source(model, plain, accounts[at], fields)})
-        common = keep_fields(accounts[at], FIELD_SETS["common"])
-        shares.extend({"source": held, **r} for r in share_check(model, common, rng))
-        _log_source(rows[-len(FIELD_SETS) :], shares[-len(AUDIENCE_SHARES) :], log)
+            row = judge_source(model, plain, accounts[at], fields)
+            rows.append({"source": held, **row, "ceiling_auc": ceiling})
+        public = keep_fields(accounts[at], FIELD_SETS["public"])
+        shares.extend({"source": held, **r} for r in share_check(model, public, rng))
+        _log_source(
+            rows[-len(FIELD_SETS) :], shares[-len(AUDIENCE_SIZES) * len(AUDIENCE_SHARES) :], log
+        )
     return pd.DataFrame(rows), pd.DataFrame(shares)
 
 
 def _log_source(rows: list[dict], shares: list[dict], log: Log) -> None:
     for r in rows:
         log(
-            f"held out {r['source']} ({r['fields']} fields): ROC-AUC {r['auc']:.3f}, "
+            f"held out {r['source']} ({r['fields']} fields): ROC-AUC {r['auc']:.3f} "
+            f"(in-source ceiling {r['ceiling_auc']:.3f}), "
             f"real flagged {r['fpr']:.1%} (lurkers {r['lurker_fpr']:.1%}), "
             f"fakes caught {r['recall']:.1%}; rule {r['rule_auc']:.3f} / {r['rule_fpr']:.1%} / "
             f"{r['rule_recall']:.1%}; plain LightGBM {r['plain_auc']:.3f} / {r['plain_fpr']:.1%} "
             f"/ {r['plain_recall']:.1%}"
         )
-    log(
-        "  fake share of 200-account audiences, true -> estimated (95% coverage): "
-        + ", ".join(
-            f"{s['true_share']:.0%} -> {s['mean_estimate']:.1%} ({s['coverage']:.0%})"
-            for s in shares
-        )
+    for line in format_quantification(pd.DataFrame(shares)):
+        log("  " + line)
+
+
+def format_quantification(shares: pd.DataFrame) -> list[str]:
+    """Per audience size: mean abs error / coverage / width per true share, in points."""
+    lines = ["fake share, public fields: MAE pts / 95% coverage / width pts, by true share"]
+    for size, part in shares.groupby("size", sort=False):
+        cells = [
+            f"{r.true_share:.0%}: {100 * r.mean_abs_error:.1f}/{r.coverage:.0%}/"
+            f"{100 * r.mean_width:.0f}"
+            for r in part.itertuples()
+        ]
+        lines.append(f"  {size:>5} accounts  " + "  ".join(cells))
+    return lines
+
+
+GOAL_SIZE = 200
+GOAL_SHARES = (0.0, 0.05, 0.1, 0.2, 0.3)  # the shares a brand's audiences mostly hold
+
+
+def quantification_summary(held_out: pd.DataFrame, shares: pd.DataFrame) -> pd.DataFrame:
+    """Per held-out source, the figures a brand reads: ROC-AUC beside its in-source ceiling and
+    the operating point on the source's own fields; for audiences of GOAL_SIZE at GOAL_SHARES
+    fake, the worst mean absolute error, the lowest coverage and the widest mean interval."""
+    own = held_out[held_out["fields"] == "own"].set_index("source")
+    goal = shares[(shares["size"] == GOAL_SIZE) & shares["true_share"].isin(GOAL_SHARES)]
+    worst = goal.groupby("source", sort=False).agg(
+        max_abs_error=("mean_abs_error", "max"),
+        min_coverage=("coverage", "min"),
+        max_width=("mean_width", "max"),
     )
+    table = own[["auc", "ceiling_auc", "fpr", "recall"]].join(worst)
+    return table.rename(columns={"fpr": "real_flagged", "recall": "fakes_caught"})
+
+
+def format_summary(summary: pd.DataFrame) -> list[str]:
+    lines = [
+        f"held-out source   ROC-AUC (ceiling)  real flagged  fakes caught   audiences of "
+        f"{GOAL_SIZE} at 0-30% fake: worst MAE / lowest coverage / widest interval"
+    ]
+    for source, r in summary.iterrows():
+        lines.append(
+            f"{source!s:<16} {r.auc:.3f} ({r.ceiling_auc:.3f})   {r.real_flagged:>10.1%}"
+            f"  {r.fakes_caught:>12.1%}   {100 * r.max_abs_error:.1f} pts / "
+            f"{r.min_coverage:.0%} / {100 * r.max_width:.1f} pts"
+        )
+    return lines
 
 
 def reliability(

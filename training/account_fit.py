@@ -19,6 +19,7 @@ Three things stand between the labelled collections and a real audience:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import lightgbm as lgb
@@ -34,6 +35,7 @@ from features.accounts import (
     account_matrix,
 )
 from features.fake_share import ShareRates
+from features.share_profiles import ShareProfiles
 from scoring.account_model import AUDIENCE_PRIOR, AccountModel, calibrated, prior_logit
 
 LURKER_POSTS = 3
@@ -54,16 +56,17 @@ SINGLE_SOURCE_FOLDS = 5
 FOLD_SEED = 20_240_502
 
 
-def default_account_params(seed: int) -> dict[str, Any]:
-    """A small, monotone-constrained model: few leaves and signs that hold in every source
-    generalise across collections better than a model free to learn one collection's quirks."""
+def default_account_params(seed: int, features: Sequence[str] = ACCOUNT_FEATURES) -> dict[str, Any]:
+    """A small, monotone-constrained model over ``features``: few leaves and signs that hold in
+    every source generalise across collections better than a model free to learn one
+    collection's quirks."""
     return {
         "objective": "binary",
         "learning_rate": 0.05,
         "num_leaves": 7,
         "min_data_in_leaf": 50,
         "n_rounds": 200,
-        "monotone_constraints": [ACCOUNT_FEATURE_DIRECTIONS[f] for f in ACCOUNT_FEATURES],
+        "monotone_constraints": [ACCOUNT_FEATURE_DIRECTIONS[f] for f in features],
         "seed": seed,
         "deterministic": True,
         "force_row_wise": True,
@@ -131,10 +134,14 @@ def with_masked_copies(
     return pd.concat(frames, ignore_index=True)
 
 
-def fit_on(accounts: pd.DataFrame, params: dict[str, Any], seed: int) -> lgb.Booster:
-    """A booster on ``accounts`` and their masked copies."""
+def fit_on(
+    accounts: pd.DataFrame, params: dict[str, Any], seed: int, features: Sequence[str]
+) -> lgb.Booster:
+    """A booster over ``features`` on ``accounts`` and their masked copies; ``params``'
+    monotone constraints are taken per feature by name."""
     rows = with_masked_copies(accounts, np.random.default_rng(seed))
-    x = account_features(rows)[list(ACCOUNT_FEATURES)]
+    x = account_features(rows)[list(features)]
+    params = {**params, "monotone_constraints": [ACCOUNT_FEATURE_DIRECTIONS[f] for f in features]}
     return fit_account_booster(x, rows["is_fake"].to_numpy(), rows["source"].to_numpy(), params)
 
 
@@ -152,15 +159,15 @@ def held_out_groups(accounts: pd.DataFrame) -> np.ndarray:
 
 
 def out_of_group_margins(
-    accounts: pd.DataFrame, params: dict[str, Any], seed: int
+    accounts: pd.DataFrame, params: dict[str, Any], seed: int, features: Sequence[str]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each account's raw margin from a booster that never saw its group, and the groups."""
     groups = held_out_groups(accounts)
     margin = np.empty(len(accounts))
     for group in pd.unique(groups):
         at = groups == group
-        booster = fit_on(accounts[~at], params, seed)
-        margin[at] = booster.predict(account_matrix(accounts[at]), raw_score=True)
+        booster = fit_on(accounts[~at], params, seed, features)
+        margin[at] = booster.predict(account_matrix(accounts[at], features), raw_score=True)
     return margin, groups
 
 
@@ -196,20 +203,24 @@ def fit_account_model(
     seed: int,
     metadata: dict[str, Any] | None = None,
     prior: float = AUDIENCE_PRIOR,
+    features: Sequence[str] = ACCOUNT_FEATURES,
 ) -> tuple[AccountModel, pd.DataFrame]:
-    """The account model on ``accounts``: booster, calibration and share rates, and the held-out
-    predictions (per account: group, margin, calibrated p_fake) they were measured on."""
-    margin, groups = out_of_group_margins(accounts, params, seed)
+    """The account model over ``features`` on ``accounts``: booster, calibration, the share
+    profiles its fake-share estimate matches audiences against, its rates at the operating
+    point, and the held-out predictions (per account: group, margin, calibrated p_fake) they
+    were all measured on."""
+    margin, groups = out_of_group_margins(accounts, params, seed, features)
     y = accounts["is_fake"].to_numpy()
     calibration = fit_calibration(margin, y, groups, prior)
     model = AccountModel(
-        booster_text=fit_on(accounts, params, seed).model_to_string(),
-        feature_names=list(ACCOUNT_FEATURES),
+        booster_text=fit_on(accounts, params, seed, features).model_to_string(),
+        feature_names=list(features),
         metadata=dict(metadata or {}),
         calibration=calibration,
     )
     p_fake = calibrated(margin, calibration)
     model.share_rates = measure_share_rates(p_fake, y, groups, model.threshold)
+    model.share_profiles = ShareProfiles.measure(p_fake, y, groups, prior)
     held_out = pd.DataFrame(
         {"group": groups, "is_fake": y, "margin": margin, "p_fake": p_fake}, index=accounts.index
     )

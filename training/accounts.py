@@ -42,7 +42,9 @@ from scoring.store import configure_tracking
 from training.account_eval import (
     auditor_rule,
     expected_calibration_error,
+    format_summary,
     held_out_sources,
+    quantification_summary,
     reliability,
 )
 from training.account_fit import (
@@ -53,6 +55,11 @@ from training.account_fit import (
     default_account_params,
     fit_account_booster,
     fit_account_model,
+)
+from training.account_transfer import (
+    feature_transfer,
+    format_transfer,
+    transferring_features,
 )
 from training.registry import (
     GateDecision,
@@ -139,21 +146,28 @@ def train_accounts(
     experiment_id = ensure_experiment(ACCOUNT_EXPERIMENT)  # and a store that cannot be used
     counts = accounts.groupby(["source", "source_label"]).size()
     log("accounts: " + ", ".join(f"{s} {label} {n}" for (s, label), n in counts.items()))
-    params = {**default_account_params(seed), **(params or {})}
+    transfer = feature_transfer(accounts)
+    features = transferring_features(transfer)
+    sources = [str(s) for s in pd.unique(accounts["source"])]
+    for line in format_transfer(transfer, sources):
+        log("transfer: " + line)
+    params = {**default_account_params(seed, features), **(params or {})}
     held_out, shares = held_out_sources(accounts, params, seed, log)
     train_rows, test_rows = split_accounts(accounts)
     train, test = accounts.iloc[train_rows], accounts.iloc[test_rows]
     with tracked_run(experiment_id, log=log) as run:
         metadata = _metadata(run.info.run_id, seed, accounts, purba_fake_classes)
         log_real_files(files, log)
-        model, predictions = fit_account_model(train, params, seed, metadata)
+        model, predictions = fit_account_model(train, params, seed, metadata, features=features)
         test_table = per_source_auc(test, model.p_fake(test))
         calibration = reliability(predictions)
         _log_run(accounts, counts, params, purba_fake_classes, model, test_table)
-        _log_held_out(held_out, shares, calibration)
+        _log_held_out(held_out, shares, calibration, transfer)
         decision = _register(model, test, test_table, run.info.run_id, log)
     model.metadata.update(model_version=decision.version, alias=decision.alias)
     bundle_path = export_bundles(model, decision, ACCOUNT_MODEL_NAME, models_dir)
+    for line in format_summary(quantification_summary(held_out, shares)):
+        log(line)
     log(f"bundle: {bundle_path}")
     return AccountTrainResult(
         run.info.run_id, model, held_out, shares, test_table, decision, bundle_path
@@ -227,19 +241,24 @@ def _log_run(
     mlflow.log_dict(model.share_rates.to_dict(), "evaluation/share_rates.json")
 
 
-def _log_held_out(held_out: pd.DataFrame, shares: pd.DataFrame, calibration: pd.DataFrame) -> None:
-    """Per held-out source: classification at each field set, the fake-share check, and the
-    reliability of the registered model's calibration on its own held-out sources."""
+def _log_held_out(
+    held_out: pd.DataFrame, shares: pd.DataFrame, calibration: pd.DataFrame, transfer: pd.DataFrame
+) -> None:
+    """Per held-out source: classification at each field set beside its in-source ceiling, the
+    quantification report, the features' transfer table, and the reliability of the registered
+    model's calibration on its own held-out sources."""
     metrics = {}
     for _, row in held_out.iterrows():
         key = f"{row['source']}_{row['fields']}"
-        for name in ("auc", "fpr", "recall", "lurker_fpr", "rule_auc", "plain_auc", "plain_fpr"):
+        names = ("auc", "ceiling_auc", "fpr", "recall", "lurker_fpr", "rule_auc", "plain_auc")
+        for name in (*names, "plain_fpr"):
             if np.isfinite(row[name]):
                 metrics[f"heldout_{name}_{key}"] = float(row[name])
     for _, row in shares.iterrows():
-        key = f"{row['source']}_{round(row['true_share'] * 100)}pct"
+        key = f"{row['source']}_n{row['size']}_{round(row['true_share'] * 100)}pct"
         metrics[f"share_abs_error_{key}"] = row["mean_abs_error"]
         metrics[f"share_coverage_{key}"] = row["coverage"]
+        metrics[f"share_width_{key}"] = row["mean_width"]
     common = held_out[held_out["fields"] == "common"]
     metrics["heldout_auc_min_common"] = float(common["auc"].min())
     metrics["heldout_fpr_max_common"] = float(common["fpr"].max())
@@ -249,7 +268,9 @@ def _log_held_out(held_out: pd.DataFrame, shares: pd.DataFrame, calibration: pd.
     mlflow.log_dict(
         {
             "held_out_sources": held_out.to_dict("records"),
-            "fake_share_check": shares.to_dict("records"),
+            "quantification": shares.to_dict("records"),
+            "feature_transfer": transfer.reset_index().to_dict("records"),
+            "summary": quantification_summary(held_out, shares).reset_index().to_dict("records"),
             "reliability": calibration.to_dict("records"),
         },
         "evaluation/held_out_sources.json",

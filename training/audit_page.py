@@ -785,17 +785,40 @@ def _audience(ev: Evidence, accounts: AccountModel | None, norms: FeatureNorms |
             + traits
         )
     scored = accounts.score(ev.sample.reset_index(drop=True))
-    return _audience_chart(ev, scored, norms) + traits
+    # the interval itself, as the features estimate it; the features keep only its half-width
+    whole = np.zeros(len(scored), dtype=np.int64)
+    estimate = accounts.fake_share(scored["p_fake"].to_numpy(), whole, 1)
+    interval = ShareInterval(*(float(estimate[k][0]) for k in SHARE_KEYS))
+    return _audience_chart(ev, scored, interval, norms) + traits
 
 
-def _audience_chart(ev: Evidence, scored: pd.DataFrame, norms: FeatureNorms | None) -> str:
+@dataclass(frozen=True)
+class ShareInterval:
+    share: float
+    low: float
+    high: float
+
+    def words(self) -> str:
+        """As a brand reads it: the range first, the best single figure after."""
+        if math.isnan(self.share):
+            return "unknown"
+        return (
+            f"between {_percent(self.low)} and {_percent(self.high)} of the sampled followers' "
+            f"audience is fake (95% interval; best estimate {_percent(self.share)})"
+        )
+
+
+SHARE_KEYS = ("fake_share", "fake_share_low", "fake_share_high")
+
+
+def _audience_chart(
+    ev: Evidence, scored: pd.DataFrame, interval: ShareInterval, norms: FeatureNorms | None
+) -> str:
     shares = (
         scored["audience_type"]
         .value_counts(normalize=True)
         .reindex(list(AUDIENCE_TYPES), fill_value=0.0)
     )
-    share = ev.features.get("sample_fake_share", math.nan)
-    margin = ev.features.get("sample_fake_share_ci95", math.nan)
     band = _band(norms, "sample_fake_share", ev.followers)
     with plt.rc_context(STYLE):
         fig, (types, fake) = plt.subplots(
@@ -812,29 +835,31 @@ def _audience_chart(ev: Evidence, scored: pd.DataFrame, norms: FeatureNorms | No
             xlabel="share of the sample",
         )
         _percent_axis(types)
-        _fake_share_panel(fake, share, margin, band)
+        _fake_share_panel(fake, interval, band)
     caption = (
         "Audience types as the account model assigns them (suspicious: judged fake; mass "
-        "follower: following over 1,500; influencer: over 5,000 followers). The estimated fake "
-        "share corrects the flagged share for the account model's error rates: "
-        f"{_share_words(share, margin)}. " + _band_words(band, norms, _percent)
+        "follower: following over 1,500; influencer: over 5,000 followers). The fake share is "
+        "estimated from how the sample's scores fall, against how real accounts' and fakes' "
+        "scores fell in labelled collections the model was not trained on; the interval is as "
+        "wide as the sample's size and those collections' disagreement leave it: "
+        f"{interval.words()}. " + _band_words(band, norms, _percent)
     )
     return figure(fig, "audience types and estimated fake share of the follower sample", caption)
 
 
-def _fake_share_panel(ax, share: float, margin: float, band: Band | None) -> None:
+def _fake_share_panel(ax, interval: ShareInterval, band: Band | None) -> None:
     """The estimated fake share with its 95% interval, over the genuine band."""
+    share = interval.share
     if band is not None:
         for low, high, alpha, label in BAND_LAYERS:
             span = getattr(band, low), getattr(band, high)
             ax.axvspan(*span, color=GENUINE_GREEN, alpha=alpha, lw=0, label=label)
     if not math.isnan(share):
-        margin = 0.0 if math.isnan(margin) else margin
         above = band is not None and share > band.p90
         ax.errorbar(
             [share],
             [0],
-            xerr=[[min(margin, share)], [min(margin, 1 - share)]],  # a share stays in 0..1
+            xerr=[[share - interval.low], [interval.high - share]],
             fmt="o",
             color=FRAUD if above else INK,
             capsize=5,
@@ -896,12 +921,6 @@ def _shade_band(ax, band: Band, followers: float) -> None:
         span = getattr(band, low) * followers, getattr(band, high) * followers
         ax.axhspan(*span, color=GENUINE_GREEN, alpha=alpha, lw=0, label=label)
     ax.axhline(band.p50 * followers, color=GENUINE_GREEN, lw=1, ls="--", label="genuine median")
-
-
-def _share_words(share: float, margin: float) -> str:
-    if math.isnan(share):
-        return "unknown"
-    return f"{share:.0%}" + ("" if math.isnan(margin) else f" ± {margin:.0%}")
 
 
 def _shown(feature: str, value: float | None) -> str:

@@ -12,6 +12,7 @@ from creator_audit.schema import TABLES
 from features._tables import trait
 from features.accounts import Accounts
 from features.fake_share import ShareRates
+from features.share_profiles import ShareProfiles
 
 T0 = pd.Timestamp("2026-03-02T12:00:00Z")
 MIN = pd.Timedelta(minutes=1)
@@ -139,12 +140,15 @@ def full_dataset() -> Dataset:
 
 class FollowsManyIsFake:
     """A stand-in account model: p_fake 0.9 for accounts following over 1,000, else 0.1; no
-    error rates unless given (the flagged share is then taken as it is)."""
+    error rates or profiles unless given (the flagged share is then taken as it is)."""
 
     threshold = 0.5
 
-    def __init__(self, share_rates: ShareRates | None = None) -> None:
+    def __init__(
+        self, share_rates: ShareRates | None = None, share_profiles: ShareProfiles | None = None
+    ) -> None:
         self.share_rates = share_rates
+        self.share_profiles = share_profiles
 
     def p_fake(self, accounts: Accounts) -> np.ndarray:
         return np.where(trait(accounts, "following") > 1_000, 0.9, 0.1)

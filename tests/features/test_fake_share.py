@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pytest
 
 from features import fake_share
-from features.fake_share import ShareRates, adjusted_share, estimate_fake_share
+from features.fake_share import ShareRates, adjusted_share, estimate_fake_share, group_fake_share
 
 STEADY = ShareRates(fpr=(0.05,) * 3, tpr=(0.8,) * 3, n_real=(5_000,) * 3, n_fake=(5_000,) * 3)
 SPREAD = ShareRates(
@@ -69,14 +71,36 @@ def test_rates_round_trip_and_refuse_ragged_input() -> None:
         ShareRates(fpr=(0.1,), tpr=(0.8, 0.9), n_real=(1,), n_fake=(1,))
 
 
+@dataclass
+class RatesOnly:
+    """An account model bundled before share profiles: the adjusted count, at its threshold."""
+
+    share_rates: ShareRates | None
+    threshold: float = 0.5
+    share_profiles: None = None
+
+
+def test_a_model_without_profiles_keeps_its_adjusted_count() -> None:
+    p_fake = np.array([0.9, 0.6, 0.1, 0.2, 0.7])
+    out = group_fake_share(RatesOnly(STEADY), p_fake, np.array([0, 0, 0, 1, 1]), 3)
+    expected = estimate_fake_share(np.array([2.0, 1.0]), np.array([3.0, 2.0]), STEADY)
+    np.testing.assert_allclose(out["fake_share"][:2], expected["fake_share"])
+    assert np.isnan(out["fake_share"][2])  # group 2 has no accounts
+
+
 def test_audience_summary_one_row_per_creator() -> None:
     import pandas as pd
 
     from features.accounts import SUMMARY_COLUMNS, audience_summary
 
     accounts = pd.DataFrame({"creator_id": ["b", "a", "b", None], "followers": [1, 2, 3, 4]})
-    scores = pd.DataFrame({"audience_type": ["suspicious", "real", "real", "influencer"]})
-    out = audience_summary(accounts, scores, STEADY)
+    scores = pd.DataFrame(
+        {
+            "p_fake": [0.9, 0.1, 0.2, 0.3],
+            "audience_type": ["suspicious", "real", "real", "influencer"],
+        }
+    )
+    out = audience_summary(accounts, scores, RatesOnly(STEADY))
     assert list(out.columns) == list(SUMMARY_COLUMNS)
     assert out["creator_id"].iloc[:2].tolist() == ["a", "b"]
     assert pd.isna(out["creator_id"].iloc[2])  # the unnamed accounts: a row of their own

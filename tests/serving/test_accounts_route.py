@@ -61,8 +61,9 @@ def test_summary_is_the_audience_report_of_the_command_line(
     answer = make_client().post("/v1/accounts/score", json={"accounts": ACCOUNTS})
     summary = answer.json()["summary"]
     table = coerce_table("accounts", pd.DataFrame(ACCOUNTS), "test")
-    rates = account_model.share_rates
-    whole = audience_summary(table.assign(creator_id=None), account_model.score(table), rates)
+    whole = audience_summary(
+        table.assign(creator_id=None), account_model.score(table), account_model
+    )
     assert summary["accounts"] == 3 and summary["creator_id"] is None  # two creators: none
     assert summary["fake_share"] == pytest.approx(whole["fake_share"].iloc[0])
     assert summary["fake_share_low"] <= summary["fake_share"] <= summary["fake_share_high"]

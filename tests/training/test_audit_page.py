@@ -202,3 +202,22 @@ def test_browser_shows_every_chart_with_no_error_and_no_network(pages, scores, t
     assert shown.errors == []
     assert shown.external_requests == []
     assert f"Creator {creator}" in shown.text
+
+
+def test_the_fake_share_is_read_as_a_range_with_the_features_margin(model, small, scores, pages):
+    """The page states the interval as a brand reads it (between … and …), the very interval
+    whose half-width the creator features carry (sample_fake_share_ci95)."""
+    import numpy as np
+
+    from features.build import build_features
+
+    creator = _pick(scores, fraud=True)
+    features = build_features(small, accounts=model.account_model)
+    samples = small.follower_samples
+    sample = samples[samples["creator_id"] == creator].reset_index(drop=True)
+    p_fake = model.account_model.p_fake(sample)
+    estimate = model.account_model.fake_share(p_fake, np.zeros(len(sample), dtype=np.int64), 1)
+    low, high = estimate["fake_share_low"][0], estimate["fake_share_high"][0]
+    assert features.loc[creator, "sample_fake_share"] == pytest.approx(estimate["fake_share"][0])
+    assert features.loc[creator, "sample_fake_share_ci95"] == pytest.approx((high - low) / 2)
+    assert f"between {low:.0%} and {high:.0%} of the sampled followers" in pages["fraud"]
