@@ -34,7 +34,7 @@ from scipy.special import logsumexp
 # ones fit a source's quirks (both measured leave-one-source-out).
 LLR_EDGES: tuple[float, ...] = (-2.0, -1.0, 0.0, 1.0, 2.0, 3.0)
 MIX_STEP = 3  # source profiles are mixed in thirds (quarters: 3× the work, the same figures)
-GRID = np.linspace(0.0, 1.0, 201)  # candidate shares, half a point apart
+GRID = np.round(np.linspace(0.0, 1.0, 201), 3)  # candidate shares, half a point apart
 PSEUDO_COUNT = 0.5  # per bin, so a bin no account of a source reached is unlikely, not impossible
 INTERVAL = (0.025, 0.975)
 # Beyond this many accounts an audience's likelihood is scaled down to this many: what limits the

@@ -2,9 +2,9 @@
 
     .venv/bin/python scripts/fit_follower_profiles.py [--data DIR] [--out FILE]
 
-Reads every labelled source under DIR (default: $CREATOR_AUDIT_SHARED_DATA, else ../shared/data,
-where it exists, else the cache of ``creator-audit data fetch``)
-with ``creator_audit.dataset.real_accounts.load_real_accounts``, fits
+Reads every labelled Instagram source under DIR (default: $CREATOR_AUDIT_SHARED_DATA, else
+../shared/data, where it exists, else the cache of ``creator-audit data fetch``)
+with ``creator_audit.dataset.real_accounts.load_instagram_accounts``, fits
 ``creator_audit.simulator.real_profiles.fit_profile_tables`` and replaces FILE (default: the
 committed ``creator_audit/simulator/follower_profiles.json``) atomically.
 """
@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 
 from creator_audit.atomic import atomic_path
-from creator_audit.dataset.real_accounts import load_real_accounts
+from creator_audit.dataset.real_accounts import load_instagram_accounts
 from creator_audit.dataset.real_data import real_data_dir
 from creator_audit.simulator.real_profiles import CLASSES, TABLES_FILE, fit_profile_tables
 
@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> Path:
     parser.add_argument("--out", type=Path, default=TABLES_FILE, help="tables JSON to write")
     args = parser.parse_args(argv)
     data = real_data_dir(args.data)
-    tables = fit_profile_tables(load_real_accounts(data))
+    tables = fit_profile_tables(load_instagram_accounts(data))
     with atomic_path(args.out) as tmp:
         tmp.write_text(json.dumps(tables, indent=1) + "\n")
         tmp.chmod(0o644)

@@ -34,8 +34,10 @@ from creator_audit.dataset.real_data import RealFile, find, locate, real_data_di
 __all__ = [
     "ACCOUNT_COLUMNS",
     "DEFAULT_PURBA_FAKE_CLASSES",
+    "INSTAGRAM_SOURCES",
     "SOURCES",
     "account_files",
+    "load_instagram_accounts",
     "load_real_accounts",
 ]
 
@@ -185,6 +187,11 @@ SOURCES: dict[str, tuple[tuple[str, ...], Callable[..., pd.DataFrame]]] = {
 }
 
 
+# The Instagram sources: what the simulator's follower profiles are fitted from (an Instagram
+# audience is simulated; Twitter's accounts train and judge the account model only).
+INSTAGRAM_SOURCES: tuple[str, ...] = ("instafake", "purba", "kaggle")
+
+
 def account_files(data_dir: str | os.PathLike[str] | None = None) -> dict[str, list[RealFile]]:
     """The files of every source found under ``data_dir`` (default: the real data folder,
     ``creator_audit.dataset.real_data.real_data_dir``), each in either form, by source. A source
@@ -219,3 +226,10 @@ def load_real_accounts(
         kwargs = {"fake_classes": purba_fake_classes} if name == "purba" else {}
         frames.append(SOURCES[name][1](root, **kwargs))
     return pd.concat(frames, ignore_index=True)[list(ACCOUNT_COLUMNS)]
+
+
+def load_instagram_accounts(data_dir: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """:func:`load_real_accounts` of the Instagram sources only (what the simulator's follower
+    profiles are fitted from)."""
+    accounts = load_real_accounts(data_dir)
+    return accounts[accounts["source"].isin(INSTAGRAM_SOURCES)].reset_index(drop=True)

@@ -9,7 +9,11 @@ import pandas as pd
 import pytest
 from scipy.stats import spearmanr
 
-from creator_audit.dataset.real_accounts import SOURCES, load_real_accounts
+from creator_audit.dataset.real_accounts import (
+    INSTAGRAM_SOURCES,
+    SOURCES,
+    load_instagram_accounts,
+)
 from creator_audit.simulator import text
 from creator_audit.simulator.real_profiles import (
     CLASSES,
@@ -21,7 +25,7 @@ from creator_audit.simulator.real_profiles import (
 )
 from tests.shared_data import SHARED
 
-MISSING = [f for files, _ in SOURCES.values() for f in files if not (SHARED / f).is_file()]
+MISSING = [f for s in INSTAGRAM_SOURCES for f in SOURCES[s][0] if not (SHARED / f).is_file()]
 FLAGS = ("has_profile_pic", "is_private", "has_external_url")
 COUNTS = ("followers", "following", "media_count", "bio_length", "username_length")
 N = 200_000
@@ -172,7 +176,7 @@ def test_committed_tables_are_small_and_say_what_they_come_from() -> None:
     tables = json.loads(TABLES_FILE.read_text())
     assert tables["variables"] == list(VARIABLES)
     sources = tables["fitted_from"]["sources"]
-    assert set(sources) == set(SOURCES)
+    assert set(sources) == set(INSTAGRAM_SOURCES)  # an Instagram audience: not Twitter's
     assert sum(c for s in sources.values() for c in s.values()) == tables["fitted_from"]["rows"]
     for name in CLASSES:
         assert tables["classes"][name]["rows"] == sum(s[name] for s in sources.values())
@@ -183,7 +187,7 @@ def test_committed_tables_are_small_and_say_what_they_come_from() -> None:
 @pytest.mark.skipif(bool(MISSING), reason=f"real account sources absent under {SHARED}: {MISSING}")
 def test_committed_tables_match_a_refit_of_the_real_data() -> None:
     committed = json.loads(TABLES_FILE.read_text())
-    refit = fit_profile_tables(load_real_accounts(SHARED))
+    refit = fit_profile_tables(load_instagram_accounts(SHARED))
     assert refit["fitted_from"] == committed["fitted_from"]
     for name in CLASSES:
         want, got = committed["classes"][name], refit["classes"][name]
