@@ -803,8 +803,8 @@ class ShareInterval:
         if math.isnan(self.share):
             return "unknown"
         return (
-            f"between {_percent(self.low)} and {_percent(self.high)} of the sampled followers' "
-            f"audience is fake (95% interval; best estimate {_percent(self.share)})"
+            f"between {_percent(self.low)} and {_percent(self.high)} of the followers are fake, "
+            f"judging by this sample (95% interval; best estimate {_percent(self.share)})"
         )
 
 

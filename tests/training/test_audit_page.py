@@ -220,4 +220,4 @@ def test_the_fake_share_is_read_as_a_range_with_the_features_margin(model, small
     low, high = estimate["fake_share_low"][0], estimate["fake_share_high"][0]
     assert features.loc[creator, "sample_fake_share"] == pytest.approx(estimate["fake_share"][0])
     assert features.loc[creator, "sample_fake_share_ci95"] == pytest.approx((high - low) / 2)
-    assert f"between {low:.0%} and {high:.0%} of the sampled followers" in pages["fraud"]
+    assert f"between {low:.0%} and {high:.0%} of the followers are fake" in pages["fraud"]
