@@ -5,8 +5,8 @@ profiles with every (source, label) weighted equally. Its raw output is recalibr
 predictions for sources it was not trained on (Platt scaling), then moved from the training's
 even odds to an audience's prior (``AUDIENCE_PRIOR``): a follower drawn from a creator's audience
 is far more likely real than fake, so an account needs odds of about 6:1 on its own traits
-before ``p_fake`` reaches 0.5. It also carries how its scores fall for real accounts and for fakes of
-each source it was not trained on (:mod:`features.share_profiles`): an audience's fake share is
+before ``p_fake`` reaches 0.5. It also carries how its scores fall for real accounts and for fakes
+of each source it was not trained on (:mod:`features.share_profiles`): an audience's fake share is
 estimated by matching its scores against them (:mod:`features.fake_share`). It is saved as a
 bundle of plain data (``models/``), logged to MLflow as a pyfunc wrapping that bundle, and
 carried inside every creator model trained with it, so a creator's audience features are
