@@ -29,6 +29,7 @@ from features.accounts import account_matrix, audience_types
 from features.fake_share import ShareRates, group_fake_share
 from features.share_profiles import ShareProfiles
 from scoring.booster import BoosterModel
+from scoring.compiled_trees import CompiledTrees
 
 ACCOUNT_BUNDLE_FORMAT = "account-authenticity/3"
 # /1: no calibration or rates; /2: rates, no share profiles (fake share by adjusted count)
@@ -58,6 +59,7 @@ class AccountModel(BoosterModel):
     # held-out sources' score profiles: the fake-share estimate (None in bundles before /3)
     share_profiles: ShareProfiles | None = None
     _booster: lgb.Booster | None = field(default=None, repr=False, compare=False)
+    _trees: CompiledTrees | None = field(default=None, repr=False, compare=False)
 
     def p_fake(self, accounts: pd.DataFrame, threads: int = 1) -> np.ndarray:
         """Probability that each account is fake, in row order. ``threads``: LightGBM's, per call
@@ -68,8 +70,8 @@ class AccountModel(BoosterModel):
 
     def raw_margin(self, accounts: pd.DataFrame, threads: int = 1) -> np.ndarray:
         """The booster's log-odds at the training's even odds, before calibration."""
-        matrix = account_matrix(accounts, self.feature_names)
-        return np.asarray(self.booster.predict(matrix, raw_score=True, num_threads=threads))
+        raw, _, _ = self.walk(account_matrix(accounts, self.feature_names), threads)
+        return raw[:, 0]
 
     def fake_share(
         self, p_fake: np.ndarray, code: np.ndarray, n_groups: int

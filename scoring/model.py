@@ -24,6 +24,7 @@ from scoring.account_model import AccountModel
 from scoring.booster import BoosterModel
 from scoring.calibration import VectorScaling
 from scoring.comment_model import CommentModel
+from scoring.compiled_trees import CompiledTrees
 from scoring.decision_paths import DecisionPaths
 from scoring.drift import DriftReference
 from scoring.norms import FeatureNorms
@@ -57,6 +58,7 @@ class CreatorFraudModel(BoosterModel):
     # ``creator-audit monitor`` and the API's drift gauges compare new creators with.
     drift_reference: DriftReference | None = None
     _booster: lgb.Booster | None = field(default=None, repr=False, compare=False)
+    _trees: CompiledTrees | None = field(default=None, repr=False, compare=False)
     _paths: DecisionPaths | None = field(default=None, repr=False, compare=False)
 
     def matrix(self, features: pd.DataFrame | FeatureMatrix | np.ndarray) -> np.ndarray:
@@ -77,11 +79,10 @@ class CreatorFraudModel(BoosterModel):
         return features[self.feature_names].to_numpy(dtype=np.float64, na_value=np.nan)
 
     def logits(self, features: pd.DataFrame | np.ndarray, threads: int = 1) -> np.ndarray:
-        """Calibrated logits. ``threads``: LightGBM's, per call (0: every core, for batch). One by
-        default: an API answers requests in parallel, and LightGBM's threads on small inputs only
-        add contention (MEASURED.md)."""
-        raw = self.booster.predict(self.matrix(features), raw_score=True, num_threads=threads)
-        return self.calibration.apply(np.asarray(raw).reshape(len(features), len(self.labels)))
+        """Calibrated logits. ``threads`` share a large batch's rows (0: every core); one by
+        default: an API answers requests in parallel (MEASURED.md)."""
+        raw, _, _ = self.walk(self.matrix(features), threads)
+        return self.calibration.apply(raw)
 
     def predict_proba(self, features: pd.DataFrame | np.ndarray, threads: int = 1) -> np.ndarray:
         """Calibrated probabilities, one column per label in ``self.labels`` order."""
@@ -93,18 +94,22 @@ class CreatorFraudModel(BoosterModel):
         The last slot is the bias. Rows sum exactly to :meth:`logits` because vector scaling is
         linear in LightGBM's raw score.
         """
-        n, k, f = len(features), len(self.labels), len(self.feature_names)
-        raw = np.asarray(
-            self.booster.predict(self.matrix(features), pred_contrib=True, num_threads=threads)
-        )
-        contrib = raw.reshape(n, k, f + 1) * self.calibration.scale[None, :, None]
+        return self.explain(features, threads)[2]
+
+    def explain(
+        self, features: pd.DataFrame | np.ndarray, threads: int = 1
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Calibrated logits, leaves and the contributions to each calibrated logit, from one
+        compiled walk over the trees (exact TreeSHAP, equal to LightGBM's ``pred_contrib``)."""
+        raw, leaves, contrib = self.walk(self.matrix(features), threads, with_contributions=True)
+        assert contrib is not None
+        contrib *= self.calibration.scale[None, :, None]
         contrib[:, :, -1] += self.calibration.bias[None, :]
-        return contrib
+        return self.calibration.apply(raw), leaves, contrib
 
     def leaves(self, features: pd.DataFrame | np.ndarray, threads: int = 1) -> np.ndarray:
         """Each row's leaf in every tree, shape (rows, trees): its decision paths."""
-        leaves = self.booster.predict(self.matrix(features), pred_leaf=True, num_threads=threads)
-        return np.asarray(leaves, dtype=np.int64).reshape(len(features), -1)
+        return self.walk(self.matrix(features), threads)[1]
 
     @property
     def decision_paths(self) -> DecisionPaths:

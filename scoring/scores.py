@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.special import softmax
 
 from creator_audit.dataset import Dataset
 from creator_audit.dataset.columnar import columnar
@@ -111,7 +112,12 @@ def fraud_log_odds_contributions(
     its share of the fraud probability (the first-order expansion), and the genuine logit's
     contributions count against. Positive means "pushed towards fraud".
     """
-    contrib = model.contributions(x, threads)[:, :, :-1]  # drop the bias slot
+    return fraud_log_odds(model, model.contributions(x, threads), proba)
+
+
+def fraud_log_odds(model: CreatorFraudModel, contrib: np.ndarray, proba: np.ndarray) -> np.ndarray:
+    """:func:`fraud_log_odds_contributions` from the contributions to each calibrated logit."""
+    contrib = contrib[:, :, :-1]  # drop the bias slot
     g = model.labels.index(GENUINE)
     fraud_mass = np.clip(1.0 - proba[:, g], 1e-12, None)
     weights = proba / fraud_mass[:, None]
@@ -157,9 +163,14 @@ def score_rows(
     if len(values) == 0:
         return []
     covered = None if basis is None else [b.coverage for b in basis]
-    proba = model.predict_proba(values, threads)
+    if n_reasons > 0:  # one compiled walk gives the prediction and what explains it
+        logits, leaves, contrib = model.explain(values, threads)
+        proba = softmax(logits, axis=1)
+        reasons = _reasons_of_rows(model, values, proba, n_reasons, covered, leaves, contrib)
+    else:
+        proba = model.predict_proba(values, threads)
+        reasons = [[] for _ in range(len(values))]
     scores = fraud_score(proba[:, model.labels.index(GENUINE)])
-    reasons = _reasons_of_rows(model, values, proba, n_reasons, threads, covered)
     version = model.version
     out = []
     for i, creator_id in enumerate(creator_ids):
@@ -182,17 +193,17 @@ def _reasons_of_rows(
     values: np.ndarray,
     proba: np.ndarray,
     n_reasons: int,
-    threads: int,
     covered: list[dict[str, bool]] | None,
+    leaves: np.ndarray,
+    contrib: np.ndarray,
 ) -> list[list[Reason]]:
-    """Each row's reasons (none, and nothing computed, when ``n_reasons`` is 0)."""
-    if n_reasons <= 0:
-        return [[] for _ in range(len(values))]
-    contrib = fraud_log_odds_contributions(model, values, proba, threads)
-    leaves = model.leaves(values, threads)
+    """Each row's reasons from its leaves and its contributions to each calibrated logit."""
+    towards_fraud = fraud_log_odds(model, contrib, proba)
     explain = _Explainer.of(model)
     return [
-        explain.top(values[i], contrib[i], n_reasons, None if covered is None else covered[i], leaf)
+        explain.top(
+            values[i], towards_fraud[i], n_reasons, None if covered is None else covered[i], leaf
+        )
         for i, leaf in enumerate(leaves)
     ]
 
