@@ -26,8 +26,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numba
 import numpy as np
-from scipy.special import logsumexp
 
 # Bin edges on the even-odds log likelihood ratio logit(p_fake) − logit(prior): where the
 # held-out sources' profiles differ most. Coarser bins blur fakes into real accounts; finer
@@ -42,7 +42,10 @@ INTERVAL = (0.025, 0.975)
 # number of its accounts reveals (uncapped, 1,000-account intervals covered the truth 0-50% of
 # the time on held-out sources; see training.account_eval).
 MAX_EVIDENCE = 200
-CHUNK = 32  # audiences per matrix product: bounds memory at CHUNK × candidates × GRID floats
+# A candidate share whose log-likelihood is this far below the best one's weighs under e^-50 of
+# it: tens of thousands of them add less than float64's rounding to the posterior, so the kernel
+# skips their exp (most of its work for a large audience).
+NEGLIGIBLE_LOG_WEIGHT = -50.0
 
 
 @dataclass(frozen=True)
@@ -96,13 +99,9 @@ class ShareProfiles:
     def estimate(self, counts: np.ndarray) -> dict[str, np.ndarray]:
         """``fake_share`` (posterior median), ``fake_share_low`` and ``fake_share_high`` (95%)
         for each row of bin counts; NaN for an empty row."""
-        counts = np.atleast_2d(np.asarray(counts, dtype=np.float64))
-        out = np.full((len(counts), 3), np.nan)
-        filled = np.flatnonzero(counts.sum(axis=1) > 0)
-        table = self._table()
-        for start in range(0, len(filled), CHUNK):
-            rows = filled[start : start + CHUNK]
-            out[rows] = _posterior_quantiles(counts[rows], table)
+        counts = np.ascontiguousarray(np.atleast_2d(np.asarray(counts, dtype=np.float64)))
+        quantiles = np.asarray((0.5, *INTERVAL))
+        out = _posterior_quantiles(counts, self._table(), GRID, quantiles, float(MAX_EVIDENCE))
         return {"fake_share": out[:, 0], "fake_share_low": out[:, 1], "fake_share_high": out[:, 2]}
 
     def estimate_groups(
@@ -111,7 +110,7 @@ class ShareProfiles:
         return self.estimate(self.counts(p_fake, code, n_groups))
 
     def _table(self) -> np.ndarray:
-        """log P(bin | π, candidate): (candidates × GRID, bins), built once per profiles."""
+        """log P(bin | π, candidate): (bins, candidates × GRID), built once per profiles."""
         if not self._log_mixtures:
             real = mixtures(np.asarray(self.real))
             fake = mixtures(np.asarray(self.fake))
@@ -120,7 +119,8 @@ class ShareProfiles:
             mixed = (
                 share * fake[pairs[:, 1]][:, None, :] + (1 - share) * real[pairs[:, 0]][:, None, :]
             )
-            self._log_mixtures.append(np.log(mixed).reshape(-1, mixed.shape[-1]))
+            table = np.log(mixed).reshape(-1, mixed.shape[-1])
+            self._log_mixtures.append(np.ascontiguousarray(table.T))
         return self._log_mixtures[0]
 
     def to_dict(self) -> dict[str, Any]:
@@ -166,13 +166,53 @@ def mixtures(profiles: np.ndarray, step: int | None = None) -> np.ndarray:
     return np.asarray(weights, dtype=np.float64) @ profiles / step
 
 
-def _posterior_quantiles(counts: np.ndarray, table: np.ndarray) -> np.ndarray:
-    """Median and 95% interval of π per row of counts, candidates averaged by likelihood."""
-    size = counts.sum(axis=1, keepdims=True)
-    weight = np.minimum(1.0, MAX_EVIDENCE / size)[:, :, None]
-    loglik = weight * (counts @ table.T).reshape(len(counts), -1, len(GRID))
-    posterior = np.exp(loglik - logsumexp(loglik, axis=(1, 2), keepdims=True)).sum(axis=1)
-    cumulative = np.cumsum(posterior, axis=1)
-    probabilities = (0.5, *INTERVAL)
-    at = [np.minimum((cumulative < q).sum(axis=1), len(GRID) - 1) for q in probabilities]
-    return np.column_stack([GRID[i] for i in at])
+@numba.njit(cache=True, nogil=True)
+def _posterior_quantiles(
+    counts: np.ndarray, table: np.ndarray, grid: np.ndarray, quantiles: np.ndarray, cap: float
+) -> np.ndarray:
+    """Per row of bin counts (NaN for an empty row), the ``quantiles`` of π's posterior: the
+    likelihood of every (candidate, π) in ``table`` (log P(bin): a row per bin, a column per
+    cell, candidate-major over ``grid``), scaled down to ``cap`` accounts, summed over
+    candidates."""
+    n_rows, n_bins = counts.shape
+    n_grid = grid.shape[0]
+    n_cells = table.shape[1]
+    out = np.full((n_rows, quantiles.shape[0]), np.nan)
+    loglik = np.empty(n_cells)
+    posterior = np.empty(n_grid)
+    for r in range(n_rows):
+        size = counts[r].sum()
+        if size <= 0:
+            continue
+        weight = min(1.0, cap / size)
+        loglik[:] = 0.0
+        for b in range(n_bins):  # bin-major: one vectorised pass per bin the audience reached
+            if counts[r, b] > 0:
+                loglik += (weight * counts[r, b]) * table[b]
+        best = loglik.max()
+        posterior[:] = 0.0
+        for cell in range(n_cells):
+            relative = loglik[cell] - best
+            if relative > NEGLIGIBLE_LOG_WEIGHT:
+                posterior[cell % n_grid] += np.exp(relative)
+        _quantiles_into(posterior, grid, quantiles, out[r])
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _quantiles_into(
+    posterior: np.ndarray, grid: np.ndarray, quantiles: np.ndarray, out: np.ndarray
+) -> None:
+    """The first grid value whose cumulative posterior reaches each quantile."""
+    mass = posterior.sum()
+    for k in range(quantiles.shape[0]):
+        target, cumulative, at = quantiles[k] * mass, 0.0, 0
+        while at < grid.shape[0] - 1 and cumulative + posterior[at] < target:
+            cumulative += posterior[at]
+            at += 1
+        out[k] = grid[at]
+
+
+def warm_up() -> None:
+    """Compile (or load from the cache) the kernel, on a one-bin, one-cell table."""
+    _posterior_quantiles(np.ones((1, 1)), np.zeros((1, 1)), np.zeros(1), np.full(3, 0.5), 1.0)
