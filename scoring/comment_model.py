@@ -211,5 +211,5 @@ class _LinearScorer:
         raw = (counts(texts, normalised) - self.count_mean) / self.count_scale
         margin = raw @ self.count_coef + self.intercept
         for encoder, coef in self.parts:
-            margin += encoder.transform(normalised) @ coef
+            margin += encoder.margins(normalised, coef)
         return 1.0 / (1.0 + np.exp(-margin))

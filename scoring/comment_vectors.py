@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+import numba
 import numpy as np
 from scipy import sparse
 
@@ -57,33 +58,39 @@ class NgramEncoder:
         self._word_columns: dict[str, np.ndarray] = {}
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        found = self._char_counts(texts) if self.analyzer == "char_wb" else self._word_counts(texts)
+        """Each text's row: the weight of every vocabulary n-gram it has."""
+        columns, offsets = self.ngram_columns(texts)
+        found = sparse.csr_matrix(
+            (np.ones(len(columns)), columns, offsets), shape=(len(texts), len(self.weights))
+        )
+        found.sum_duplicates()
         found.data = self.weights[found.indices]  # present once or more: the n-gram's weight
         return found
 
-    def _char_counts(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        """(texts × words) @ (words × n-grams): each distinct word's n-grams are listed once,
-        and the sparse product sums them per text in C."""
-        word_ids: dict[str, int] = {}
-        occurrences: list[int] = []
-        indptr = [0]
+    def margins(self, texts: Sequence[str], coef: np.ndarray) -> np.ndarray:
+        """``transform(texts) @ coef`` without the sparse matrix: per text, the sum of
+        ``weight × coef`` over the distinct n-grams it has (scipy's fixed costs were most of
+        the comment model's time on a request's few hundred comments)."""
+        columns, offsets = self.ngram_columns(texts)
+        return distinct_sums(columns, offsets, self.weights * np.asarray(coef, dtype=np.float64))
+
+    def ngram_columns(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Every vocabulary n-gram occurrence's column, text after text (a text's repeated
+        n-grams repeat), and where each text's start: ``columns[offsets[i]:offsets[i + 1]]``."""
+        if self.analyzer == "char_wb":
+            return self._char_columns(texts)
+        return self._word_gram_columns(texts)
+
+    def _char_columns(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """A text's n-grams are its words' (each distinct word's listed once, then cached)."""
+        arrays: list[np.ndarray] = []
+        sizes = [0]
         for text in texts:
-            occurrences.extend(word_ids.setdefault(w, len(word_ids)) for w in text.split())
-            indptr.append(len(occurrences))
-        per_text = sparse.csr_matrix(
-            (np.ones(len(occurrences)), occurrences, indptr), shape=(len(texts), len(word_ids))
-        )
-        grams = [self._columns_of_word(word) for word in word_ids]
-        starts = np.cumsum([0, *map(len, grams)])
-        per_word = sparse.csr_matrix(
-            (
-                np.ones(starts[-1]),
-                np.concatenate(grams) if grams else np.empty(0, dtype=np.int64),
-                starts,
-            ),
-            shape=(len(word_ids), len(self.weights)),
-        )
-        return (per_text @ per_word).tocsr()
+            words = [self._columns_of_word(w) for w in text.split()]
+            arrays.extend(words)
+            sizes.append(sum(map(len, words)))
+        columns = np.concatenate(arrays) if arrays else np.empty(0, dtype=np.int64)
+        return columns, np.cumsum(sizes, dtype=np.int64)
 
     def _columns_of_word(self, word: str) -> np.ndarray:
         found = self._word_columns.get(word)
@@ -96,23 +103,38 @@ class NgramEncoder:
             self._word_columns[word] = found
         return found
 
-    def _word_counts(self, texts: Sequence[str]) -> sparse.csr_matrix:
+    def _word_gram_columns(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         assert self._tokens is not None
-        get, columns, indptr = self.vocabulary.get, [], [0]
+        get, columns, offsets = self.vocabulary.get, [], [0]
         for text in texts:
             tokens = self._tokens.findall(text)
             for n in range(self.low, self.high + 1):
                 grams = tokens if n == 1 else map(" ".join, _windows(tokens, n))
                 columns.extend(c for c in map(get, grams) if c is not None)
-            indptr.append(len(columns))
-        counts = sparse.csr_matrix(
-            (np.ones(len(columns)), np.asarray(columns, dtype=np.int64), indptr),
-            shape=(len(texts), len(self.weights)),
-        )
-        counts.sum_duplicates()  # a repeated n-gram's ones become its count
-        return counts
+            offsets.append(len(columns))
+        return np.asarray(columns, dtype=np.int64), np.asarray(offsets, dtype=np.int64)
+
+
+@numba.njit(cache=True, nogil=True)
+def distinct_sums(columns: np.ndarray, offsets: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per text, the sum of ``values`` over the distinct columns among its own."""
+    n_texts = offsets.shape[0] - 1
+    out = np.zeros(n_texts)
+    last_text = np.full(values.shape[0], -1, dtype=np.int64)  # the last text each column was in
+    for t in range(n_texts):
+        for k in range(offsets[t], offsets[t + 1]):
+            column = columns[k]
+            if last_text[column] != t:
+                last_text[column] = t
+                out[t] += values[column]
+    return out
 
 
 def _windows(tokens: list[str], n: int) -> zip:
     """Runs of ``n`` consecutive tokens (zip stops at the shortest shifted copy)."""
     return zip(*(tokens[k:] for k in range(n)), strict=False)
+
+
+def warm_up() -> None:
+    """Compile (or load from the cache) the kernel on one text of one n-gram."""
+    distinct_sums(np.zeros(1, dtype=np.int64), np.array([0, 1], dtype=np.int64), np.ones(1))

@@ -50,8 +50,11 @@ def _both(texts_to_fit: list[str], name: str) -> tuple[CountVectorizer, NgramEnc
 
 def _same_vectors(fitted: CountVectorizer, encoder: NgramEncoder, texts: list[str]) -> None:
     want = (fitted.transform(texts) @ sparse.diags(encoder.weights)).toarray()
-    got = encoder.transform([normalise(t) for t in texts]).toarray()
+    normalised = [normalise(t) for t in texts]
+    got = encoder.transform(normalised).toarray()
     np.testing.assert_allclose(got, want, atol=1e-12)
+    coef = np.random.default_rng(1).normal(size=len(encoder.weights))
+    np.testing.assert_allclose(encoder.margins(normalised, coef), want @ coef, atol=1e-9)
 
 
 @pytest.mark.parametrize("name", list(VECTORIZERS))
