@@ -178,8 +178,22 @@ def _keys_unique(columns: Mapping[str, Column], keys: tuple[str, ...], rows: int
         return True
     if len(keys) == 1:
         return pc.count_distinct(columns[keys[0]], mode="all").as_py() == rows
-    grouped = pa.table({k: columns[k] for k in keys}).group_by(list(keys)).aggregate([])
-    return grouped.num_rows == rows
+    # Sorted key codes instead of an Arrow group-by, whose engine costs ~2 ms to start per call.
+    codes = [_key_codes(columns[k]) for k in keys]
+    ordered = [c[np.lexsort(codes[::-1])] for c in codes]
+    repeated = np.ones(rows - 1, dtype=bool)
+    for column in ordered:
+        repeated &= column[1:] == column[:-1]
+    return not repeated.any()
+
+
+def _key_codes(values: Column) -> np.ndarray:
+    """Equal codes for equal key values: text (null included) by dictionary, numbers as they are
+    (typed timestamps are never NaN)."""
+    if isinstance(values, pa.Array):
+        encoded = pc.dictionary_encode(values, null_encoding="encode")
+        return encoded.indices.to_numpy(zero_copy_only=False)
+    return np.asarray(values)
 
 
 def _references_known(ds: ColumnDataset) -> bool:

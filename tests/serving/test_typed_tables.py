@@ -129,6 +129,27 @@ def test_anything_the_shared_validation_might_refuse_goes_to_it(simulated, what)
     assert typed_dataset(tables) is None
 
 
+def _repeat_first(table: str, field: str):
+    def edit(body: dict) -> None:
+        body[table][1][field] = body[table][0][field]
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [_repeat_first("follower_counts", "at"), _repeat_first("follower_samples", "account_id")],
+    ids=["a repeated follower-count time", "a repeated sampled follower"],
+)
+def test_a_repeated_two_column_key_goes_to_the_shared_validation(simulated, edit):
+    has_both = set(simulated.follower_counts["creator_id"]) & set(
+        simulated.follower_samples["creator_id"]
+    )
+    creator = sorted(has_both)[0]
+    assert typed_dataset(_tables(simulated, [creator])) is not None
+    assert typed_dataset(_tables(simulated, [creator], edit=edit)) is None
+
+
 @pytest.mark.parametrize("edit", [_renamed_post("p 1"), _renamed_creator("c é")])
 def test_the_renaming_edits_alone_keep_the_fast_path(simulated, edit):
     """The control-character edits above step aside for their character, not their renaming."""
