@@ -27,6 +27,7 @@ from features import feature_matrix
 from scoring.loading import load_model
 from scoring.scores import score_feature_matrix
 from serving.decoding import Parsed, parse_score_request, validate_items
+from serving.startup import GC_YOUNG_THRESHOLD
 
 
 def main() -> None:
@@ -34,8 +35,10 @@ def main() -> None:
     model = load_model(args.model)
     bodies, _ = _payloads(Path.cwd(), posts_only=args.payload == "posts")
     bodies = bodies[: args.creators]
+    _stages(model, bodies[:1], args.reasons)  # as the service's smoke test does on each load
     gc.collect()
     gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
     for batch in args.batch or [1, 8]:
         totals: dict[str, float] = {}
         for start in range(0, len(bodies), batch):

@@ -96,14 +96,20 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
-def _command(typer_app: typer.Typer, name: str | None = None) -> Callable[[Command], Command]:
+def _command(
+    typer_app: typer.Typer, name: str | None = None, kernels: bool = False
+) -> Callable[[Command], Command]:
     """Register a command whose failures on bad input exit 2 with one line naming what is wrong:
     bad data, outputs, bundles and stores (ValueError, LookupError, OSError, MLflow's errors).
-    Any other exception is a bug and keeps its traceback, as do all with CREATOR_AUDIT_DEBUG=1."""
+    Any other exception is a bug and keeps its traceback, as do all with CREATOR_AUDIT_DEBUG=1.
+    ``kernels``: the command computes features or scores, so the compiled kernels are made
+    ready first (and a first-run compile is said)."""
 
     def register(command: Command) -> Command:
         @functools.wraps(command)
         def run(*args: Any, **kwargs: Any) -> Any:
+            if kernels:
+                _kernels_ready()
             try:
                 return command(*args, **kwargs)
             except Exception as err:
@@ -115,6 +121,14 @@ def _command(typer_app: typer.Typer, name: str | None = None) -> Callable[[Comma
         return command
 
     return register
+
+
+def _kernels_ready() -> None:
+    from scoring import kernels
+
+    message = kernels.warm_up_message(kernels.warm_up())
+    if message is not None:
+        typer.echo(message, err=True)
 
 
 def _is_bad_input(err: Exception) -> bool:
@@ -231,7 +245,7 @@ def generate(
     typer.echo(f"wrote {creators} creators to {path}{replaced}")
 
 
-@_command(app)
+@_command(app, kernels=True)
 def features(
     data: Annotated[Path, typer.Option("--data", help="Dataset directory (CONTRACT.md §1).")],
     out: Annotated[Path, typer.Option("--out", help="Output file, .parquet or .csv.")],
@@ -268,7 +282,7 @@ def features(
     typer.echo(f"wrote {len(table)} creators x {table.shape[1] - 1} features to {out}{replaced}")
 
 
-@_command(app)
+@_command(app, kernels=True)
 def train(
     data: Annotated[Path, typer.Option("--data", help="Labelled dataset directory.")],
     seed: Annotated[int, typer.Option("--seed", min=0, help="Split and model seed.")] = 0,
@@ -314,7 +328,7 @@ def train(
     )
 
 
-@_command(app)
+@_command(app, kernels=True)
 def evaluate(
     data: Annotated[Path, typer.Option("--data", help="Labelled dataset directory.")],
     model: Annotated[str, typer.Option("--model", help=MODEL_HELP)] = DEFAULT_MODEL,
@@ -336,7 +350,7 @@ def evaluate(
     typer.echo(summary)
 
 
-@_command(app)
+@_command(app, kernels=True)
 def score(
     data: Annotated[Path, typer.Option("--data", help="Dataset directory (labels not needed).")],
     out: Annotated[Path, typer.Option("--out", help="Output file, .parquet or .csv.")],
@@ -371,7 +385,7 @@ def score(
     typer.echo(f"scored {len(table)} creators ({flagged:.1%} flagged) into {out}{replaced}")
 
 
-@_command(app)
+@_command(app, kernels=True)
 def explain(
     data: Annotated[Path, typer.Option("--data", help="Dataset directory (labels not needed).")],
     out: Annotated[Path, typer.Option("--out", help="The audit page to write, .html.")],
@@ -412,7 +426,7 @@ def explain(
     typer.echo(f"wrote the audit page of {count} creator(s) to {out}{replaced}")
 
 
-@_command(app)
+@_command(app, kernels=True)
 def monitor(
     data: Annotated[Path, typer.Option("--data", help="Dataset directory (labels not needed).")],
     out: Annotated[Path, typer.Option("--out", help="Folder for drift.json and drift.html.")],
@@ -440,7 +454,7 @@ def monitor(
     typer.echo(f"{verdict} ({report.n_creators:,} creators){detail}; see {out / 'drift.html'}")
 
 
-@_command(app, "check-genuine")
+@_command(app, "check-genuine", kernels=True)
 def check_genuine(
     model: Annotated[str, typer.Option("--model", help=MODEL_HELP)] = DEFAULT_MODEL,
     data: Annotated[
@@ -483,7 +497,7 @@ def serve(
     run_server(host, port, workers or usable_cores(), access_log)
 
 
-@_command(accounts_app, "train")
+@_command(accounts_app, "train", kernels=True)
 def accounts_train(
     data: Annotated[
         Path | None,
@@ -524,7 +538,7 @@ def accounts_train(
     )
 
 
-@_command(accounts_app, "score")
+@_command(accounts_app, "score", kernels=True)
 def accounts_score(
     input_file: Annotated[
         Path, typer.Option("--input", help="Accounts (.csv/.parquet): follower_samples fields.")
@@ -568,7 +582,7 @@ def accounts_score(
         typer.echo(f"audience report for {len(report)} creator(s) into {summary}{summary_replaced}")
 
 
-@_command(comments_app, "train")
+@_command(comments_app, "train", kernels=True)
 def comments_train(
     data: Annotated[
         Path | None,
@@ -591,7 +605,7 @@ def comments_train(
     typer.echo(f"run {result.run_id}: held-out accounts: {figures}")
 
 
-@_command(comments_app, "score")
+@_command(comments_app, "score", kernels=True)
 def comments_score(
     input_file: Annotated[
         Path, typer.Option("--input", help="Comments (.csv/.parquet) with a text column.")

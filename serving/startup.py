@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from scoring import kernels
 from scoring.account_model import AccountModel
 from serving.holder import ModelHolder, ReloadResult, one_line
 from serving.metrics import ServiceMetrics
@@ -84,7 +85,11 @@ async def keep_models_loaded(
     accounts: ConfiguredAccountModel,
     poll_seconds: float,
 ) -> None:
-    """Load the models, then check their sources every ``poll_seconds`` (0: never)."""
+    """Make the compiled kernels ready, load the models, then check their sources every
+    ``poll_seconds`` (0: never). ``/readyz`` turns 200 only after the first load, so no request
+    waits for a kernel to compile."""
+    seconds = await off_the_loop(kernels.warm_up)
+    log.info("feature and scoring kernels ready in %.2f s", seconds)
     await reload_model(holder, metrics, force=holder.current is None)
     await off_the_loop(lambda: accounts.load(_load_account_model))
     _tune_garbage_collection()  # after the load: the model's objects are frozen too
