@@ -6,6 +6,7 @@ values, so a creator without data never gets an invented number.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 import pandas as pd
 
@@ -101,6 +102,21 @@ def maximum(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+@numba.njit(cache=True, nogil=True)
+def suffix_min(sorted_codes: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per row, the minimum of its value and every later row's of the same group (codes sorted;
+    NaN values are skipped, as pandas' cummin does, and a row with none after it stays NaN)."""
+    out = np.empty(values.shape[0])
+    lowest = np.nan
+    for i in range(values.shape[0] - 1, -1, -1):
+        if i == values.shape[0] - 1 or sorted_codes[i] != sorted_codes[i + 1]:
+            lowest = np.nan
+        if not np.isnan(values[i]) and not values[i] >= lowest:
+            lowest = values[i]
+        out[i] = values[i] if np.isnan(values[i]) else lowest
+    return out
+
+
 def _spread(per_group: pd.Series, n: int) -> np.ndarray:
     out = np.full(n, np.nan)
     out[per_group.index.to_numpy(dtype=np.int64)] = per_group.to_numpy(dtype=np.float64)
@@ -137,3 +153,8 @@ def unique_sorted(values: np.ndarray) -> np.ndarray:
     """Sorted distinct values. Sorting beats numpy 2.4's hash-based np.unique here by ~10x."""
     ordered = np.sort(values)
     return ordered[run_start_flags(ordered)]
+
+
+def warm_up() -> None:
+    """Compile (or load from the cache) the kernels, with the types the features pass."""
+    suffix_min(np.zeros(1, dtype=np.int64), np.zeros(1))

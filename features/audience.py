@@ -226,7 +226,7 @@ def _line(code: np.ndarray, x: np.ndarray, y: np.ndarray, n: int) -> tuple[np.nd
 
 def _drop_after(code: np.ndarray, level: np.ndarray, jump: dict, n: int) -> np.ndarray:
     """Share of the jump's gain lost by the lowest later reading (bought followers get purged)."""
-    lowest_from = pd.Series(level[::-1]).groupby(code[::-1]).cummin().to_numpy()[::-1]
+    lowest_from = g.suffix_min(code, level)
     creators = np.flatnonzero(jump["is_jump"])
     after_peak = jump["peak_pos"][creators] + 1
     later = after_peak < len(code)

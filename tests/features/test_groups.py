@@ -30,6 +30,17 @@ def test_group_statistics_equal_pandas(how, seed):
     assert np.array_equal(ours, _pandas(codes, values, n, how), equal_nan=True)
 
 
+@pytest.mark.parametrize("seed", range(10))
+def test_suffix_minimum_equals_pandas_reversed_cummin(seed):
+    rng = np.random.default_rng(seed)
+    size = int(rng.integers(0, 400))
+    codes = np.sort(rng.integers(0, 12, size))
+    values = rng.integers(0, 9, size).astype(float)  # ties
+    values[rng.random(size) < 0.15] = np.nan
+    want = pd.Series(values[::-1]).groupby(codes[::-1]).cummin().to_numpy()[::-1]
+    assert np.array_equal(g.suffix_min(codes, values), want, equal_nan=True)
+
+
 def test_large_inputs_take_the_pandas_median_with_the_same_result(monkeypatch):
     rng = np.random.default_rng(1)
     codes, values = rng.integers(0, 50, 5_000), rng.normal(size=5_000)
