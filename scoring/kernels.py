@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from features import share_profiles
+from features import warm_up_kernels as warm_up_features
 from scoring import comment_vectors, compiled_trees
 
 NOTICEABLE_SECONDS = 1.0  # a warm-up longer than this was a compile, worth a line of output
@@ -20,7 +20,7 @@ NOTICEABLE_SECONDS = 1.0  # a warm-up longer than this was a compile, worth a li
 def warm_up() -> float:
     """Compile or load every kernel; the seconds it took."""
     started = time.perf_counter()
-    share_profiles.warm_up()
+    warm_up_features()
     comment_vectors.warm_up()
     compiled_trees.warm_up()
     return time.perf_counter() - started
