@@ -271,6 +271,7 @@ class _server:
             start_new_session=True,
             preexec_fn=_server_affinity,
         )
+        started = time.perf_counter()
         deadline = time.time() + 180
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -278,9 +279,10 @@ class _server:
             try:
                 with urllib.request.urlopen(self.ready_url, timeout=2) as answer:
                     if answer.status == 200:
+                        self.ready_after = time.perf_counter() - started  # seconds to ready
                         return self
             except OSError:
-                time.sleep(0.5)
+                time.sleep(0.1)
         raise RuntimeError(f"{self.ready_url} not ready after 180 s")
 
     def __exit__(self, *exc) -> None:
