@@ -62,8 +62,8 @@ class AccountModel(BoosterModel):
     _trees: CompiledTrees | None = field(default=None, repr=False, compare=False)
 
     def p_fake(self, accounts: pd.DataFrame, threads: int = 1) -> np.ndarray:
-        """Probability that each account is fake, in row order. ``threads``: LightGBM's, per call
-        (0: every core, for batch)."""
+        """Probability that each account is fake, in row order. ``threads`` share the rows of a
+        large table (0: every core, for batch)."""
         if len(accounts) == 0:
             return np.empty(0)
         return calibrated(self.raw_margin(accounts, threads), self.calibration)

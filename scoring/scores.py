@@ -131,8 +131,8 @@ def score_features(
     n_reasons: int = DEFAULT_REASONS,
     threads: int = 1,
 ) -> list[Score]:
-    """Score every row of a feature table indexed by creator_id; ``threads`` LightGBM's (0: every
-    core, for batch jobs; 1 for a request among many)."""
+    """Score every row of a feature table indexed by creator_id; ``threads`` share the rows of a
+    large table (0: every core, for batch jobs; 1 for a request among many)."""
     return score_rows(model, features.index, model.matrix(features), n_reasons, threads)
 
 
