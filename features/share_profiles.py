@@ -191,10 +191,11 @@ def _posterior_quantiles(
                 loglik += (weight * counts[r, b]) * table[b]
         best = loglik.max()
         posterior[:] = 0.0
-        for cell in range(n_cells):
-            relative = loglik[cell] - best
-            if relative > NEGLIGIBLE_LOG_WEIGHT:
-                posterior[cell % n_grid] += np.exp(relative)
+        for start in range(0, n_cells, n_grid):  # one candidate's shares after another
+            for k in range(n_grid):
+                relative = loglik[start + k] - best
+                if relative > NEGLIGIBLE_LOG_WEIGHT:
+                    posterior[k] += np.exp(relative)
         _quantiles_into(posterior, grid, quantiles, out[r])
     return out
 
