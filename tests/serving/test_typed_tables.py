@@ -13,10 +13,11 @@ import pytest
 from creator_audit.dataset.columnar import ColumnTable, columnar
 from creator_audit.dataset.columns import shared_validation as _shared_validation
 from creator_audit.dataset.columns import typed_dataset
+from creator_audit.dataset.request_columns import LIST_TABLES, request_columns, request_tables
 from creator_audit.simulator import generate
 from features import build_features, feature_matrix
 from serving.client_bodies import request_body
-from serving.decoding import LIST_TABLES, _frames, _request_tables, parse_score_request
+from serving.decoding import parse_score_request
 
 
 @pytest.fixture(scope="module")
@@ -30,10 +31,10 @@ def _tables(ds, creator_ids: list[str], iso: bool = False, edit=None) -> dict:
         edit(bodies[0])
     requests = [parse_score_request(json.dumps(b).encode()) for b in bodies]
     if len(requests) == 1:
-        parts = [_frames(requests[0], requests[0].creator.creator_id, None)]
+        parts = [request_columns(requests[0], requests[0].creator.creator_id, None)]
     else:
-        parts = [_frames(r, str(k), str(k)) for k, r in enumerate(requests)]
-    return _request_tables(parts)
+        parts = [request_columns(r, str(k), str(k)) for k, r in enumerate(requests)]
+    return request_tables(parts)
 
 
 @pytest.mark.parametrize("batch", [1, 4])

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from pydantic import BaseModel, ValidationError
 
+from creator_audit.dataset.request_columns import request_columns
 from creator_audit.simulator import generate
 from serving import schemas, wire
 from serving.client_bodies import request_body
-from serving.decoding import _frames
 
 PAIRS = [
     (wire.CreatorIn, schemas.CreatorIn),
@@ -127,7 +127,10 @@ def test_simulated_bodies_give_the_same_columns_through_either_decoder():
         fast = wire.decode_score_request(raw)
         assert fast is not None
         schema = schemas.ScoreRequest.model_validate_json(raw)
-        ours, theirs = _frames(fast, creator_id, None), _frames(schema, creator_id, None)
+        ours, theirs = (
+            request_columns(fast, creator_id, None),
+            request_columns(schema, creator_id, None),
+        )
         assert ours.keys() == theirs.keys()
         for table, columns in ours.items():
             assert columns.keys() == theirs[table].keys(), table
