@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from scoring.drift import DriftReport
-from scoring.scores import Score
+if TYPE_CHECKING:  # annotations only: the supervisor imports this module and never scores,
+    # so it need not load the models' stack (pandas, LightGBM, numba: ~100 MiB, ~2 s)
+    from scoring.drift import DriftReport
+    from scoring.scores import Score
 
 MULTIPROCESS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 

@@ -139,3 +139,16 @@ def test_a_worker_whose_supervisor_died_before_it_started_does_not_start() -> No
     )
     assert started.returncode == 1 and started.stdout == ""
     assert f"supervisor {not_the_parent} is gone; not starting" in started.stderr
+
+
+def test_the_supervisor_does_not_load_the_models_stack() -> None:
+    """What ``serve`` runs before its workers start stays lean: no pandas, LightGBM or numba
+    (each worker loads them; the supervisor only watches)."""
+    code = (
+        "import sys\n"
+        "import creator_audit.cli, serving.settings, serving.workers\n"
+        "import serving.last_good, serving.metrics\n"
+        "print(','.join(m for m in ('pandas', 'lightgbm', 'numba') if m in sys.modules))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == ""
