@@ -5,7 +5,9 @@
 Without ``--model``: a model trained here on synthetic data, 4 classes, 60 features, 300 rounds
 with the project's training settings (``training.fit.default_params``: 31 leaves, depth 5).
 With it: the bundle's booster. Times batches of 1 and 32 rows, LightGBM on one thread as the API
-calls it; checks first that the compiled walk agrees with LightGBM.
+calls it; checks first that the compiled walk agrees with LightGBM. Prints how long the TreeSHAP
+tables take to build and their size, and times the contributions both from the tables (after) and
+by Algorithm 2 alone (before: the tables turned off, ``MAX_TABLE_PATH = -1``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Callable
 import lightgbm as lgb
 import numpy as np
 
+from scoring import compiled_trees
 from scoring.compiled_trees import CompiledTrees, warm_up
 
 CLASSES, FEATURES, ROUNDS = 4, 60, 300
@@ -32,19 +35,47 @@ def main() -> None:
         f"model: {trees.num_trees} trees, {trees.num_class} classes, {trees.num_features} "
         f"features, max depth {trees.max_depth}; {args.rows} rows"
     )
+    start = time.perf_counter()
+    tables = trees.shap_tables()
+    build = time.perf_counter() - start
+    print(
+        f"TreeSHAP tables: built in {1e3 * build:.0f} ms, {tables.nbytes / 2**20:.2f} MiB, "
+        f"{int(tables.tabled.sum())} of {trees.num_trees} trees tabled"
+    )
+    before = _algorithm_2_only(booster)
     _check(booster, trees, x[:500])
+    _check(booster, before, x[:500])
     calls: dict[str, Callable[[np.ndarray], object]] = {
         "lightgbm raw_score": lambda b: booster.predict(b, raw_score=True, num_threads=1),
         "lightgbm pred_contrib": lambda b: booster.predict(b, pred_contrib=True, num_threads=1),
         "lightgbm pred_leaf": lambda b: booster.predict(b, pred_leaf=True, num_threads=1),
         "lightgbm all three (today's reasons)": lambda b: _all_three(booster, b),
         "compiled predict_all": lambda b: trees.predict_all(b),
-        "compiled predict_all + contributions": lambda b: trees.predict_all(b, True),
+        "compiled + contributions, Algorithm 2": lambda b: before.predict_all(b, True),
+        "compiled + contributions, tables": lambda b: trees.predict_all(b, True),
     }
     for batch in (1, 32):
         print(f"batch {batch}: microseconds per row")
-        for name, call in calls.items():
-            print(f"  {name:40s} {_per_row(call, x, batch):9.1f}")
+        times = {name: _per_row(call, x, batch) for name, call in calls.items()}
+        for name, micros in times.items():
+            print(f"  {name:40s} {micros:9.1f}")
+        speedup = (
+            times["compiled + contributions, Algorithm 2"]
+            / times["compiled + contributions, tables"]
+        )
+        print(f"  {'contributions: tables vs Algorithm 2':40s} {speedup:8.1f}x")
+
+
+def _algorithm_2_only(booster: lgb.Booster) -> CompiledTrees:
+    """The model's trees with the tables turned off: every tree explained by Algorithm 2."""
+    saved = compiled_trees.MAX_TABLE_PATH
+    compiled_trees.MAX_TABLE_PATH = -1
+    try:
+        trees = CompiledTrees.of(booster)
+        trees.shap_tables()  # built (empty) now, while the limit is off
+    finally:
+        compiled_trees.MAX_TABLE_PATH = saved
+    return trees
 
 
 def _all_three(booster: lgb.Booster, x: np.ndarray) -> object:
@@ -55,11 +86,11 @@ def _all_three(booster: lgb.Booster, x: np.ndarray) -> object:
 
 
 def _per_row(call: Callable[[np.ndarray], object], x: np.ndarray, batch: int) -> float:
-    """Best of three passes over ``x`` in batches of ``batch`` rows, per row."""
+    """Best of five passes over ``x`` in batches of ``batch`` rows, per row."""
     batches = [x[i : i + batch] for i in range(0, len(x) - batch + 1, batch)]
     call(batches[0])
     best = float("inf")
-    for _ in range(3):
+    for _ in range(5):
         start = time.perf_counter()
         for b in batches:
             call(b)

@@ -219,3 +219,82 @@ def test_linear_trees_are_refused() -> None:
     booster = lgb.train(params, lgb.Dataset(x, 2 * x[:, 0] + x[:, 1]), num_boost_round=2)
     with pytest.raises(ValueError, match="linear tree"):
         CompiledTrees.of(booster)
+
+
+def _deep_multiclass() -> lgb.Booster:
+    """Trees deeper than the tables' default limit, features repeating along paths."""
+    x = _data(16, 3000)
+    params = {"objective": "multiclass", "num_class": 4, "num_leaves": 31, "min_data_in_leaf": 10}
+    return _train(params | {"zero_as_missing": True}, x, _labels(x, 4, 16), rounds=15)
+
+
+@pytest.mark.parametrize("max_path", [-1, 0, 4, 6, 62])
+def test_tables_and_algorithm_2_each_explain_as_lightgbm(
+    monkeypatch: pytest.MonkeyPatch, max_path: int
+) -> None:
+    """-1: every tree by Algorithm 2; 0: only constant trees tabled; 4 and 6: a mix; 62: all."""
+    monkeypatch.setattr(compiled_trees, "MAX_TABLE_PATH", max_path)
+    booster = _deep_multiclass()
+    trees = _assert_matches_lightgbm(booster, _test_rows(17, 1500))
+    tabled = trees.shap_tables().tabled
+    assert tabled.shape == (trees.num_trees,)
+    if max_path < 0:
+        assert not tabled.any()
+        assert trees.shap_tables().table.size == 0
+    elif max_path in (4, 6):
+        assert tabled.any() and not tabled.all()
+    elif max_path == 62:
+        assert tabled.all()
+
+
+@pytest.mark.parametrize("unit_splits", [0, 1, 2, 3, 7])
+def test_tables_summed_over_subtrees_of_any_size_are_exact(
+    monkeypatch: pytest.MonkeyPatch, unit_splits: int
+) -> None:
+    """Units of single leaves up to depth-3 subtrees: the same contributions."""
+    monkeypatch.setattr(compiled_trees, "MAX_UNIT_SPLITS", unit_splits)
+    x = _data(18, 3000)
+    params = {"objective": "multiclass", "num_class": 3, "num_leaves": 31, "max_depth": 6}
+    trees = _assert_matches_lightgbm(_train(params, x, _labels(x, 3, 18), 12), _test_rows(19))
+    assert trees.shap_tables().tabled.all()
+
+
+def test_the_table_budget_tables_trees_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past MAX_TABLE_BYTES the remaining trees keep Algorithm 2: still LightGBM's values, and
+    the same as the tables give to about 1e-15."""
+    booster = _deep_multiclass()
+    rows = _test_rows(20, 500)
+    everything = CompiledTrees.of(booster)
+    sizes = everything.shap_tables()
+    monkeypatch.setattr(compiled_trees, "MAX_TABLE_BYTES", sizes.table.nbytes // 2)
+    half = _assert_matches_lightgbm(booster, rows)
+    tabled = half.shap_tables().tabled
+    assert tabled[0] and not tabled.all()
+    assert half.shap_tables().table.nbytes <= sizes.table.nbytes // 2
+    np.testing.assert_allclose(half.contributions(rows), everything.contributions(rows), atol=1e-12)
+
+
+def test_tables_are_built_once_read_only_and_shared() -> None:
+    x = _data(21, 1000)
+    booster = _train({"objective": "binary", "max_depth": 5}, x, _labels(x, 1, 21), 5)
+    trees = CompiledTrees.of(booster)
+    trees.predict_all(x[:3])
+    assert trees._shap is None  # predictions alone build nothing
+    tables = trees.shap_tables()
+    trees.contributions(x[:3])
+    assert trees.shap_tables() is tables
+    assert tables.nbytes > 0
+    for name, value in vars(tables).items():
+        if isinstance(value, np.ndarray):
+            assert not value.flags.writeable, name
+
+
+def test_warm_up_compiles_the_table_builders() -> None:
+    warm_up()
+    builders = (compiled_trees._leaf_tables, compiled_trees._unit_tables)
+    compiled = [len(k.signatures) for k in builders]
+    assert all(compiled)
+    x = _data(22, 500)
+    trees = CompiledTrees.of(_train({"objective": "binary"}, x, _labels(x, 1, 22), 5))
+    trees.contributions(x[:5])
+    assert [len(k.signatures) for k in builders] == compiled

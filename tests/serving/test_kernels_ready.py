@@ -16,6 +16,8 @@ KERNELS = {
     "distinct_sums": comment_vectors.distinct_sums,
     "predict": compiled_trees._predict,
     "predict_explain": compiled_trees._predict_explain,
+    "leaf_tables": compiled_trees._leaf_tables,
+    "unit_tables": compiled_trees._unit_tables,
 }
 
 
