@@ -90,6 +90,8 @@ def unique_sample(rng, k: np.ndarray, draw) -> tuple[np.ndarray, np.ndarray]:
     """Up to k[i] distinct actors for row i: oversample ``draw(rows)`` and keep the first k
     distinct draws of each row (sequential sampling without replacement)."""
     m = np.where(k > 0, np.ceil(k * 1.3).astype(np.int64) + 4, 0)
+    if not m.any():  # nothing to draw (a small dataset without, say, any bot burst)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
     rows = np.repeat(np.arange(k.size), m)
     actor = draw(rows)
     key = (rows.astype(np.uint64) << _SHIFT) | actor
