@@ -29,6 +29,7 @@ class Column:
     kind: str  # one of: str, count, timestamp, int, bool, label, kind
     required: bool = True  # the column must be there (and, but for ``nullable``, every value)
     nullable: bool = False  # a required count whose value a row may leave missing
+    description: str | None = None  # shown in the API's schema (OpenAPI) where it helps
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,12 @@ POSTS = Table(
         Column("post_id", "str"),
         Column("posted_at", "timestamp"),
         # Missing where the owner hides the like count (Instagram lets them): unknown, not 0.
-        Column("likes", "count", nullable=True),
+        Column(
+            "likes",
+            "count",
+            nullable=True,
+            description="null where the owner hides the count: missing, never 0",
+        ),
         Column("comments", "count"),
         Column("comments_disabled", "bool", required=False),
         Column("hashtags", "int", required=False),
@@ -152,3 +158,23 @@ TABLES: dict[str, Table] = {
     for t in (CREATORS, POSTS, ENGAGEMENTS, FOLLOWER_COUNTS, FOLLOWER_SAMPLES, LABELS_TABLE)
 }
 OPTIONAL_TABLES: tuple[str, ...] = tuple(name for name, t in TABLES.items() if not t.required)
+
+# The score request of the API (CONTRACT.md §3): the ``creator`` object (a CREATORS row) and a
+# list per table below. The API's schemas, its fast decoder and the request-to-columns code are
+# all derived from these declarations, so a field is added in this file and nowhere else.
+REQUEST_LISTS: tuple[str, ...] = ("posts", "engagements", "follower_counts", "follower_samples")
+REQUIRED_REQUEST_LISTS: tuple[str, ...] = ("posts",)
+_OWNER_DESCRIPTION = "Optional; must be the creator's id if given."
+
+
+def request_fields(table: Table) -> tuple[Column, ...]:
+    """The columns of ``table`` as fields of a request object. A listed row belongs to the
+    request's creator, so its ``creator_id`` is optional (and must be that creator's if given)."""
+    if table is CREATORS:
+        return table.columns
+    return tuple(
+        Column(c.name, c.kind, required=False, description=_OWNER_DESCRIPTION)
+        if c.name == "creator_id"
+        else c
+        for c in table.columns
+    )

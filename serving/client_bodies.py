@@ -14,15 +14,7 @@ import pandas as pd
 
 from creator_audit.dataset import Dataset
 from creator_audit.schema import TABLES
-from serving.schemas import CreatorIn, EngagementIn, FollowerCountIn, FollowerSampleIn, PostIn
-
-# Request field → (dataset table, the schema model that says which fields a request may carry).
-REQUEST_TABLES = {
-    "posts": ("posts", PostIn),
-    "engagements": ("engagements", EngagementIn),
-    "follower_counts": ("follower_counts", FollowerCountIn),
-    "follower_samples": ("follower_samples", FollowerSampleIn),
-}
+from serving.schemas import LIST_ROW_MODELS, CreatorIn
 
 
 def request_body(ds: Dataset, creator_id: str, iso: bool = False) -> dict[str, Any]:
@@ -38,7 +30,7 @@ def request_body(ds: Dataset, creator_id: str, iso: bool = False) -> dict[str, A
     (creator,) = _json_rows(creators, "creators", set(CreatorIn.model_fields), iso)
     body: dict[str, Any] = {"creator": creator}
     posts = ds.posts[ds.posts["creator_id"] == creator_id]
-    for field, (table, model) in REQUEST_TABLES.items():
+    for table, model in LIST_ROW_MODELS.items():  # a request's lists are named as their tables
         frame = getattr(ds, table)
         if frame is None:
             continue
@@ -49,8 +41,8 @@ def request_body(ds: Dataset, creator_id: str, iso: bool = False) -> dict[str, A
         else:
             frame = frame[frame["creator_id"] == creator_id]
         rows = _json_rows(frame, table, set(model.model_fields), iso)
-        if rows or field == "posts":
-            body[field] = rows
+        if rows or table == "posts":
+            body[table] = rows
     return body
 
 

@@ -1,11 +1,13 @@
 """Typed request and response bodies of the HTTP API (CONTRACT.md §3–4).
 
-Fields mirror the dataset tables of §1. Types are strict where a guess would be wrong, and accept
-what a file holds where it is not: a count is a whole JSON number ≥ 0 (``74`` or ``74.0``, as JSON
-Schema counts integers, but not ``74.5``), a flag is ``true``/``false`` or ``1``/``0`` (how files
-and pandas hold flags), and ``null`` is missing. Anything else gets a 422 naming the field; unknown
-fields are refused so a misspelt optional table is not silently ignored. List lengths are checked
-against the service's limits in ``serving.limits`` (they are settings, so not fixed in the schema).
+The request objects are built from the dataset tables' declarations (``creator_audit.schema``):
+one field per column, so a column added there is a field here. Types are strict where a guess
+would be wrong, and accept what a file holds where it is not: a count is a whole JSON number ≥ 0
+(``74`` or ``74.0``, as JSON Schema counts integers, but not ``74.5``), a flag is
+``true``/``false`` or ``1``/``0`` (how files and pandas hold flags), and ``null`` is missing.
+Anything else gets a 422 naming the field; unknown fields are refused so a misspelt optional table
+is not silently ignored. List lengths are checked against the service's limits in
+``serving.limits`` (they are settings, so not fixed in the schema).
 
 Timestamps are ISO-8601 strings with an offset or integer unix seconds; parsing them is left to the
 dataset validation shared with files, so both answer the same way.
@@ -15,9 +17,30 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    create_model,
+)
 
-from creator_audit.limits import MAX_ID_CHARS
+from creator_audit.limits import MAX_ID_CHARS, is_id
+from creator_audit.schema import (
+    CREATORS,
+    ENGAGEMENT_KINDS,
+    ENGAGEMENTS,
+    FOLLOWER_COUNTS,
+    FOLLOWER_SAMPLES,
+    POSTS,
+    REQUEST_LISTS,
+    REQUIRED_REQUEST_LISTS,
+    Table,
+    request_fields,
+)
 
 
 def _whole_number(value: Any) -> Any:
@@ -53,66 +76,60 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class ProfileTraits(_Strict):
-    username: StrictStr | None = None
-    bio_length: Count | None = None
-    has_profile_pic: Flag | None = None
-    is_private: Flag | None = None
-    has_external_url: Flag | None = None
+# Each dataset column kind as a request field (ids are ``Id``, see ``creator_audit.limits.is_id``).
+_FIELD_TYPES: dict[str, Any] = {
+    "str": StrictStr,
+    "count": Count,
+    "int": Count,
+    "bool": Flag,
+    "timestamp": Timestamp,
+    "kind": Literal[ENGAGEMENT_KINDS],
+}
 
 
-class CreatorIn(ProfileTraits):
-    creator_id: Id
-    followers: Count
-    following: Count
-    media_count: Count
-    snapshot_at: Timestamp | None = None
-    is_verified: Flag | None = None
+def _request_model(name: str, table: Table, doc: str | None = None) -> type[_Strict]:
+    """The request object of ``table``'s rows, field for field from its declaration
+    (``creator_audit.schema``): required columns required, a nullable one required but may be
+    null, optional ones default to missing."""
+    fields: dict[str, Any] = {}
+    for col in request_fields(table):
+        kind = Id if is_id(col.name) else _FIELD_TYPES[col.kind]
+        # No description of its own keeps the type's (a timestamp's formats).
+        about = {"description": col.description} if col.description else {}
+        if col.required and not col.nullable:
+            fields[col.name] = (kind, Field(**about))
+        elif col.required:
+            fields[col.name] = (kind | None, Field(**about))
+        else:
+            fields[col.name] = (kind | None, Field(None, **about))
+    return create_model(name, __base__=_Strict, __doc__=doc, __module__=__name__, **fields)
 
 
-class PostIn(_Strict):
-    post_id: Id
-    posted_at: Timestamp
-    likes: Count | None = Field(
-        description="null where the owner hides the count: missing, never 0"
-    )
-    comments: Count
-    creator_id: Id | None = Field(None, description="Optional; must be the creator's id if given.")
-    comments_disabled: Flag | None = None
-    hashtags: Count | None = None
-    has_location: Flag | None = None
-
-
-class EngagementIn(_Strict):
-    post_id: Id
-    actor_id: Id
-    kind: Literal["like", "comment"]
-    at: Timestamp
-    text: StrictStr | None = None
-
-
-class FollowerCountIn(_Strict):
-    at: Timestamp
-    followers: Count
-    creator_id: Id | None = None
-
-
-class FollowerSampleIn(ProfileTraits):
-    account_id: Id
-    followers: Count
-    following: Count
-    media_count: Count
-    creator_id: Id | None = None
-
-
-class ScoreRequest(_Strict):
-    """One creator and what is known about them; only ``creator`` and ``posts`` are required."""
-
-    creator: CreatorIn
-    posts: list[PostIn]
-    engagements: list[EngagementIn] | None = None
-    follower_counts: list[FollowerCountIn] | None = None
-    follower_samples: list[FollowerSampleIn] | None = None
+CreatorIn = _request_model("CreatorIn", CREATORS)
+PostIn = _request_model("PostIn", POSTS)
+EngagementIn = _request_model("EngagementIn", ENGAGEMENTS)
+FollowerCountIn = _request_model("FollowerCountIn", FOLLOWER_COUNTS)
+FollowerSampleIn = _request_model("FollowerSampleIn", FOLLOWER_SAMPLES)
+# Request list → the model of its rows.
+LIST_ROW_MODELS = {
+    "posts": PostIn,
+    "engagements": EngagementIn,
+    "follower_counts": FollowerCountIn,
+    "follower_samples": FollowerSampleIn,
+}
+assert tuple(LIST_ROW_MODELS) == REQUEST_LISTS, "a request list without its row model"
+ScoreRequest = create_model(
+    "ScoreRequest",
+    __base__=_Strict,
+    __doc__="One creator and what is known about them; only ``creator`` and ``posts`` are "
+    "required.",
+    __module__=__name__,
+    creator=(CreatorIn, ...),
+    **{
+        name: (list[row], ...) if name in REQUIRED_REQUEST_LISTS else (list[row] | None, None)
+        for name, row in LIST_ROW_MODELS.items()
+    },
+)
 
 
 class AccountsRequest(_Strict):

@@ -22,12 +22,12 @@ import pyarrow.compute as pc
 from creator_audit.dataset.columnar import ColumnDataset, text_array
 from creator_audit.dataset.columns import dataset_from_columns
 from creator_audit.dataset.types import ReadTime
-from creator_audit.schema import TABLES
+from creator_audit.schema import REQUEST_LISTS, TABLES
 
 # Request field → dataset table; the creator is one object, the rest are lists.
-LIST_TABLES = ("posts", "engagements", "follower_counts", "follower_samples")
+LIST_TABLES = REQUEST_LISTS
 # Per-creator tables whose rows carry the creator's id (optional in the request).
-OWNED_TABLES = ("posts", "follower_counts", "follower_samples")
+OWNED_TABLES = tuple(t for t in LIST_TABLES if "creator_id" in TABLES[t].column_names)
 # Joins an item index to a post id when a batch is validated as one dataset. Any non-digit keeps
 # the joined ids apart (the index before it is digits); not a control character, which ids refuse.
 SEPARATOR = ":"

@@ -32,7 +32,8 @@ from scoring.comment_model import CommentModel
 from scoring.model import CreatorFraudModel
 from scoring.norms import FeatureNorms
 from serving.app import create_app
-from serving.client_bodies import REQUEST_TABLES, request_body
+from serving.client_bodies import request_body
+from serving.schemas import LIST_ROW_MODELS
 from serving.settings import ServiceSettings
 from tests.account_models import small_account_model, small_comment_model
 from training.fit import fit_booster
@@ -186,7 +187,7 @@ def sample(dataset: Dataset) -> SimpleNamespace:
 @pytest.fixture(scope="session")
 def small_body(sample: SimpleNamespace) -> dict[str, Any]:
     """A valid body with every table, small enough to mutate and send many times."""
-    complete = [b for b in sample.bodies.values() if all(b.get(f) for f in REQUEST_TABLES)]
+    complete = [b for b in sample.bodies.values() if all(b.get(f) for f in LIST_ROW_MODELS)]
     return min(complete, key=lambda b: len(json.dumps(b)))
 
 

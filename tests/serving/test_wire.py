@@ -12,6 +12,7 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from creator_audit.dataset.request_columns import request_columns
+from creator_audit.schema import REQUEST_LISTS, TABLES
 from creator_audit.simulator import generate
 from serving import schemas, wire
 from serving.client_bodies import request_body
@@ -138,3 +139,17 @@ def test_simulated_bodies_give_the_same_columns_through_either_decoder():
                 other = theirs[table][name]
                 assert type(values) is type(other), (table, name)
                 np.testing.assert_array_equal(np.asarray(values), np.asarray(other))
+
+
+@pytest.mark.parametrize("table", ["creators", *REQUEST_LISTS])
+def test_request_fields_are_the_declared_columns(table):
+    """A column declared in ``creator_audit.schema`` is a field of both request schemas."""
+    model = schemas.CreatorIn if table == "creators" else schemas.LIST_ROW_MODELS[table]
+    struct = wire.CreatorIn if table == "creators" else wire.LIST_ROW_STRUCTS[table]
+    assert list(model.model_fields) == TABLES[table].column_names
+    assert list(struct.__struct_fields__) == TABLES[table].column_names
+
+
+def test_a_score_request_has_the_creator_and_one_list_per_table():
+    assert list(schemas.ScoreRequest.model_fields) == ["creator", *REQUEST_LISTS]
+    assert list(wire.ScoreRequest.__struct_fields__) == ["creator", *REQUEST_LISTS]
