@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from serve_vs_mlflow import _payloads
 
 from features import feature_matrix
-from scoring.loading import load_model
 from scoring.scores import score_feature_matrix
+from scoring.store.loading import load_model
 from serving.decoding import Parsed, parse_score_request, validate_items
 from serving.startup import GC_YOUNG_THRESHOLD
 

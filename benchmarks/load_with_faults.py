@@ -86,9 +86,9 @@ def train_models_and_bodies(workdir: Path) -> tuple[dict[str, Path], list[bytes]
     of ``N_BODIES`` generated creators, those of at most ``MAX_BODY_KIB``."""
     from creator_audit.schema import LABELS
     from creator_audit.simulator import generate
+    from evaluation.metrics import label_codes
     from features import build_features
     from serving.client_bodies import request_body
-    from training.metrics import label_codes
 
     ds = generate(N_CREATORS, seed=DATA_SEED)
     features = build_features(ds)

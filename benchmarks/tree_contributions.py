@@ -112,7 +112,7 @@ def _check(booster: lgb.Booster, trees: CompiledTrees, x: np.ndarray) -> None:
 
 
 def _load(path: str) -> lgb.Booster:
-    from scoring.loading import load_model
+    from scoring.store.loading import load_model
 
     return load_model(path).booster
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 import typer
 
 from creator_audit.messages import first_line
-from scoring.names import (
+from scoring.store.names import (
     BUNDLE_SUFFIX,
     DEFAULT_ACCOUNT_MODEL_URI,
     DEFAULT_COMMENT_MODEL_URI,
@@ -192,8 +192,8 @@ def _check_models_dir(models_dir: Path) -> None:
 
 def _check_store() -> None:
     """Point MLflow at its store and fail now if it exists and cannot be used; creating a new
-    one waits until the input has been read (training.tracking.ensure_experiment)."""
-    from scoring.store import check_store, configure_tracking
+    one waits until the input has been read (scoring.store.tracking.ensure_experiment)."""
+    from scoring.store.location import check_store, configure_tracking
 
     configure_tracking()
     check_store()
@@ -339,7 +339,7 @@ def evaluate(
 ) -> None:
     """Offline evaluation: metrics.json and a report with plots; logged to MLflow."""
     from creator_audit.atomic import check_writable_file
-    from training.offline_evaluation import evaluate_offline
+    from evaluation.offline_evaluation import evaluate_offline
 
     _check_not_an_input({"--out": out}, data)
     if out.exists() and not out.is_dir():
@@ -364,9 +364,9 @@ def score(
     """Batch scores for every creator, with every field of CONTRACT.md §3."""
     from creator_audit.dataset import read_dataset, write_table
     from creator_audit.progress import stage
-    from scoring.loading import load_model
     from scoring.scores import score_dataset
-    from scoring.store import configure_tracking
+    from scoring.store.loading import load_model
+    from scoring.store.location import configure_tracking
 
     _check_not_an_input({"--out": out}, data)
     if scheduler is not None:
@@ -404,9 +404,9 @@ def explain(
     creators of the same size. One self-contained HTML file, printable."""
     from creator_audit.atomic import check_writable_file
     from creator_audit.dataset import read_dataset
-    from scoring.loading import load_model
-    from scoring.store import configure_tracking
-    from training.audit_page import read_creator_ids, write_audit_page
+    from evaluation.audit import read_creator_ids, write_audit_page
+    from scoring.store.loading import load_model
+    from scoring.store.location import configure_tracking
 
     _check_not_an_input({"--out": out}, data, {"--creators": creators})
     if out.suffix not in (".html", ".htm"):
@@ -436,8 +436,8 @@ def monitor(
     Writes drift.json and drift.html; exits 0 either way, the verdict is in the files."""
     from creator_audit.atomic import check_writable_file
     from creator_audit.progress import stage
-    from scoring.store import configure_tracking
-    from training.monitor import monitor as run_monitor
+    from evaluation.monitor import monitor as run_monitor
+    from scoring.store.location import configure_tracking
 
     _check_not_an_input({"--out": out}, data)
     if out.exists() and not out.is_dir():
@@ -465,9 +465,9 @@ def check_genuine(
     ] = None,
 ) -> None:
     """Score real accounts known to be genuine; print the share flagged as fraud."""
-    from scoring.loading import load_model
-    from scoring.store import configure_tracking
-    from training.real_genuine_check import check_real_genuine
+    from evaluation.real_genuine_check import check_real_genuine
+    from scoring.store.loading import load_model
+    from scoring.store.location import configure_tracking
 
     configure_tracking()
     typer.echo(check_real_genuine(load_model(model), data).message)
@@ -557,8 +557,8 @@ def accounts_score(
     """Add p_fake and audience_type (real, suspicious, mass_follower, influencer) to accounts."""
     from creator_audit.dataset import read_accounts, write_table
     from features.accounts import audience_summary
-    from scoring.loading import load_account_model
-    from scoring.store import configure_tracking
+    from scoring.store.loading import load_account_model
+    from scoring.store.location import configure_tracking
 
     _check_not_an_input({"--out": out, "--summary": summary}, inputs={"--input": input_file})
     replaced = _check_file_output(out)
@@ -619,8 +619,8 @@ def comments_score(
 
     from creator_audit.dataset import write_table
     from scoring.comment_model import CommentModel
-    from scoring.loading import load_any
-    from scoring.store import configure_tracking
+    from scoring.store.loading import load_any
+    from scoring.store.location import configure_tracking
 
     _check_not_an_input({"--out": out}, inputs={"--input": input_file})
     replaced = _check_file_output(out)
@@ -705,7 +705,7 @@ def model_convert(
     """Rewrite a pickled model bundle of an older creator-audit as a bundle of plain data."""
     from creator_audit.atomic import check_writable_file
     from scoring.conversion import convert_pickled_bundle, converted_path
-    from scoring.store import configure_tracking
+    from scoring.store.location import configure_tracking
 
     if not trust:
         _fail(
@@ -815,7 +815,7 @@ def _read_comments(path: Path) -> Any:
 def _account_model(uri: str | None) -> AccountModel | None:
     """The given account model, or the registered champion if any (None when there is none)."""
     from scoring.account_model import AccountModel
-    from scoring.loading import champion_account_model
+    from scoring.store.loading import champion_account_model
 
     return _named_or_champion(uri, AccountModel, champion_account_model)
 
@@ -823,7 +823,7 @@ def _account_model(uri: str | None) -> AccountModel | None:
 def _comment_model(uri: str | None) -> CommentModel | None:
     """The given comment model, or the registered champion if any (None when there is none)."""
     from scoring.comment_model import CommentModel
-    from scoring.loading import champion_comment_model
+    from scoring.store.loading import champion_comment_model
 
     return _named_or_champion(uri, CommentModel, champion_comment_model)
 
@@ -832,8 +832,8 @@ def _named_or_champion(
     uri: str | None, model_type: type[Scorer], champion: Callable[[], Scorer | None]
 ) -> Scorer | None:
     """``uri`` loaded as ``model_type``; None for 'none'; without a uri, ``champion()``."""
-    from scoring.loading import load_any
-    from scoring.store import configure_tracking
+    from scoring.store.loading import load_any
+    from scoring.store.location import configure_tracking
 
     configure_tracking()
     if uri is None:
@@ -856,8 +856,8 @@ def _on_dask(
     from creator_audit.atomic import check_writable_directory
     from scaleout.cluster import connect
     from scaleout.jobs import features_frame, is_part_file, scores_frame, write_partitioned
-    from scoring.loading import load_model
-    from scoring.store import configure_tracking
+    from scoring.store.loading import load_model
+    from scoring.store.location import configure_tracking
 
     if out.suffix != ".parquet":
         _fail(f"{out}: with --scheduler the output is partitioned Parquet; name it *.parquet")

@@ -31,13 +31,20 @@ from sklearn.metrics import log_loss
 from creator_audit.dataset import ReadTime
 from creator_audit.dataset.validate import dataset_from_frames
 from creator_audit.schema import LABELS
+from evaluation.evaluate import NO_LABELS, labelled_ids
+from evaluation.fingerprint import dataset_fingerprint
+from evaluation.metrics import label_codes
+from evaluation.slices import creator_slices
 from features import FEATURE_COLUMNS, build_features
 from scaleout.jobs import INPUT_TABLES, STR, features_frame
 from scaleout.tables import PartitionedDataset, partition_frame, read_partitioned
 from scoring.account_model import AccountModel
 from scoring.calibration import expected_calibration_error
 from scoring.comment_model import CommentModel
-from scoring.store import configure_tracking
+from scoring.store.location import configure_tracking
+from scoring.store.names import CREATOR_MODEL_NAME
+from scoring.store.runs import model_run
+from scoring.store.tracking import CREATOR_EXPERIMENT, ensure_experiment
 from training.augment import posts_only_copies
 from training.conclude import (
     HeldOut,
@@ -48,13 +55,8 @@ from training.conclude import (
     log_run_inputs,
     same_scorers,
 )
-from training.evaluate import NO_LABELS, labelled_ids
-from training.fingerprint import dataset_fingerprint
 from training.fit import FittedBooster, calibrate, default_params
-from training.metrics import label_codes
-from training.slices import creator_slices
 from training.split import check_label_counts, id_hashes
-from training.tracking import CREATOR_EXPERIMENT, ensure_experiment, tracked_run
 
 Log = Callable[[str], None]
 MAX_DASK_ROUNDS = 400
@@ -134,14 +136,14 @@ def train_on_dask(
     table = table.persist()
     progress(table)
     validation, test = _collect(table, log)
-    with tracked_run(experiment_id, log=log) as run:
+    with model_run(CREATOR_MODEL_NAME, experiment_id, log) as run:
         fingerprint = _log_inputs(data_dir, seed, table, test, (account_model, comment_model))
         fitted = _fit(client, table, validation, seed, params, log)
         held_out = HeldOut(
             test[list(FEATURE_COLUMNS)], _codes(test["label"]), test[list(SLICE_COLUMNS)]
         )
         return conclude(
-            run.info.run_id,
+            run,
             fitted,
             Provenance(
                 seed,

@@ -18,11 +18,11 @@ from scoring.account_model import BUNDLE_KIND as ACCOUNT_KIND
 from scoring.account_model import AccountModel
 from scoring.comment_model import BUNDLE_KIND as COMMENT_KIND
 from scoring.comment_model import CommentModel
-from scoring.loading import fetch_bundle, names_a_file
 from scoring.model import BUNDLE_FORMAT as CREATOR_FORMAT
 from scoring.model import BUNDLE_KIND as CREATOR_KIND
 from scoring.model import CreatorFraudModel
-from scoring.names import BUNDLE_SUFFIX
+from scoring.store.loading import fetch_bundle, names_a_file
+from scoring.store.names import BUNDLE_SUFFIX
 
 Model = CreatorFraudModel | AccountModel | CommentModel
 MODEL_TYPES: dict[str, type[Model]] = {

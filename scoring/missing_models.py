@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from features.audience import ACCOUNT_MODEL_COLUMNS
 from features.engagers import COMMENT_MODEL_COLUMNS
-from scoring.names import ACCOUNT_MODEL_NAME, COMMENT_MODEL_NAME
+from scoring.store.names import ACCOUNT_MODEL_NAME, COMMENT_MODEL_NAME
 
 if TYPE_CHECKING:
     from scoring.model import CreatorFraudModel

@@ -2,7 +2,7 @@
 
 ``mlflow models serve`` and ``mlflow.pyfunc.load_model`` see feature rows in and one probability
 column per label out. Our own loaders never load the pyfunc (that runs the logged model code):
-``scoring.loading`` reads just the bundle artifact.
+``scoring.store.loading`` reads just the bundle artifact.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pandas as pd
 from scoring.account_model import AccountModel
 from scoring.comment_model import CommentModel
 from scoring.model import CreatorFraudModel
-from scoring.names import BUNDLE_ARTIFACT
+from scoring.store.names import BUNDLE_ARTIFACT
 
 # Models from code: what ``log_model(python_model=...)`` is given instead of a pickled instance.
 CREATOR_MODEL_CODE = Path(__file__).parent / "pyfunc_models" / "creator_fraud.py"

@@ -87,7 +87,7 @@ def _lifespan(service: Service) -> Callable[[FastAPI], AbstractAsyncContextManag
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from scoring.store import configure_tracking
+        from scoring.store.location import configure_tracking
 
         uris = (service.settings.model_uri, service.settings.accounts_model_uri or "")
         if any(uri.startswith("models:/") for uri in uris):  # a bundle needs no tracking store

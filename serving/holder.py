@@ -21,8 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from scoring.loading import load_model, registry_identity
 from scoring.model import CreatorFraudModel
+from scoring.store.loading import load_model, registry_identity
 from serving.last_good import GoodModel, LastGoodModel
 
 log = logging.getLogger("creator_audit.serving")

@@ -13,7 +13,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from creator_audit import limits
-from scoring.names import DEFAULT_MODEL_URI
+from scoring.store.names import DEFAULT_MODEL_URI
 
 ENV_PREFIX = "CREATOR_AUDIT_"
 

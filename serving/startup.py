@@ -109,7 +109,7 @@ async def reload_model(holder: ModelHolder, metrics: ServiceMetrics, force: bool
 
 
 def _load_account_model(uri: str) -> AccountModel:
-    from scoring.loading import load_account_model
+    from scoring.store.loading import load_account_model
 
     return load_account_model(uri)
 

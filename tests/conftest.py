@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.training_workspace import workspace  # noqa: F401  (a fixture for every folder)
+
 
 @pytest.fixture(scope="session")
 def empty_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -16,8 +18,8 @@ def empty_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(where)
         patch.setenv("MLFLOW_TRACKING_URI", "")
-        from scoring.store import configure_tracking
-        from training.tracking import prepare_store
+        from scoring.store.location import configure_tracking
+        from scoring.store.tracking import prepare_store
 
         configure_tracking()
         prepare_store()

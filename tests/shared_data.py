@@ -37,7 +37,7 @@ def assert_run_logged_files(run_id: str, folders: list[str]) -> None:
     read (from these shared folders), each with the SHA-256 of its bytes."""
     import mlflow
 
-    from scoring.store import configure_tracking
+    from scoring.store.location import configure_tracking
 
     configure_tracking()
     logged = mlflow.artifacts.load_dict(f"runs:/{run_id}/data/real_files.json")["files"]

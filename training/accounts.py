@@ -36,9 +36,19 @@ from creator_audit.dataset.real_accounts import (
 from creator_audit.schema import ACCOUNTS
 from features.accounts import ACCOUNT_FEATURES
 from scoring.account_model import AUDIENCE_PRIOR, AccountModel
-from scoring.names import ACCOUNT_MODEL_NAME
 from scoring.pyfunc import ACCOUNT_MODEL_CODE
-from scoring.store import configure_tracking
+from scoring.store.location import configure_tracking
+from scoring.store.names import ACCOUNT_MODEL_NAME
+from scoring.store.registry import (
+    GateDecision,
+    on_fixed_test_data,
+    register_and_gate,
+)
+from scoring.store.runs import ModelRun, model_run
+from scoring.store.tracking import (
+    ACCOUNT_EXPERIMENT,
+    ensure_experiment,
+)
 from training.account_eval import (
     auditor_rule,
     expected_calibration_error,
@@ -60,19 +70,6 @@ from training.account_transfer import (
     feature_transfer,
     format_transfer,
     transferring_features,
-)
-from training.registry import (
-    GateDecision,
-    export_bundles,
-    on_fixed_test_data,
-    register_and_gate,
-)
-from training.tracking import (
-    ACCOUNT_EXPERIMENT,
-    ensure_experiment,
-    log_bundle_model,
-    log_real_files,
-    tracked_run,
 )
 
 __all__ = [
@@ -155,17 +152,15 @@ def train_accounts(
     held_out, shares = held_out_sources(accounts, params, seed, log)
     train_rows, test_rows = split_accounts(accounts)
     train, test = accounts.iloc[train_rows], accounts.iloc[test_rows]
-    with tracked_run(experiment_id, log=log) as run:
-        metadata = _metadata(run.info.run_id, seed, accounts, purba_fake_classes)
-        log_real_files(files, log)
+    with model_run(ACCOUNT_MODEL_NAME, experiment_id, log, files) as run:
+        metadata = _metadata(run.run_id, seed, accounts, purba_fake_classes)
         model, predictions = fit_account_model(train, params, seed, metadata, features=features)
         test_table = per_source_auc(test, model.p_fake(test))
         calibration = reliability(predictions)
         _log_run(accounts, counts, params, purba_fake_classes, model, test_table)
         _log_held_out(held_out, shares, calibration, transfer)
-        decision = _register(model, test, test_table, run.info.run_id, log)
-    model.metadata.update(model_version=decision.version, alias=decision.alias)
-    bundle_path = export_bundles(model, decision, ACCOUNT_MODEL_NAME, models_dir)
+        decision = _register(run, model, test, test_table)
+    bundle_path = run.export(models_dir)
     for line in format_summary(quantification_summary(held_out, shares)):
         log(line)
     log(f"bundle: {bundle_path}")
@@ -278,28 +273,29 @@ def _log_held_out(
 
 
 def _register(
-    model: AccountModel, test: pd.DataFrame, test_table: pd.DataFrame, run_id: str, log: Log
+    run: ModelRun, model: AccountModel, test: pd.DataFrame, test_table: pd.DataFrame
 ) -> GateDecision:
     example = test[list(_INPUT_EXAMPLE_COLUMNS)].head(3).reset_index(drop=True)
-    model_uri = log_bundle_model(model, ACCOUNT_MODEL_CODE, example, model.score(example))
+    model_uri = run.log_model(model, ACCOUNT_MODEL_CODE, example, model.score(example))
     candidate = float(test_table["model_auc"].mean())
-    decision = register_and_gate(
-        ACCOUNT_MODEL_NAME,
-        model_uri,
-        run_id,
-        candidate,
-        on_fixed_test_data(
+    return run.gate(
+        lambda: register_and_gate(
+            ACCOUNT_MODEL_NAME,
+            model_uri,
+            run.run_id,
             candidate,
-            lambda champion: float(per_source_auc(test, champion.p_fake(test))["model_auc"].mean()),
-            f"{len(test)} test accounts",
-        ),
-        baseline_f1=float(test_table["rule_auc"].mean()),
-        model_type=AccountModel,
-        metric=GATE_METRIC,
+            on_fixed_test_data(
+                candidate,
+                lambda champion: float(
+                    per_source_auc(test, champion.p_fake(test))["model_auc"].mean()
+                ),
+                f"{len(test)} test accounts",
+            ),
+            baseline_f1=float(test_table["rule_auc"].mean()),
+            model_type=AccountModel,
+            metric=GATE_METRIC,
+        )
     )
-    mlflow.set_tags({"model_version": decision.version, "alias": decision.alias})
-    log(decision.message)
-    return decision
 
 
 # The account fields a caller sends that the real data has (no ids, no username strings).

@@ -40,16 +40,16 @@ from creator_audit.simulator import text as simulated
 from features.engagers import GENERIC_COMMENTS, GENERIC_MAX_WORDS
 from scoring.comment_model import C as COMMENT_C
 from scoring.comment_model import CommentModel
-from scoring.names import COMMENT_MODEL_NAME
 from scoring.pyfunc import COMMENT_MODEL_CODE
-from scoring.store import configure_tracking
-from training.registry import (
+from scoring.store.location import configure_tracking
+from scoring.store.names import COMMENT_MODEL_NAME
+from scoring.store.registry import (
     GateDecision,
-    export_bundles,
     on_fixed_test_data,
     register_and_gate,
 )
-from training.tracking import ensure_experiment, log_bundle_model, log_real_files, tracked_run
+from scoring.store.runs import ModelRun, model_run
+from scoring.store.tracking import ensure_experiment
 
 COMMENTS_FILE = "scamspot/comments-part-a.json"
 COMMENT_EXPERIMENT = "comment-authenticity"
@@ -235,12 +235,9 @@ def train_comments(
         log(f"held-out accounts, {name}: {figures.as_dict()}")
     held = gate_accounts(labelled["account"])
     train, test = labelled[~held], labelled[held]
-    with tracked_run(experiment_id, log=log) as run:
-        log_real_files([file], log)
+    with model_run(COMMENT_MODEL_NAME, experiment_id, log, [file]) as run:
         model = CommentModel.fit(train["text"].tolist(), train["spam"].to_numpy(bool))
-        model.metadata = _metadata(
-            run.info.run_id, seed, comments, sorted(test["account"].unique())
-        )
+        model.metadata = _metadata(run.run_id, seed, comments, sorted(test["account"].unique()))
         mix = unknown_mix(model, comments[comments["label"] == "unknown"])
         log(f"unknown comments as the model reads them: {mix}")
         check = simulated_comment_check(model, test, seed=seed)
@@ -248,9 +245,8 @@ def train_comments(
             log(f"{kind}: {read}")
         _log_run(grouped, mix, model)
         mlflow.log_dict(check, "evaluation/simulated_comments.json")
-        decision = _register(model, test, run.info.run_id, log)
-    model.metadata.update(model_version=decision.version, alias=decision.alias)
-    bundle_path = export_bundles(model, decision, COMMENT_MODEL_NAME, models_dir)
+        decision = _register(run, model, test)
+    bundle_path = run.export(models_dir)
     log(f"bundle: {bundle_path}")
     return CommentTrainResult(run.info.run_id, model, grouped, mix, check, decision, bundle_path)
 
@@ -287,24 +283,23 @@ def _gate_auc(model: CommentModel, test: pd.DataFrame) -> float:
     return float(roc_auc_score(test["spam"].to_numpy(bool), model.p_spam(test["text"].tolist())))
 
 
-def _register(model: CommentModel, test: pd.DataFrame, run_id: str, log: Log) -> GateDecision:
+def _register(run: ModelRun, model: CommentModel, test: pd.DataFrame) -> GateDecision:
     example = pd.DataFrame({"text": test["text"].head(3).tolist()})
     output = pd.DataFrame({"p_spam": model.p_spam(example["text"])})
-    model_uri = log_bundle_model(model, COMMENT_MODEL_CODE, example, output)
+    model_uri = run.log_model(model, COMMENT_MODEL_CODE, example, output)
     rule_auc = float(roc_auc_score(test["spam"].to_numpy(bool), word_list_rule(test["text"])))
     candidate = _gate_auc(model, test)
-    decision = register_and_gate(
-        COMMENT_MODEL_NAME,
-        model_uri,
-        run_id,
-        candidate,
-        on_fixed_test_data(
-            candidate, lambda champion: _gate_auc(champion, test), f"{len(test)} test comments"
-        ),
-        baseline_f1=rule_auc,
-        model_type=CommentModel,
-        metric=GATE_METRIC,
+    return run.gate(
+        lambda: register_and_gate(
+            COMMENT_MODEL_NAME,
+            model_uri,
+            run.run_id,
+            candidate,
+            on_fixed_test_data(
+                candidate, lambda champion: _gate_auc(champion, test), f"{len(test)} test comments"
+            ),
+            baseline_f1=rule_auc,
+            model_type=CommentModel,
+            metric=GATE_METRIC,
+        )
     )
-    mlflow.set_tags({"model_version": decision.version, "alias": decision.alias})
-    log(decision.message)
-    return decision

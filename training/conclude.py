@@ -18,35 +18,25 @@ import pandas as pd
 import creator_audit
 from creator_audit.progress import stage
 from creator_audit.schema import LABELS
+from evaluation.evaluate import Evaluation, evaluate_predictions
+from evaluation.metrics import classification_metrics, flat_metrics
+from evaluation.real_genuine_check import RealGenuineCheck, check_real_genuine, real_genuine_file
+from evaluation.report import plot_feature_importance, write_report
 from scoring.account_model import AccountModel
 from scoring.comment_model import CommentModel
 from scoring.drift import DriftReference
 from scoring.model import CreatorFraudModel
-from scoring.names import CREATOR_MODEL_NAME
 from scoring.norms import FeatureNorms
 from scoring.pyfunc import CREATOR_MODEL_CODE
 from scoring.scores import GENUINE, fraud_score
+from scoring.store.names import CREATOR_MODEL_NAME
+from scoring.store.registry import Comparison, GateDecision, RealData, register_and_gate
+from scoring.store.runs import ModelRun
+from scoring.store.tracking import log_real_files, log_training_creators, training_creators
 from training.augment import AUGMENTATION
 from training.baselines import logistic_baseline, rules_predict
-from training.evaluate import Evaluation, evaluate_predictions
 from training.fit import FittedBooster
-from training.metrics import classification_metrics, flat_metrics
-from training.real_genuine_check import RealGenuineCheck, check_real_genuine, real_genuine_file
-from training.registry import (
-    Comparison,
-    GateDecision,
-    RealData,
-    export_bundles,
-    register_and_gate,
-)
-from training.report import plot_feature_importance, write_report
 from training.split import id_hashes
-from training.tracking import (
-    log_bundle_model,
-    log_real_files,
-    log_training_creators,
-    training_creators,
-)
 
 Log = Callable[[str], None]
 # Fewer of the candidate's test creators unseen by the champion than this: the two are compared
@@ -61,7 +51,7 @@ class RunInputs:
     data_dir: str | Path
     seed: int
     engine: str  # "in-memory" or "dask"
-    fingerprint: dict[str, Any]  # training.fingerprint.dataset_fingerprint
+    fingerprint: dict[str, Any]  # evaluation.fingerprint.dataset_fingerprint
     split_sizes: tuple[int, int, int]  # creators in train, validation, test
     feature_names: list[str]
     account_model: AccountModel | None
@@ -121,7 +111,7 @@ class Provenance:
 
 
 def conclude(
-    run_id: str,
+    run: ModelRun,
     fitted: FittedBooster,
     provenance: Provenance,
     baseline_train: tuple[pd.DataFrame, np.ndarray],
@@ -132,6 +122,7 @@ def conclude(
 ) -> TrainResult:
     """Inside the active run: bundle, measure on test against the baselines, log, register, gate,
     export. The in-memory and the Dask training share it from the fitted booster on."""
+    run_id = run.run_id
     feature_names = list(test.x.columns)
     model = _bundle(fitted, feature_names, provenance.seed, run_id, provenance.data_sha256)
     model.account_model = provenance.account_model
@@ -149,18 +140,16 @@ def conclude(
     with stage("real genuine accounts", log):
         real = _log_real_genuine_check(model, log)
     with stage("log the model", log):
-        model_uri = _log_model(model, test.x)
+        model_uri = _log_model(run, model, test.x)
         if provenance.trained_on is not None:
             log_training_creators(provenance.trained_on)
     with stage("register and gate", log):
-        decision = _gate(
-            model, model_uri, run_id, test_eval, baselines, champion_features, test, real
+        decision = run.gate(
+            lambda: _gate(
+                model, model_uri, run_id, test_eval, baselines, champion_features, test, real
+            )
         )
-    mlflow.set_tags({"model_version": decision.version, "alias": decision.alias})
-
-    log(decision.message)
-    model.metadata.update(model_version=decision.version, alias=decision.alias)
-    bundle_path = export_bundles(model, decision, CREATOR_MODEL_NAME, models_dir)
+    bundle_path = run.export(models_dir)
     log(f"bundle: {bundle_path}")
     return TrainResult(run_id, model, test_eval, baselines, decision, bundle_path)
 
@@ -383,12 +372,12 @@ def feature_importance(model: CreatorFraudModel) -> pd.DataFrame:
     ).sort_values("gain", ascending=False)
 
 
-def _log_model(model: CreatorFraudModel, x_example: pd.DataFrame) -> str:
+def _log_model(run: ModelRun, model: CreatorFraudModel, x_example: pd.DataFrame) -> str:
     example = x_example.head(3).reset_index(drop=True)
     output = pd.DataFrame(
         model.predict_proba(example), columns=[f"p_{label}" for label in model.labels]
     )
-    return log_bundle_model(model, CREATOR_MODEL_CODE, example, output, _requirements())
+    return run.log_model(model, CREATOR_MODEL_CODE, example, output, _requirements())
 
 
 def _requirements() -> list[str]:

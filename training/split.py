@@ -3,8 +3,8 @@
 The test part is only ever measured: early stopping and calibration use validation alone. It is
 chosen by the creators' ids alone, not by the seed: every version trained on the same creators is
 tested on the same ones, and no version trains on another's test creators, so the registry gate
-can compare two versions on creators neither has seen (``training.registry``). The seed moves only
-the line between train and validation, and the model's own randomness.
+can compare two versions on creators neither has seen (``scoring.store.registry``). The seed
+moves only the line between train and validation, and the model's own randomness.
 """
 
 from __future__ import annotations

@@ -18,11 +18,18 @@ import pandas as pd
 from creator_audit.dataset import Dataset, read_dataset
 from creator_audit.progress import stage
 from creator_audit.schema import LABELS
+from evaluation.evaluate import labelled_ids
+from evaluation.fingerprint import dataset_fingerprint
+from evaluation.metrics import label_codes
+from evaluation.slices import creator_slices
 from features import build_features
 from scoring.account_model import AccountModel
 from scoring.comment_model import CommentModel
 from scoring.model import CreatorFraudModel
-from scoring.store import configure_tracking
+from scoring.store.location import configure_tracking
+from scoring.store.names import CREATOR_MODEL_NAME
+from scoring.store.runs import model_run
+from scoring.store.tracking import CREATOR_EXPERIMENT, ensure_experiment
 from training.augment import with_posts_only_copies
 from training.conclude import (
     HeldOut,
@@ -35,13 +42,8 @@ from training.conclude import (
     same_scorers,
     scorer_name,
 )
-from training.evaluate import labelled_ids
-from training.fingerprint import dataset_fingerprint
 from training.fit import fit_booster
-from training.metrics import label_codes
-from training.slices import creator_slices
 from training.split import Split, id_hashes, split_creators
-from training.tracking import CREATOR_EXPERIMENT, ensure_experiment, tracked_run
 
 
 @dataclass
@@ -105,8 +107,7 @@ def train(
         f" posts-only copies), {len(prepared.split.validation)} validation (+copies), "
         f"{len(y_test)} test"
     )
-    with tracked_run(experiment_id, log=log) as run:
-        run_id = run.info.run_id
+    with model_run(CREATOR_MODEL_NAME, experiment_id, log) as run:
         fingerprint = dataset_fingerprint(data_dir, truth.value_counts().to_dict())
         sizes = (len(split.train), len(split.validation), len(split.test))
         columns = list(prepared.features.columns)
@@ -136,7 +137,7 @@ def train(
             )
         test = HeldOut(x_test, y_test, prepared.slices.loc[prepared.split.test])
         return conclude(
-            run_id,
+            run,
             fitted,
             Provenance(
                 seed,

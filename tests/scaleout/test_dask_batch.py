@@ -14,6 +14,7 @@ from creator_audit.cli import app
 from creator_audit.dataset import DatasetError, ReadTime, read_dataset, write_dataset
 from creator_audit.schema import LABELS
 from creator_audit.simulator import generate, generate_to_dir
+from evaluation.metrics import label_codes
 from features import build_features
 from scaleout.cluster import connect
 from scaleout.jobs import features_frame, scores_frame, write_partitioned
@@ -22,7 +23,6 @@ from scoring.model import CreatorFraudModel
 from scoring.scores import score_dataset
 from tests.account_models import small_account_model, small_comment_model
 from training.fit import fit_booster
-from training.metrics import label_codes
 
 runner = CliRunner()
 

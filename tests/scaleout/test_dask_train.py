@@ -11,11 +11,11 @@ import pytest
 
 from creator_audit.dataset import DatasetError
 from creator_audit.simulator import generate_to_dir
+from evaluation.fingerprint import files_sha256
 from scaleout.cluster import connect
 from scaleout.train import TEST, TRAIN, VALIDATION, split_part, train_on_dask
 from scoring.model import CreatorFraudModel
 from tests.account_models import small_account_model
-from training.fingerprint import files_sha256
 
 
 def test_split_is_seeded_stable_and_near_its_shares() -> None:

@@ -18,9 +18,9 @@ from creator_audit.cli import app
 from scoring.account_model import AccountModel
 from scoring.comment_model import CommentModel
 from scoring.drift import DriftReference
-from scoring.loading import load_any
 from scoring.model import CreatorFraudModel
 from scoring.norms import FeatureNorms
+from scoring.store.loading import load_any
 from tests.account_models import made_up_accounts, small_account_model, small_comment_model
 from tests.pickled_bundles import (
     evil_payload,
@@ -122,8 +122,8 @@ def logged(tmp_path_factory, empty_store) -> SimpleNamespace:
     import mlflow
 
     from scoring.pyfunc import ACCOUNT_MODEL_CODE
-    from scoring.store import configure_tracking
-    from training.tracking import ensure_experiment, log_bundle_model
+    from scoring.store.location import configure_tracking
+    from scoring.store.tracking import ensure_experiment, log_bundle_model
 
     where = tmp_path_factory.mktemp("logged")
     shutil.copyfile(empty_store, where / "mlflow.db")
@@ -145,7 +145,7 @@ def logged(tmp_path_factory, empty_store) -> SimpleNamespace:
 @pytest.fixture
 def in_store(logged, monkeypatch, tmp_path) -> SimpleNamespace:
     """That store, from a working folder of the test's own."""
-    from scoring.store import configure_tracking
+    from scoring.store.location import configure_tracking
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{logged.where / 'mlflow.db'}")
@@ -224,7 +224,7 @@ def test_a_pickled_champion_is_replaced_by_the_gate_without_being_loaded(
     serve: the next version that beats the baselines takes its place, and says why."""
     from mlflow import MlflowClient
 
-    from training.registry import on_fixed_test_data, register_and_gate
+    from scoring.store.registry import on_fixed_test_data, register_and_gate
 
     uri = "models:/account-authenticity/1"
     bundle = next((_artifacts(uri) / "artifacts").iterdir())

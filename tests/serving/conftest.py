@@ -26,6 +26,7 @@ from sklearn.model_selection import train_test_split
 from creator_audit.dataset import Dataset
 from creator_audit.schema import LABELS
 from creator_audit.simulator import generate
+from evaluation.metrics import label_codes
 from features import build_features
 from scoring.account_model import AccountModel
 from scoring.comment_model import CommentModel
@@ -37,7 +38,6 @@ from serving.schemas import LIST_ROW_MODELS
 from serving.settings import ServiceSettings
 from tests.account_models import small_account_model, small_comment_model
 from training.fit import fit_booster
-from training.metrics import label_codes
 
 N_CREATORS, DATA_SEED = 1_200, 7
 N_SAMPLE = 20  # creators sent through the API in the comparison tests

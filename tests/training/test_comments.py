@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from creator_audit.cli import app
 from scoring.comment_model import CommentModel, normalise
-from scoring.names import CHAMPION
+from scoring.store.names import CHAMPION
 from tests.shared_data import SHARED, assert_run_logged_files, needs_comments
 from training.comments import grouped_evaluation, load_comments, train_comments, word_list_rule
 

@@ -13,8 +13,8 @@ from mlflow import MlflowClient
 
 from creator_audit.simulator import generate_to_dir
 from scoring.model import CreatorFraudModel
-from scoring.names import CHAMPION, CREATOR_MODEL_NAME
-from scoring.store import configure_tracking
+from scoring.store.location import configure_tracking
+from scoring.store.names import CHAMPION, CREATOR_MODEL_NAME
 
 CLI = Path(sys.executable).with_name("creator-audit")
 

@@ -14,17 +14,17 @@ from typer.testing import CliRunner
 from creator_audit.cli import app
 from creator_audit.dataset import read_dataset
 from creator_audit.schema import LABELS
+from evaluation.fingerprint import files_sha256
 from features import build_features
-from scoring.loading import load_model
 from scoring.model import CreatorFraudModel
-from scoring.names import CHALLENGER, CHAMPION, CREATOR_MODEL_NAME
-from scoring.store import configure_tracking
-from tests.training.conftest import SHARED_DATA
+from scoring.store.loading import load_model
+from scoring.store.location import configure_tracking
+from scoring.store.names import CHALLENGER, CHAMPION, CREATOR_MODEL_NAME
+from scoring.store.registry import Comparison, RealData, flags_more_beyond_noise, register_and_gate
+from scoring.store.tracking import training_creators
+from tests.training_workspace import SHARED_DATA
 from training.conclude import HeldOut, compare_on_unseen
-from training.fingerprint import files_sha256
-from training.registry import Comparison, RealData, flags_more_beyond_noise, register_and_gate
 from training.split import id_hashes
-from training.tracking import training_creators
 
 # Measured on this workspace (3,000 creators, 1,800 for training): macro-F1 0.851, AUC 0.968.
 MACRO_F1_FLOOR = 0.80

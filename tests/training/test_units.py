@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 from scipy.special import softmax
 
+from evaluation.metrics import classification_metrics, label_codes
+from evaluation.thresholds import threshold_table
 from scoring.calibration import VectorScaling, expected_calibration_error
 from scoring.model import CreatorFraudModel
 from training.fit import balanced_weights, fit_booster
-from training.metrics import classification_metrics, label_codes
 from training.split import id_hashes, split_creators
-from training.thresholds import threshold_table
 
 LABELS = ["genuine", "fake_followers", "engagement_pod", "bot_engagement"]
 
@@ -209,8 +209,8 @@ def test_models_are_logged_from_code_without_a_pickle_warning(
 
     import mlflow
 
-    from scoring.loading import load_any
-    from scoring.store import configure_tracking
+    from scoring.store.loading import load_any
+    from scoring.store.location import configure_tracking
     from training.conclude import _log_model
 
     model, frame = tiny_model

@@ -1,7 +1,7 @@
 """``report.html``: the evaluation as one self-contained page (plots embedded, no network).
 
 It renders the same metrics dictionary as ``metrics.json`` and embeds the PNG plots that
-``training.report`` wrote beside it. The sentences both reports share (what was judged, the
+``evaluation.report`` wrote beside it. The sentences both reports share (what was judged, the
 baselines, the real genuine accounts) are here too, so report.md says the same.
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from evaluation.html import embedded_png, esc, fmt, missing_models_note, page, table, write_page
 from scoring.missing_models import MissingModel
-from training.html import embedded_png, esc, fmt, missing_models_note, page, table, write_page
 
 METRIC_NAMES = {
     "macro_f1": "macro-F1",

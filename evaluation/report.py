@@ -20,8 +20,8 @@ import pandas as pd
 from sklearn.metrics import precision_recall_curve
 
 from creator_audit.atomic import atomic_path
-from training.evaluate import Evaluation, calibration_bins, compare_evaluations
-from training.report_html import (
+from evaluation.evaluate import Evaluation, calibration_bins, compare_evaluations
+from evaluation.report_html import (
     VERDICT_NOTE,
     baseline_rows,
     baselines_text,

@@ -1,7 +1,7 @@
 """Self-contained HTML pages for analysts: plots embedded as PNG data, no network, printable.
 
-The evaluation report (``training.report_html``) and the creator audit page
-(``training.audit_page``) are built from these pieces, so both look and read alike.
+The evaluation report (``evaluation.report_html``) and the creator audit page
+(``evaluation.audit_page``) are built from these pieces, so both look and read alike.
 """
 
 from __future__ import annotations

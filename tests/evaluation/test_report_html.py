@@ -2,7 +2,7 @@
 the baselines and the real-data check, and `--compare` gives paired bootstrap verdicts.
 
 The bootstrap is checked on synthetic predictions (fast, exact expectations); the report on the
-shared training workspace (tests/training/conftest.py), evaluated once for the whole module.
+shared training workspace (tests/training_workspace.py), evaluated once for the whole module.
 """
 
 from __future__ import annotations
@@ -20,27 +20,27 @@ from sklearn.metrics import confusion_matrix, f1_score, roc_auc_score
 
 from creator_audit.dataset import read_dataset
 from creator_audit.schema import LABELS
-from scoring.missing_models import ACCOUNT, COMMENT
-from scoring.names import CHAMPION, CREATOR_MODEL_NAME
-from scoring.store import configure_tracking
-from tests.browser import render
-from tests.training.conftest import SHARED_DATA
-from training.evaluate import (
+from evaluation.evaluate import (
     Ranking,
     compare_evaluations,
     evaluate_predictions,
     macro_f1_from_confusion,
 )
-from training.fingerprint import files_sha256
-from training.offline_evaluation import (
+from evaluation.fingerprint import files_sha256
+from evaluation.offline_evaluation import (
     evaluate_offline,
     model_identity,
     real_genuine,
     training_baselines,
 )
-from training.report import _fmt
-from training.report_html import _header
-from training.slices import creator_slices
+from evaluation.report import _fmt
+from evaluation.report_html import _header
+from evaluation.slices import creator_slices
+from scoring.missing_models import ACCOUNT, COMMENT
+from scoring.store.location import configure_tracking
+from scoring.store.names import CHAMPION, CREATOR_MODEL_NAME
+from tests.browser import render
+from tests.training_workspace import SHARED_DATA
 
 REAL_GENUINE = SHARED_DATA / "instafake" / "nonautomated-genuine-part-a.json"
 SECTIONS = (

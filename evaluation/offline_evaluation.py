@@ -21,23 +21,23 @@ from creator_audit.dataset import Dataset, read_dataset
 from creator_audit.messages import first_line
 from creator_audit.progress import stage
 from creator_audit.schema import LABELS
-from features import build_features
-from scoring.loading import load_model
-from scoring.missing_models import missing_models
-from scoring.model import CreatorFraudModel
-from scoring.store import configure_tracking
-from training.evaluate import (
+from evaluation.evaluate import (
     Evaluation,
     evaluate_model,
     follower_sample_ablation,
     labelled_ids,
     require_labels_table,
 )
-from training.fingerprint import dataset_fingerprint
-from training.metrics import flat_metrics
-from training.real_genuine_check import check_real_genuine, real_genuine_file
-from training.report import write_report
-from training.tracking import ensure_experiment, tracked_run
+from evaluation.fingerprint import dataset_fingerprint
+from evaluation.metrics import flat_metrics
+from evaluation.real_genuine_check import check_real_genuine, real_genuine_file
+from evaluation.report import write_report
+from features import build_features
+from scoring.missing_models import missing_models
+from scoring.model import CreatorFraudModel
+from scoring.store.loading import load_model
+from scoring.store.location import configure_tracking
+from scoring.store.tracking import ensure_experiment, tracked_run
 
 EVALUATION_EXPERIMENT = "creator-fraud-evaluation"
 

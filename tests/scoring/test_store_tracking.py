@@ -11,14 +11,14 @@ import textwrap
 import mlflow
 from mlflow import MlflowClient
 
-from scoring.store import configure_tracking
-from training.tracking import ensure_experiment, process_identity, tracked_run
+from scoring.store.location import configure_tracking
+from scoring.store.tracking import ensure_experiment, process_identity, tracked_run
 
 KILLED_MID_RUN = textwrap.dedent(
     """
     import os, signal
-    from scoring.store import configure_tracking
-    from training.tracking import ensure_experiment, tracked_run
+    from scoring.store.location import configure_tracking
+    from scoring.store.tracking import ensure_experiment, tracked_run
     configure_tracking()
     with tracked_run(ensure_experiment("killed")) as run:
         print(run.info.run_id, flush=True)

@@ -1,5 +1,5 @@
 """Load a trained model by MLflow URI or bundle path: what training, batch, the API and scale-out
-all read models with. Registering and gating versions is training's (``training/registry.py``).
+all read models with. Registering and gating versions is training's (``scoring/store/registry.py``).
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from creator_audit.messages import first_line
 from scoring.account_model import AccountModel
 from scoring.comment_model import CommentModel
 from scoring.model import CreatorFraudModel
-from scoring.names import (
+from scoring.store.location import check_store, sqlite_path
+from scoring.store.names import (
     BUNDLE_ARTIFACT,
     BUNDLE_SUFFIX,
     DEFAULT_ACCOUNT_MODEL_URI,
     DEFAULT_COMMENT_MODEL_URI,
 )
-from scoring.store import check_store, sqlite_path
 
 M = TypeVar("M", CreatorFraudModel, AccountModel, CommentModel)
 # What a path ends with when it names a bundle file: ``.joblib`` was the name before bundles held

@@ -3,7 +3,7 @@ need. An embedded SQLite store and local artifacts unless told otherwise.
 
 ``MLFLOW_TRACKING_URI`` overrides the store (a server, Databricks, another database). Nothing is
 configured at import time; commands call :func:`configure_tracking` once. Creating experiments,
-registering versions and the store's lock are training's (``training/tracking.py``).
+registering versions and the store's lock are training's (``scoring/store/tracking.py``).
 """
 
 from __future__ import annotations

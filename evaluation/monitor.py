@@ -25,13 +25,13 @@ import numpy as np
 from creator_audit.atomic import atomic_path
 from creator_audit.dataset import read_dataset
 from creator_audit.dataset.columnar import columnar
+from evaluation.fingerprint import files_sha256
+from evaluation.html import esc, figure, note, page, table, write_page
 from features import feature_matrix
 from scoring.drift import PSI_THRESHOLD, DriftReport, compare
-from scoring.loading import load_model
 from scoring.model import CreatorFraudModel
 from scoring.scores import score_rows
-from training.fingerprint import files_sha256
-from training.html import esc, figure, note, page, table, write_page
+from scoring.store.loading import load_model
 
 TOP_FEATURES = 20
 

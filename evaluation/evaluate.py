@@ -17,14 +17,14 @@ from sklearn.metrics import f1_score
 
 from creator_audit.dataset import Dataset
 from creator_audit.dataset.read import check_dataset_directory, find_table
+from evaluation.metrics import classification_metrics, label_codes
+from evaluation.slices import creator_slices
+from evaluation.thresholds import CUTOFFS, threshold_table
 from features import build_features
 from scoring.calibration import ECE_BINS
 from scoring.model import CreatorFraudModel
 from scoring.norms import TIERS
 from scoring.scores import GENUINE, fraud_score
-from training.metrics import classification_metrics, label_codes
-from training.slices import creator_slices
-from training.thresholds import CUTOFFS, threshold_table
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""One small, real training workspace shared by the pipeline and behaviour tests.
+"""One small, real training workspace shared by the training, evaluation and behaviour tests
+(registered for every folder in ``tests/conftest.py``).
 
 Three real trainings on a generated dataset against the default embedded MLflow store (SQLite in
 the working directory): a first model, the same again (same seed), and a deliberately weak one.
@@ -16,7 +17,7 @@ from tests.account_models import small_account_model, small_comment_model
 from training.train import train
 
 TRAIN_CREATORS, HOLDOUT_CREATORS = 3000, 800
-SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
 def _quiet(_: str) -> None:

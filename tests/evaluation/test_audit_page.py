@@ -1,7 +1,7 @@
 """The creator audit page (``creator-audit explain``): what it names, what it says when a table is
 missing, how it fails on an unknown creator, and that a browser shows it whole and offline.
 
-The model is the training workspace's first (tests/training/conftest.py: it carries norms and an
+The model is the training workspace's first (tests/training_workspace.py: it carries norms and an
 account model); the creators come from a small simulated dataset, so each page takes a second.
 """
 
@@ -19,17 +19,17 @@ from typer.testing import CliRunner
 from creator_audit.cli import app
 from creator_audit.dataset import Dataset, write_dataset
 from creator_audit.simulator import generate
-from scoring.missing_models import ACCOUNT, COMMENT
-from scoring.scores import GENUINE, score_dataset
-from tests.browser import render
-from training.audit_page import (
+from evaluation.audit import (
     LABEL_NAMES,
     NO_ENGAGEMENTS,
     audit_page,
     follower_jumps,
     read_creator_ids,
 )
-from training.html import write_page
+from evaluation.html import write_page
+from scoring.missing_models import ACCOUNT, COMMENT
+from scoring.scores import GENUINE, score_dataset
+from tests.browser import render
 
 CREATORS, SEED = 150, 21
 COVERED = ("engagements", "follower_counts", "follower_samples")

@@ -1,4 +1,4 @@
-"""Register versions and move ``champion`` only forward; loading is ``scoring.loading``'s.
+"""Register versions and move ``champion`` only forward; loading is ``scoring.store.loading``'s.
 
 A registered version is never overwritten or deleted. A new version takes ``champion`` only if its
 metric is at least the current champion's on the same data, data neither was trained on where
@@ -23,10 +23,10 @@ from scipy.stats import binomtest
 from creator_audit.bundle import PickledBundleError
 from scoring.account_model import AccountModel
 from scoring.comment_model import CommentModel
-from scoring.loading import load_any
 from scoring.model import CreatorFraudModel
-from scoring.names import BUNDLE_SUFFIX, CHALLENGER, CHAMPION
-from training.tracking import store_lock
+from scoring.store.loading import load_any
+from scoring.store.names import BUNDLE_SUFFIX, CHALLENGER, CHAMPION
+from scoring.store.tracking import store_lock
 
 ModelType = type[CreatorFraudModel] | type[AccountModel] | type[CommentModel]
 # A one-sided test at this level says the candidate flags more real genuine accounts than the

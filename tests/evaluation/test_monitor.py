@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from creator_audit.cli import app
 from scoring.drift import MIN_CREATORS, PSI_THRESHOLD, DriftReference, Histogram, compare
-from scoring.loading import load_model
+from scoring.store.loading import load_model
 
 LIKE_FEATURES = {"likes_per_follower_mean", "likes_per_follower_median"}
 

@@ -1,9 +1,9 @@
-"""Training's side of the MLflow store: experiments, and the lock its writers share.
+"""The MLflow store's experiments and runs, and the lock its writers share.
 
-Where the store is and whether it can be used is ``scoring.store``'s. An embedded store is shared
-by every process started in its folder. MLflow creates and migrates its schema on first open, and
-two processes doing that at once crash in alembic; so the store is opened once under a lock
-(:func:`prepare_store`) before any expensive work, and experiments are created and models
+Where the store is and whether it can be used is ``scoring.store.location``'s. An embedded store
+is shared by every process started in its folder. MLflow creates and migrates its schema on first
+open, and two processes doing that at once crash in alembic; so the store is opened once under a
+lock (:func:`prepare_store`) before any expensive work, and experiments are created and models
 registered and aliased under the same lock (:func:`store_lock`). A server store serialises its
 own writers and needs no lock here.
 """
@@ -29,8 +29,8 @@ from mlflow.models import infer_signature
 
 from creator_audit.dataset.real_data import RealFile
 from creator_audit.messages import first_line
-from scoring.names import BUNDLE_ARTIFACT, BUNDLE_SUFFIX
-from scoring.store import DEFAULT_ARTIFACTS, StoreError, check_store, sqlite_path
+from scoring.store.location import DEFAULT_ARTIFACTS, StoreError, check_store, sqlite_path
+from scoring.store.names import BUNDLE_ARTIFACT, BUNDLE_SUFFIX
 
 CREATOR_EXPERIMENT = "creator-fraud"
 ACCOUNT_EXPERIMENT = "account-authenticity"
