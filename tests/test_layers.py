@@ -18,7 +18,7 @@ LAYER = {
     "serving": 4,
     "scaleout": 5,
 }
-TOP = "creator_audit.cli"  # the command line sits on everything
+TOP = "creator_audit.cli"  # the command line (a package) sits on everything
 
 
 def _module(path: Path) -> str:
@@ -74,6 +74,7 @@ def test_the_check_catches_what_it_forbids() -> None:
     ]
     assert _violations("scaleout.train", {"training.fit", "scoring.model", "serving.app"}) == []
     assert _violations("creator_audit.cli", {"scaleout.train"}) == []
-    assert _violations("creator_audit.dataset.read", {"creator_audit.cli"}) == [
-        "creator_audit.dataset.read imports creator_audit.cli"
+    assert _violations("creator_audit.cli.creators", {"scaleout.train", "serving.app"}) == []
+    assert _violations("creator_audit.dataset.read", {"creator_audit.cli.common"}) == [
+        "creator_audit.dataset.read imports creator_audit.cli.common"
     ]

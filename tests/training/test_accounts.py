@@ -364,7 +364,7 @@ def test_accounts_score_command(tmp_path: Path, monkeypatch) -> None:
 
 
 def test_account_model_choice_for_creator_training(tmp_path: Path, monkeypatch) -> None:
-    from creator_audit.cli import _account_model
+    from creator_audit.cli.common import account_scorer as _account_model
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)

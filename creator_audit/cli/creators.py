@@ -1,0 +1,216 @@
+"""The creator model's commands: train, evaluate, score, explain, monitor, check-genuine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    pass
+
+from creator_audit.cli.common import (
+    ACCOUNT_MODEL_HELP,
+    COMMENT_MODEL_HELP,
+    DEFAULT_MODEL,
+    FORCE_HELP,
+    MODEL_HELP,
+    REAL_DATA_DEFAULT,
+    SCHEDULER_HELP,
+    WORKER_MEMORY_HELP,
+    account_scorer,
+    app,
+    check_models_dir,
+    check_store_usable,
+    check_table_output,
+    cli_command,
+    comment_scorer,
+    fail,
+    refuse_input_as_output,
+    replaced_note,
+    run_on_dask,
+)
+
+
+@cli_command(app, kernels=True, store=True)
+def train(
+    data: Annotated[Path, typer.Option("--data", help="Labelled dataset directory.")],
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Split and model seed.")] = 0,
+    models_dir: Annotated[Path, typer.Option("--models-dir", help="Where bundles go.")] = Path(
+        "models"
+    ),
+    accounts_model: Annotated[
+        str | None, typer.Option("--accounts-model", help=ACCOUNT_MODEL_HELP)
+    ] = None,
+    comments_model: Annotated[
+        str | None, typer.Option("--comments-model", help=COMMENT_MODEL_HELP)
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Train on Dask with lightgbm.dask: 'local' or ADDRESS."),
+    ] = None,
+    worker_memory: Annotated[
+        str | None, typer.Option("--worker-memory", help=WORKER_MEMORY_HELP)
+    ] = None,
+) -> None:
+    """Train, evaluate on a held-out split, log to MLflow, register; gate the champion alias."""
+    from training.train import train as run_training
+
+    check_models_dir(models_dir)
+    check_store_usable()
+    scorers = {
+        "account_model": account_scorer(accounts_model),
+        "comment_model": comment_scorer(comments_model),
+    }
+    if scheduler is not None:
+        from scaleout.cluster import connect
+        from scaleout.train import train_on_dask
+
+        with connect(scheduler, worker_memory) as client:
+            typer.echo(f"dask: dashboard {client.dashboard_link}")
+            result = train_on_dask(data, client, seed, models_dir, typer.echo, **scorers)
+    else:
+        result = run_training(data, seed=seed, models_dir=models_dir, log=typer.echo, **scorers)
+    m = result.test.metrics
+    typer.echo(
+        f"run {result.run_id}: test macro-F1 {m['macro_f1']:.4f}, ROC-AUC {m['roc_auc_ovr']:.4f}; "
+        + ", ".join(f"{k} macro-F1 {v['macro_f1']:.4f}" for k, v in result.baselines.items())
+    )
+
+
+@cli_command(app, kernels=True, store=True)
+def evaluate(
+    data: Annotated[Path, typer.Option("--data", help="Labelled dataset directory.")],
+    model: Annotated[str, typer.Option("--model", help=MODEL_HELP)] = DEFAULT_MODEL,
+    compare: Annotated[
+        str | None, typer.Option("--compare", help="A second model to set side by side.")
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="Report directory.")] = Path("evaluation"),
+) -> None:
+    """Offline evaluation: metrics.json and a report with plots; logged to MLflow."""
+    from creator_audit.atomic import check_writable_file
+    from evaluation.offline_evaluation import evaluate_offline
+
+    refuse_input_as_output({"--out": out}, data)
+    if out.exists() and not out.is_dir():
+        fail(f"{out} is a file; --out names the report's folder")
+    check_writable_file(out / "metrics.json")
+    check_store_usable()
+    summary = evaluate_offline(data, model, out, compare_uri=compare, log=typer.echo)
+    typer.echo(summary)
+
+
+@cli_command(app, kernels=True, store=True)
+def score(
+    data: Annotated[Path, typer.Option("--data", help="Dataset directory (labels not needed).")],
+    out: Annotated[Path, typer.Option("--out", help="Output file, .parquet or .csv.")],
+    model: Annotated[str, typer.Option("--model", help=MODEL_HELP)] = DEFAULT_MODEL,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help=SCHEDULER_HELP)] = None,
+    worker_memory: Annotated[
+        str | None, typer.Option("--worker-memory", help=WORKER_MEMORY_HELP)
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
+) -> None:
+    """Batch scores for every creator, with every field of CONTRACT.md §3."""
+    from creator_audit.dataset import read_dataset, write_table
+    from creator_audit.progress import stage
+    from scoring.scores import score_dataset
+    from scoring.store.loading import load_model
+
+    refuse_input_as_output({"--out": out}, data)
+    if scheduler is not None:
+        run_on_dask("score", data, out, scheduler, worker_memory, force, model=model)
+        return
+    replaced = check_table_output(out)
+    loaded = load_model(model)
+    with stage(f"read {data}", typer.echo):
+        dataset = read_dataset(data, with_labels=False)
+    with stage(f"score {len(dataset.creators):,} creators", typer.echo):
+        table = score_dataset(loaded, dataset, threads=0)  # batch: LightGBM on every core
+    with stage(f"write {out}", typer.echo):
+        write_table(table, out)
+    flagged = (table["label"] != "genuine").mean() if len(table) else 0.0
+    typer.echo(f"scored {len(table)} creators ({flagged:.1%} flagged) into {out}{replaced}")
+
+
+@cli_command(app, kernels=True, store=True)
+def explain(
+    data: Annotated[Path, typer.Option("--data", help="Dataset directory (labels not needed).")],
+    out: Annotated[Path, typer.Option("--out", help="The audit page to write, .html.")],
+    creator: Annotated[str | None, typer.Option("--creator", help="One creator id.")] = None,
+    creators: Annotated[
+        Path | None,
+        typer.Option(
+            "--creators",
+            help="Many creators: a text file with one id per line, or a .csv/.parquet file with "
+            "a creator_id column. The page then holds one section per creator.",
+        ),
+    ] = None,
+    model: Annotated[str, typer.Option("--model", help=MODEL_HELP)] = DEFAULT_MODEL,
+) -> None:
+    """An audit page per creator: verdict, reasons in words, and the evidence against genuine
+    creators of the same size. One self-contained HTML file, printable."""
+    from creator_audit.atomic import check_writable_file
+    from creator_audit.dataset import read_dataset
+    from evaluation.audit import read_creator_ids, write_audit_page
+    from scoring.store.loading import load_model
+
+    refuse_input_as_output({"--out": out}, data, {"--creators": creators})
+    if out.suffix not in (".html", ".htm"):
+        fail(f"{out}: the audit page must end in .html")
+    if creator is None and creators is None:
+        fail("name the creator(s): --creator ID or --creators FILE")
+    ids = ([creator] if creator is not None else []) + (
+        read_creator_ids(creators) if creators is not None else []
+    )
+    check_writable_file(out)
+    replaced = replaced_note(out)
+    loaded = load_model(model)
+    dataset = read_dataset(data)
+    write_audit_page(loaded, dataset, ids, out, source=str(data))
+    count = len(dict.fromkeys(ids))
+    typer.echo(f"wrote the audit page of {count} creator(s) to {out}{replaced}")
+
+
+@cli_command(app, kernels=True, store=True)
+def monitor(
+    data: Annotated[Path, typer.Option("--data", help="Dataset directory (labels not needed).")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for drift.json and drift.html.")],
+    model: Annotated[str, typer.Option("--model", help=MODEL_HELP)] = DEFAULT_MODEL,
+) -> None:
+    """Drift: every feature and the predictions against the model's training reference (PSI).
+    Writes drift.json and drift.html; exits 0 either way, the verdict is in the files."""
+    from creator_audit.atomic import check_writable_file
+    from creator_audit.progress import stage
+    from evaluation.monitor import monitor as run_monitor
+
+    refuse_input_as_output({"--out": out}, data)
+    if out.exists() and not out.is_dir():
+        fail(f"{out} is a file; --out names the folder for drift.json and drift.html")
+    check_writable_file(out / "drift.json")
+    with stage("drift", typer.echo):
+        report = run_monitor(data, model, out, log=typer.echo)
+    moved = [name for name, f in report.features.items() if f["drifted"]]
+    verdict = "DRIFTED" if report.drifted else "no drift"
+    detail = f"; features: {', '.join(moved)}" if moved else ""
+    if report.predictions["drifted"]:
+        detail += "; predictions moved"
+    typer.echo(f"{verdict} ({report.n_creators:,} creators){detail}; see {out / 'drift.html'}")
+
+
+@cli_command(app, "check-genuine", kernels=True, store=True)
+def check_genuine(
+    model: Annotated[str, typer.Option("--model", help=MODEL_HELP)] = DEFAULT_MODEL,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data", help=f"InstaFake genuine JSON, read as it is ({REAL_DATA_DEFAULT})."
+        ),
+    ] = None,
+) -> None:
+    """Score real accounts known to be genuine; print the share flagged as fraud."""
+    from evaluation.real_genuine_check import check_real_genuine
+    from scoring.store.loading import load_model
+
+    typer.echo(check_real_genuine(load_model(model), data).message)
