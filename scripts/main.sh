@@ -41,14 +41,17 @@ creator-audit generate --out "$WORK/holdout" --creators "${HOLDOUT:-4000}" --see
 creator-audit train --data "$WORK/data" --seed "$SEED"
 creator-audit evaluate --data "$WORK/holdout" --out "$WORK/evaluation"
 creator-audit score --data "$WORK/holdout" --out "$WORK/scores.parquet"
-# The audit page of the creator scored most confidently for each label.
+# The audit page of the creator scored most confidently for each label: of the creators given a
+# label, the one with the highest probability of it.
 python - "$WORK" <<'PY'
 import sys
 import pandas as pd
+from creator_audit.schema import LABELS
 work = sys.argv[1]
 scores = pd.read_parquet(f"{work}/scores.parquet")
-picked = scores.sort_values("fraud_score").groupby("label").tail(1)["creator_id"]
-open(f"{work}/audit_creators.txt", "w").write("\n".join(picked) + "\n")
+given = [label for label in LABELS if (scores["label"] == label).any()]
+picked = [scores.loc[scores["label"] == label, f"p_{label}"].idxmax() for label in given]
+open(f"{work}/audit_creators.txt", "w").write("\n".join(scores.loc[picked, "creator_id"]) + "\n")
 PY
 creator-audit explain --data "$WORK/holdout" --creators "$WORK/audit_creators.txt" --out "$WORK/audit.html"
 creator-audit monitor --data "$WORK/holdout" --out "$WORK/drift"
