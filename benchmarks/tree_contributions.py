@@ -19,7 +19,7 @@ from collections.abc import Callable
 import lightgbm as lgb
 import numpy as np
 
-from scoring import compiled_trees
+from scoring import shap_tables
 from scoring.compiled_trees import CompiledTrees, warm_up
 
 CLASSES, FEATURES, ROUNDS = 4, 60, 300
@@ -68,13 +68,13 @@ def main() -> None:
 
 def _algorithm_2_only(booster: lgb.Booster) -> CompiledTrees:
     """The model's trees with the tables turned off: every tree explained by Algorithm 2."""
-    saved = compiled_trees.MAX_TABLE_PATH
-    compiled_trees.MAX_TABLE_PATH = -1
+    saved = shap_tables.MAX_TABLE_PATH
+    shap_tables.MAX_TABLE_PATH = -1
     try:
         trees = CompiledTrees.of(booster)
         trees.shap_tables()  # built (empty) now, while the limit is off
     finally:
-        compiled_trees.MAX_TABLE_PATH = saved
+        shap_tables.MAX_TABLE_PATH = saved
     return trees
 
 

@@ -8,8 +8,9 @@ import lightgbm as lgb
 import numpy as np
 import pytest
 
-from scoring import compiled_trees
-from scoring.compiled_trees import MISSING_TYPES, ZERO_THRESHOLD, CompiledTrees, warm_up
+from scoring import shap_tables, tree_kernels
+from scoring.compiled_trees import CompiledTrees, warm_up
+from scoring.tree_kernels import MISSING_TYPES, ZERO_THRESHOLD
 
 N_FEATURES = 10
 UNUSED = 9  # a constant column: never split on, its contributions must be exactly 0
@@ -182,7 +183,7 @@ def test_warm_up_compiles_the_kernels_every_model_uses() -> None:
     """After warm_up, a real model's calls (even on float32, Fortran-ordered input) find the
     kernels compiled: no new specialization."""
     warm_up()
-    kernels = (compiled_trees._predict, compiled_trees._predict_explain)
+    kernels = (tree_kernels.walk_predict, tree_kernels.walk_explain)
     compiled = [len(k.signatures) for k in kernels]
     assert all(compiled)
     x = _data(12, 500)
@@ -233,7 +234,7 @@ def test_tables_and_algorithm_2_each_explain_as_lightgbm(
     monkeypatch: pytest.MonkeyPatch, max_path: int
 ) -> None:
     """-1: every tree by Algorithm 2; 0: only constant trees tabled; 4 and 6: a mix; 62: all."""
-    monkeypatch.setattr(compiled_trees, "MAX_TABLE_PATH", max_path)
+    monkeypatch.setattr(shap_tables, "MAX_TABLE_PATH", max_path)
     booster = _deep_multiclass()
     trees = _assert_matches_lightgbm(booster, _test_rows(17, 1500))
     tabled = trees.shap_tables().tabled
@@ -252,7 +253,7 @@ def test_tables_summed_over_subtrees_of_any_size_are_exact(
     monkeypatch: pytest.MonkeyPatch, unit_splits: int
 ) -> None:
     """Units of single leaves up to depth-3 subtrees: the same contributions."""
-    monkeypatch.setattr(compiled_trees, "MAX_UNIT_SPLITS", unit_splits)
+    monkeypatch.setattr(shap_tables, "MAX_UNIT_SPLITS", unit_splits)
     x = _data(18, 3000)
     params = {"objective": "multiclass", "num_class": 3, "num_leaves": 31, "max_depth": 6}
     trees = _assert_matches_lightgbm(_train(params, x, _labels(x, 3, 18), 12), _test_rows(19))
@@ -266,7 +267,7 @@ def test_the_table_budget_tables_trees_in_order(monkeypatch: pytest.MonkeyPatch)
     rows = _test_rows(20, 500)
     everything = CompiledTrees.of(booster)
     sizes = everything.shap_tables()
-    monkeypatch.setattr(compiled_trees, "MAX_TABLE_BYTES", sizes.table.nbytes // 2)
+    monkeypatch.setattr(shap_tables, "MAX_TABLE_BYTES", sizes.table.nbytes // 2)
     half = _assert_matches_lightgbm(booster, rows)
     tabled = half.shap_tables().tabled
     assert tabled[0] and not tabled.all()
@@ -291,7 +292,7 @@ def test_tables_are_built_once_read_only_and_shared() -> None:
 
 def test_warm_up_compiles_the_table_builders() -> None:
     warm_up()
-    builders = (compiled_trees._leaf_tables, compiled_trees._unit_tables)
+    builders = (tree_kernels.build_leaf_tables, tree_kernels.build_unit_tables)
     compiled = [len(k.signatures) for k in builders]
     assert all(compiled)
     x = _data(22, 500)

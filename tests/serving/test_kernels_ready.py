@@ -7,17 +7,17 @@ from types import SimpleNamespace
 
 from creator_audit.dataset import Dataset
 from features import _groups, share_profiles
-from scoring import comment_vectors, compiled_trees, kernels
+from scoring import comment_vectors, kernels, tree_kernels
 from scoring.scores import score_dataset
 
 KERNELS = {
     "suffix_min": _groups.suffix_min,
     "posterior_quantiles": share_profiles._posterior_quantiles,
     "distinct_sums": comment_vectors.distinct_sums,
-    "predict": compiled_trees._predict,
-    "predict_explain": compiled_trees._predict_explain,
-    "leaf_tables": compiled_trees._leaf_tables,
-    "unit_tables": compiled_trees._unit_tables,
+    "predict": tree_kernels.walk_predict,
+    "predict_explain": tree_kernels.walk_explain,
+    "leaf_tables": tree_kernels.build_leaf_tables,
+    "unit_tables": tree_kernels.build_unit_tables,
 }
 
 
