@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 from collections.abc import Iterator
 
 from distributed import Client, LocalCluster
@@ -26,12 +27,16 @@ def connect(
         return
     n = workers or os.cpu_count() or 1
     with (
+        # The workers' spill and lock files go in a folder of this run's, removed with it (Dask's
+        # default, /tmp/dask-scratch-space, stays behind).
+        tempfile.TemporaryDirectory(prefix="creator-audit-dask-") as scratch,
         LocalCluster(
             n_workers=n,
             threads_per_worker=1,
             processes=True,
             memory_limit=worker_memory or "auto",
             dashboard_address=":0",
+            local_directory=scratch,
         ) as cluster,
         Client(cluster) as client,
     ):

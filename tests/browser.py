@@ -9,10 +9,12 @@ message where it cannot be found (a developer laptop without it).
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import select
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -53,15 +55,17 @@ def render(page: Path | str, width: int = 1200, settle: float = 0.3) -> Rendered
     seconds; collect console errors, uncaught exceptions, failed requests, requests that leave
     the page's origin (external), and a full-page screenshot."""
     url = page if isinstance(page, str) else page.resolve().as_uri()
-    with _Chromium() as chrome:
+    with Chromium() as chrome:
         return chrome.render(url, width, settle)
 
 
-class _Chromium:
-    def __enter__(self) -> _Chromium:
+class Chromium:
+    """A headless Chromium over the DevTools pipe; its profile folder (``profile``) goes on exit."""
+
+    def __enter__(self) -> Chromium:
         to_chrome_r, self._to_chrome = os.pipe()
         self._from_chrome, from_chrome_w = os.pipe()
-        self._profile = tempfile.mkdtemp(prefix="chromium-")
+        self.profile = tempfile.mkdtemp(prefix="chromium-")
         args = [
             browser_path(),
             "--headless=new",
@@ -71,7 +75,7 @@ class _Chromium:
             "--no-first-run",
             "--disable-extensions",
             "--disable-dev-shm-usage",
-            f"--user-data-dir={self._profile}",
+            f"--user-data-dir={self.profile}",
             "about:blank",
         ]
 
@@ -86,6 +90,7 @@ class _Chromium:
         self._proc = subprocess.Popen(
             args,
             preexec_fn=child_fds,
+            start_new_session=True,  # its helpers (zygote, crashpad) die with it: see __exit__
             close_fds=False,  # dup2 leaves 3 and 4 inheritable; the pipes' own ends are not
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -98,11 +103,19 @@ class _Chromium:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._proc.kill()
+        # Killing the browser alone left its helper processes writing into the profile while it
+        # was removed, and an empty profile folder behind in /tmp after every page: kill the
+        # whole session, then remove the folder once nothing writes to it.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self._proc.pid, signal.SIGKILL)
         self._proc.wait()
         os.close(self._to_chrome)
         os.close(self._from_chrome)
-        shutil.rmtree(self._profile, ignore_errors=True)
+        for _ in range(20):
+            shutil.rmtree(self.profile, ignore_errors=True)
+            if not os.path.exists(self.profile):
+                return
+            time.sleep(0.05)
 
     def render(self, url: str, width: int, settle: float) -> Rendered:
         target = self._call("Target.createTarget", {"url": "about:blank"})["targetId"]

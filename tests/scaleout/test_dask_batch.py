@@ -33,6 +33,19 @@ def client():
         yield c
 
 
+def test_a_local_cluster_keeps_its_scratch_in_a_folder_it_removes():
+    with connect("local", worker_memory="1GiB", workers=1) as c:
+        (worker_folder,) = [Path(d) for d in c.run(_local_directory).values()]
+        assert worker_folder.is_dir()
+        run_folder = worker_folder.parents[1]  # <run folder>/dask-scratch-space/worker-…
+        assert run_folder.name.startswith("creator-audit-dask-")
+    assert not run_folder.exists()
+
+
+def _local_directory(dask_worker) -> str:
+    return dask_worker.local_directory
+
+
 @pytest.fixture(scope="module")
 def model() -> CreatorFraudModel:
     """A small real creator model carrying account and comment models, as training makes them."""
