@@ -27,15 +27,10 @@ import pyarrow.compute as pc
 
 from creator_audit import limits
 from creator_audit.dataset.columnar import Column, ColumnDataset, ColumnTable, columnar
+from creator_audit.dataset.converters import has_control_characters
+from creator_audit.dataset.timestamps import plausible_seconds
 from creator_audit.dataset.types import Dataset, ReadTime
-from creator_audit.dataset.validate import (
-    REFERENCES,
-    TIME_ORDER,
-    dataset_from_frames,
-    has_control_characters,
-    out_of_order,
-    plausible_seconds,
-)
+from creator_audit.dataset.validate import REFERENCES, TIME_ORDER, dataset_from_frames, out_of_order
 from creator_audit.schema import ENGAGEMENT_KINDS, LABELS, TABLES
 from creator_audit.schema import Column as SchemaColumn
 
@@ -164,7 +159,8 @@ def _optional_int(values: Any) -> np.ndarray | None:
 
 def _timestamp(values: Any) -> np.ndarray | None:
     """Unix seconds only (ISO strings go to the shared parser), all present, plausible
-    (``validate.plausible_seconds``); float64 seconds, as ``columnar`` gives a file's timestamps."""
+    (``timestamps.plausible_seconds``); float64 seconds, as ``columnar`` gives a file's
+    timestamps."""
     if not isinstance(values, np.ndarray) or values.dtype != np.int64:
         return None
     low, high = plausible_seconds()

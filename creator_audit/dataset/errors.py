@@ -7,8 +7,12 @@ object.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
 
 MAX_PROBLEMS = 50
 """How many problems a DatasetError keeps; past that, more detail does not help fix a file."""
@@ -72,3 +76,30 @@ class DatasetError(ValueError):
 
     def __str__(self) -> str:
         return self._summary()
+
+
+class Report:
+    """Collects the problems of one table's columns, each with its first bad row and a count."""
+
+    def __init__(self, source: str, problems: list[Problem]) -> None:
+        self.source = source
+        self.problems = problems
+        self.failed = False
+
+    def add(self, column: str | None, message: str, row: int | None = None) -> None:
+        self.failed = True
+        self.problems.append(Problem(self.source, row, column, message))
+
+    def check(
+        self, column: str, bad: Any, values: pd.Series, explain: Callable[[Any], str]
+    ) -> bool:
+        """Report ``explain(value)`` at the first row where ``bad`` holds; True when no row does."""
+        rows = np.flatnonzero(np.asarray(bad, dtype=bool))
+        if rows.size == 0:
+            return True
+        first = int(rows[0])
+        message = explain(values.iloc[first])
+        if rows.size > 1:
+            message += f" (and {rows.size - 1} more rows)"
+        self.add(column, message, row=first + 1)
+        return False
