@@ -8,13 +8,12 @@ thousands, digit-heavy usernames.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from creator_audit.dataset.columnar import ColumnTable
 from features import _groups as g
-from features._tables import DAY, Columns, Posts, as_columns, lookup, prepare_posts, result, trait
+from features._tables import DAY, Columns, Posts, lookup, trait
 from features.accounts import INFLUENCER_FOLLOWERS, MASS_FOLLOWING, AccountScorer
 from features.fake_share import group_fake_share
 
@@ -55,22 +54,6 @@ SAMPLE_COLUMNS: tuple[str, ...] = (
 # The sample features only the account model gives (missing without one).
 ACCOUNT_MODEL_COLUMNS: tuple[str, ...] = ("sample_fake_share", "sample_fake_share_ci95")
 AUDIENCE_COLUMNS: tuple[str, ...] = PROFILE_COLUMNS + GROWTH_COLUMNS + SAMPLE_COLUMNS
-
-
-def audience_features(
-    creators: pd.DataFrame,
-    posts: pd.DataFrame,
-    follower_counts: pd.DataFrame | None,
-    follower_samples: pd.DataFrame | None,
-    accounts: AccountScorer | None = None,
-) -> pd.DataFrame:
-    """Audience features per creator (columns ``AUDIENCE_COLUMNS``); the fake share of the
-    follower sample needs ``accounts``, the account model (missing without it)."""
-    creator_columns = as_columns("creators", creators)
-    p = prepare_posts(creator_columns, as_columns("posts", posts))
-    counts = as_columns("follower_counts", follower_counts)
-    samples = as_columns("follower_samples", follower_samples)
-    return result(p.ids, audience_from(p, creator_columns, counts, samples, accounts))
 
 
 def audience_from(

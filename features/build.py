@@ -1,7 +1,8 @@
 """The model input table: every feature family joined, one row per creator.
 
-Training, batch scoring and the real-time API all call ``build_features``, so the features a
-model sees in production are computed by exactly the code it was trained with.
+Training, batch scoring, Dask and the real-time API all compute features with
+``feature_matrix`` (``build_features`` is it, as a frame indexed by creator_id), so the features
+a model sees in production are computed by exactly the code it was trained with.
 """
 
 from __future__ import annotations

@@ -7,11 +7,10 @@ genuine accounts vary post to post and have occasional viral outliers.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from creator_audit.dataset.columnar import ColumnTable
 from features import _groups as g
-from features._tables import Columns, Posts, as_columns, prepare_posts, result
+from features._tables import Columns, Posts
 from features.reference import expected_engagement_rate
 
 ER_FLOOR = 1e-6  # keeps log(rate / expected) finite for a creator with no engagement at all
@@ -32,13 +31,6 @@ ENGAGEMENT_COLUMNS: tuple[str, ...] = (
     "log_followers",
     "following_per_follower",
 )
-
-
-def engagement_features(creators: pd.DataFrame, posts: pd.DataFrame) -> pd.DataFrame:
-    """Engagement-ratio features per creator (columns ``ENGAGEMENT_COLUMNS``)."""
-    creator_columns = as_columns("creators", creators)
-    p = prepare_posts(creator_columns, as_columns("posts", posts))
-    return result(p.ids, engagement_from(p, creator_columns))
 
 
 def engagement_from(p: Posts, creators: ColumnTable) -> Columns:

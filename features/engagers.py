@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from typing import Protocol
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -22,10 +21,6 @@ from features._tables import (
     Columns,
     Events,
     Posts,
-    as_columns,
-    prepare_events,
-    prepare_posts,
-    result,
     subset,
 )
 
@@ -92,18 +87,6 @@ class CommentScorer(Protocol):
     threshold: float
 
     def p_spam(self, texts: Sequence[str]) -> np.ndarray: ...
-
-
-def engager_features(
-    creators: pd.DataFrame,
-    posts: pd.DataFrame,
-    engagements: pd.DataFrame | None,
-    comments: CommentScorer | None = None,
-) -> pd.DataFrame:
-    """Engager-structure features per creator (columns ``ENGAGER_COLUMNS``)."""
-    p = prepare_posts(as_columns("creators", creators), as_columns("posts", posts))
-    events = as_columns("engagements", engagements)
-    return result(p.ids, engager_from(p, prepare_events(p, events), events, comments=comments))
 
 
 def actor_codes(engagements: ColumnTable | None) -> np.ndarray | None:

@@ -8,17 +8,12 @@ smooth, decaying stream and genuine posting is irregular.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from features import _groups as g
 from features._tables import (
     Columns,
     Events,
     Posts,
-    as_columns,
-    prepare_events,
-    prepare_posts,
-    result,
     subset,
 )
 
@@ -44,17 +39,6 @@ POSTING_COLUMNS: tuple[str, ...] = (
     "posting_top_minute_share",
 )
 TIMING_COLUMNS: tuple[str, ...] = EVENT_TIMING_COLUMNS + POSTING_COLUMNS
-
-
-def timing_features(
-    creators: pd.DataFrame, posts: pd.DataFrame, engagements: pd.DataFrame | None
-) -> pd.DataFrame:
-    """Timing features per creator (columns ``TIMING_COLUMNS``).
-
-    Without engagements only the posting-regularity columns are filled.
-    """
-    p = prepare_posts(as_columns("creators", creators), as_columns("posts", posts))
-    return result(p.ids, timing_from(p, prepare_events(p, as_columns("engagements", engagements))))
 
 
 def timing_from(p: Posts, e: Events | None) -> Columns:

@@ -1,8 +1,8 @@
 """Scores (CONTRACT.md §3) from a model and a feature table: the one scoring path.
 
-Batch scoring (:func:`score_features` on a feature frame) and the HTTP API
-(:func:`score_feature_matrix` on ``feature_matrix``'s output) both end in :func:`score_rows`, so the
-same creator gets the same probabilities, label, fraud_score and reasons from either.
+Batch scoring, Dask and the HTTP API all score ``feature_matrix``'s output with
+:func:`score_feature_matrix`, which ends in :func:`score_rows` (a feature frame goes straight to
+it), so the same creator gets the same probabilities, label, fraud_score and reasons from each.
 """
 
 from __future__ import annotations
@@ -125,25 +125,15 @@ def fraud_log_odds(model: CreatorFraudModel, contrib: np.ndarray, proba: np.ndar
     return np.einsum("nk,nkf->nf", weights, contrib) - contrib[:, g, :]
 
 
-def score_features(
-    model: CreatorFraudModel,
-    features: pd.DataFrame,
-    n_reasons: int = DEFAULT_REASONS,
-    threads: int = 1,
-) -> list[Score]:
-    """Score every row of a feature table indexed by creator_id; ``threads`` share the rows of a
-    large table (0: every core, for batch jobs; 1 for a request among many)."""
-    return score_rows(model, features.index, model.matrix(features), n_reasons, threads)
-
-
 def score_feature_matrix(
     model: CreatorFraudModel,
     features: FeatureMatrix,
     n_reasons: int = DEFAULT_REASONS,
     threads: int = 1,
 ) -> list[Score]:
-    """:func:`score_features` for the features as ``feature_matrix`` gives them (the API's and
-    batch scoring's path: no frame is built), with what each score rests on."""
+    """Score every creator of ``feature_matrix``'s output (the API's, batch scoring's and Dask's
+    path: no frame is built), with what each score rests on. ``threads`` share the rows of a
+    large table (0: every core, for batch jobs; 1 for a request among many)."""
     values = model.matrix(features)
     ids = features.creator_ids.to_pylist()
     basis = None if features.basis is None else features.basis.per_creator()

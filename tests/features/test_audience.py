@@ -1,12 +1,9 @@
 import numpy as np
 import pytest
 
-from features.audience import (
-    GROWTH_COLUMNS,
-    SAMPLE_COLUMNS,
-    audience_features,
-)
+from features.audience import GROWTH_COLUMNS, SAMPLE_COLUMNS
 from features.fake_share import ShareRates
+from tests.features.families import audience_features
 from tests.features.frames import (
     DAY,
     T0,

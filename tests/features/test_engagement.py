@@ -2,8 +2,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.engagement import ENGAGEMENT_COLUMNS, engagement_features
+from features.engagement import ENGAGEMENT_COLUMNS
 from features.reference import expected_engagement_rate
+from tests.features.families import engagement_features
 from tests.features.frames import DAY, HOUR, T0, creators, empty, posts
 
 

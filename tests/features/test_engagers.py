@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from features.engagers import ENGAGER_COLUMNS, engager_features
+from features.engagers import ENGAGER_COLUMNS
+from tests.features.families import engager_features
 from tests.features.frames import (
     DAY,
     HOUR,

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from features.timing import EVENT_TIMING_COLUMNS, POSTING_COLUMNS, timing_features
+from features.timing import EVENT_TIMING_COLUMNS, POSTING_COLUMNS
+from tests.features.families import timing_features
 from tests.features.frames import DAY, HOUR, MIN, T0, creators, empty, engagements, posts
 
 SECOND = MIN / 60

@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from creator_audit.schema import LABELS
-from scoring.scores import score_features
+from scoring.scores import score_rows
 from serving.dependencies import serving_model
 from tests.serving.conftest import MakeClient
 
@@ -248,7 +248,7 @@ def _with_reference(model: Any, features: pd.DataFrame) -> Any:
     from scoring.drift import DriftReference
 
     watched = copy.copy(model)
-    scores = score_features(watched, features, n_reasons=0)
+    scores = score_rows(watched, features.index, watched.matrix(features), n_reasons=0)
     watched.drift_reference = DriftReference.fit(
         watched.feature_names,
         watched.matrix(features),
@@ -280,7 +280,7 @@ def test_drift_gauges_describe_the_recent_window(
     metrics = scrape(client)
     assert value(metrics, "creator_audit_drift_window_creators") == 50
     window = feature_table.loc[sent[-50:]]  # the window keeps the latest creators
-    scores = score_features(model, window, n_reasons=0)
+    scores = score_rows(model, window.index, model.matrix(window), n_reasons=0)
     offline = compare(
         model.drift_reference,
         model.feature_names,
