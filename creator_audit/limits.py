@@ -1,5 +1,5 @@
-"""The one set of size limits, for request bodies and dataset files alike (README, "The scoring
-API"), and the one wording of a limit passed.
+"""The one set of size limits, for request bodies and dataset files alike (docs/api.md,
+"Limits"), and the one wording of a limit passed.
 
 Both sides apply the same rules: an id is at most ``MAX_ID_CHARS`` characters, and a creator has
 at most so many posts, engagement events, follower counts and follower samples. A request must

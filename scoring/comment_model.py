@@ -6,7 +6,8 @@ n-gram weighted by its naive-Bayes log-count ratio (NB-LR, Wang & Manning 2012),
 regression; a few counts beside them (length, @handles, emoji, money and contact words) that
 generalise across accounts where a scammer's handle does not. Handles and digits are normalised
 first, so "@berto_delvanicci__1 made me $8,500" reads as "@handle made me $0,000". Held out by
-account, NB weighting beat tf-idf (mean per-account ROC-AUC 0.964 against 0.949; see the README).
+account, NB weighting beat tf-idf (mean per-account ROC-AUC 0.964 against 0.949; see
+docs/models/comment.md).
 
 The bundle holds plain data only (vocabularies, n-gram weights, coefficients), like the other
 bundles: JSON, nothing pickled.

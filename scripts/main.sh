@@ -14,8 +14,9 @@ SEED="${SEED:-7}"
 WORK="${WORK:-work}"
 SHARED="${CREATOR_AUDIT_SHARED_DATA:-../shared/data}"
 
-# Peak memory grows with the number of creators (README, "Time and memory"): about 0.5 GB per
-# 1,000 creators plus 1.5 GB. Say what to set before minutes of work end in the OOM killer.
+# Peak memory grows with the number of creators (docs/operations.md, "Time and memory"): about
+# 0.5 GB per 1,000 creators plus 1.5 GB. Say what to set before minutes of work end in the
+# OOM killer.
 need_mb=$(( CREATORS * 50 / 100 + 1536 ))
 avail_mb=$(awk '/MemAvailable/ {print int($2 / 1024)}' /proc/meminfo 2>/dev/null || echo 0)
 if [ "$avail_mb" -gt 0 ] && [ "$need_mb" -gt "$avail_mb" ]; then

@@ -1,5 +1,5 @@
-"""Every limit the service enforces on a request, and the refusal that names it (README, "The
-scoring API").
+"""Every limit the service enforces on a request, and the refusal that names it (docs/api.md,
+"Limits").
 
 The maxima are settings (``ServiceSettings``); their defaults, the id length and the wording are
 ``creator_audit.limits``, shared with files. A body over ``max_body_bytes`` gets 413, sent by

@@ -1,5 +1,5 @@
 """The layers read bottom-up: a package imports only from its own layer or those below, and
-training and serving never import each other (README, "Layout")."""
+training and serving never import each other (docs/architecture.md)."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from features.engagers import ENGAGER_COLUMNS
 from features.timing import EVENT_TIMING_COLUMNS
 from tests.features.frames import DAY, HOUR, MIN, T0, creators, engagements, posts
 
-# The README's example creator: two posts, and a third far above them (7,900 likes against 620
+# docs/api.md's example creator: two posts, and a third far above them (7,900 likes against 620
 # and 540), which is the one that tells.
 README_POSTS = (
     {"post_id": "p1", "posted_at": T0, "likes": 620, "comments": 31},

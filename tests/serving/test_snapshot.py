@@ -1,4 +1,4 @@
-"""The README's example creator, as a new user sends it: without ``snapshot_at`` its newest post
+"""docs/api.md's example creator, as a new user sends it: without ``snapshot_at`` its newest post
 counts (the snapshot is the request's arrival), a first page of comments is not read as the
 comments' timing, and every answer says the snapshot it used and the posts it left out. Batch
 scoring of the same creator from files answers the same."""
@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from creator_audit.dataset import ReadTime, read_dataset
 from scoring.scores import score_dataset
 
-# README.md, "A request with curl".
+# docs/api.md, "A request with curl".
 README_BODY: dict[str, Any] = {
     "creator": {"creator_id": "c1", "followers": 12400, "following": 310, "media_count": 148},
     "posts": [
