@@ -164,6 +164,14 @@ OPTIONAL_TABLES: tuple[str, ...] = tuple(name for name, t in TABLES.items() if n
 # all derived from these declarations, so a field is added in this file and nowhere else.
 REQUEST_LISTS: tuple[str, ...] = ("posts", "engagements", "follower_counts", "follower_samples")
 REQUIRED_REQUEST_LISTS: tuple[str, ...] = ("posts",)
+# Each table's request object, by the name the API's schema (OpenAPI) gives it.
+REQUEST_OBJECTS: dict[str, str] = {
+    "creators": "CreatorIn",
+    "posts": "PostIn",
+    "engagements": "EngagementIn",
+    "follower_counts": "FollowerCountIn",
+    "follower_samples": "FollowerSampleIn",
+}
 _OWNER_DESCRIPTION = "Optional; must be the creator's id if given."
 
 

@@ -30,14 +30,11 @@ from pydantic import (
 
 from creator_audit.limits import MAX_ID_CHARS, is_id
 from creator_audit.schema import (
-    CREATORS,
     ENGAGEMENT_KINDS,
-    ENGAGEMENTS,
-    FOLLOWER_COUNTS,
-    FOLLOWER_SAMPLES,
-    POSTS,
     REQUEST_LISTS,
+    REQUEST_OBJECTS,
     REQUIRED_REQUEST_LISTS,
+    TABLES,
     Table,
     request_fields,
 )
@@ -105,19 +102,12 @@ def _request_model(name: str, table: Table, doc: str | None = None) -> type[_Str
     return create_model(name, __base__=_Strict, __doc__=doc, __module__=__name__, **fields)
 
 
-CreatorIn = _request_model("CreatorIn", CREATORS)
-PostIn = _request_model("PostIn", POSTS)
-EngagementIn = _request_model("EngagementIn", ENGAGEMENTS)
-FollowerCountIn = _request_model("FollowerCountIn", FOLLOWER_COUNTS)
-FollowerSampleIn = _request_model("FollowerSampleIn", FOLLOWER_SAMPLES)
-# Request list → the model of its rows.
-LIST_ROW_MODELS = {
-    "posts": PostIn,
-    "engagements": EngagementIn,
-    "follower_counts": FollowerCountIn,
-    "follower_samples": FollowerSampleIn,
+_ROW_MODELS = {
+    table: _request_model(name, TABLES[table]) for table, name in REQUEST_OBJECTS.items()
 }
-assert tuple(LIST_ROW_MODELS) == REQUEST_LISTS, "a request list without its row model"
+CreatorIn, PostIn, EngagementIn, FollowerCountIn, FollowerSampleIn = _ROW_MODELS.values()
+# Request list → the model of its rows (a request's lists are named as their tables).
+LIST_ROW_MODELS = {table: _ROW_MODELS[table] for table in REQUEST_LISTS}
 ScoreRequest = create_model(
     "ScoreRequest",
     __base__=_Strict,

@@ -18,14 +18,11 @@ import msgspec
 
 from creator_audit.limits import MAX_ID_CHARS, is_id
 from creator_audit.schema import (
-    CREATORS,
     ENGAGEMENT_KINDS,
-    ENGAGEMENTS,
-    FOLLOWER_COUNTS,
-    FOLLOWER_SAMPLES,
-    POSTS,
     REQUEST_LISTS,
+    REQUEST_OBJECTS,
     REQUIRED_REQUEST_LISTS,
+    TABLES,
     Table,
     request_fields,
 )
@@ -65,19 +62,12 @@ def _request_struct(name: str, table: Table) -> type[_Strict]:
     return msgspec.defstruct(name, fields, bases=(_Strict,), kw_only=True, module=__name__)
 
 
-CreatorIn = _request_struct("CreatorIn", CREATORS)
-PostIn = _request_struct("PostIn", POSTS)
-EngagementIn = _request_struct("EngagementIn", ENGAGEMENTS)
-FollowerCountIn = _request_struct("FollowerCountIn", FOLLOWER_COUNTS)
-FollowerSampleIn = _request_struct("FollowerSampleIn", FOLLOWER_SAMPLES)
-# Request list → the struct of its rows.
-LIST_ROW_STRUCTS = {
-    "posts": PostIn,
-    "engagements": EngagementIn,
-    "follower_counts": FollowerCountIn,
-    "follower_samples": FollowerSampleIn,
+_ROW_STRUCTS = {
+    table: _request_struct(name, TABLES[table]) for table, name in REQUEST_OBJECTS.items()
 }
-assert tuple(LIST_ROW_STRUCTS) == REQUEST_LISTS, "a request list without its row struct"
+CreatorIn, PostIn, EngagementIn, FollowerCountIn, FollowerSampleIn = _ROW_STRUCTS.values()
+# Request list → the struct of its rows (a request's lists are named as their tables).
+LIST_ROW_STRUCTS = {table: _ROW_STRUCTS[table] for table in REQUEST_LISTS}
 ScoreRequest = msgspec.defstruct(
     "ScoreRequest",
     [
