@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.training_workspace import workspace  # noqa: F401  (a fixture for every folder)
+# Fixtures for every folder.
+from tests.small_models import (  # noqa: F401
+    account_model,
+    comment_model,
+    dataset,
+    feature_table,
+    models,
+)
+from tests.training_workspace import workspace  # noqa: F401
 
 
 @pytest.fixture(scope="session")

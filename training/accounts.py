@@ -165,7 +165,7 @@ def train_accounts(
         log(line)
     log(f"bundle: {bundle_path}")
     return AccountTrainResult(
-        run.info.run_id, model, held_out, shares, test_table, decision, bundle_path
+        run.run_id, model, held_out, shares, test_table, decision, bundle_path
     )
 
 

@@ -248,7 +248,7 @@ def train_comments(
         decision = _register(run, model, test)
     bundle_path = run.export(models_dir)
     log(f"bundle: {bundle_path}")
-    return CommentTrainResult(run.info.run_id, model, grouped, mix, check, decision, bundle_path)
+    return CommentTrainResult(run.run_id, model, grouped, mix, check, decision, bundle_path)
 
 
 def _metadata(

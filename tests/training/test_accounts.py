@@ -365,9 +365,11 @@ def test_accounts_score_command(tmp_path: Path, monkeypatch) -> None:
 
 def test_account_model_choice_for_creator_training(tmp_path: Path, monkeypatch) -> None:
     from creator_audit.cli.common import account_scorer as _account_model
+    from scoring.store.location import configure_tracking
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    configure_tracking()  # as every command that takes a model does first
     assert _account_model("none") is None
     # No registered champion (no store at all): none, and no store is created to find that out.
     assert _account_model(None) is None

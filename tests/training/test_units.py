@@ -211,6 +211,7 @@ def test_models_are_logged_from_code_without_a_pickle_warning(
 
     from scoring.store.loading import load_any
     from scoring.store.location import configure_tracking
+    from scoring.store.runs import ModelRun
     from training.conclude import _log_model
 
     model, frame = tiny_model
@@ -222,8 +223,8 @@ def test_models_are_logged_from_code_without_a_pickle_warning(
     handler.emit = records.append  # type: ignore[method-assign]
     logging.getLogger("mlflow").addHandler(handler)
     try:
-        with mlflow.start_run():
-            uri = _log_model(model, frame)
+        with mlflow.start_run() as run:
+            uri = _log_model(ModelRun("creator-fraud", run, log=print), model, frame)
     finally:
         logging.getLogger("mlflow").removeHandler(handler)
     assert not [r for r in records if "pickle" in r.getMessage().lower()]
