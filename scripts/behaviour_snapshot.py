@@ -96,7 +96,7 @@ def _without_warnings(text: str) -> str:
 def commands(real: Path | None) -> list[list[str]]:
     ca = "creator-audit"
     out = [
-        [ca, "generate", "--out", "data", "--creators", "400", "--seed", "3"],
+        [ca, "generate", "--out", "data", "--creators", "1500", "--seed", "3"],
         [ca, "generate", "--out", "holdout", "--creators", "200", "--seed", "4"],
         [ca, "features", "--data", "holdout", "--out", "features.csv"],
         [ca, "features", "--data", "no-such-folder", "--out", "f.csv"],
