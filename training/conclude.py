@@ -145,11 +145,10 @@ def conclude(
         if provenance.trained_on is not None:
             log_training_creators(provenance.trained_on)
     with stage("register and gate", log):
-        decision = run.gate(
-            lambda: _gate(
-                model, model_uri, run_id, test_eval, baselines, champion_features, test, real
-            )
+        decision = _gate(
+            model, model_uri, run_id, test_eval, baselines, champion_features, test, real
         )
+    run.record(decision)
     bundle_path = run.export(models_dir)
     log(f"bundle: {bundle_path}")
     return TrainResult(run_id, model, test_eval, baselines, decision, bundle_path)

@@ -10,8 +10,9 @@ Each training run does the same in the store, whatever the model:
 
 ``model_run`` starts a tracked run (abandoned runs of this machine marked FAILED first) and logs
 the real files the run read; ``log_model`` logs the model from code with its bundle;
-``gate`` registers the version, moves the champion alias only if the gate says so, tags the run
-and says what was decided; ``export`` writes the bundles under ``models/``.
+``gate`` registers the version, moves the champion alias only if the gate says so, and
+``record``s the decision (the run's tags, the message); ``export`` writes the bundles under
+``models/``.
 """
 
 from __future__ import annotations
@@ -59,9 +60,11 @@ class ModelRun:
         return log_bundle_model(model, model_code, example, output, pip_requirements)
 
     def gate(self, register_and_gate: Callable[[], GateDecision]) -> GateDecision:
-        """Register the logged model and gate the champion alias; the run is tagged with the
-        version and alias, and the decision said."""
-        decision = register_and_gate()
+        """Register the logged model and gate the champion alias, then :meth:`record` it."""
+        return self.record(register_and_gate())
+
+    def record(self, decision: GateDecision) -> GateDecision:
+        """Tag the run with the gate's version and alias, and say what was decided."""
         mlflow.set_tags({"model_version": decision.version, "alias": decision.alias})
         self.log(decision.message)
         self.decision = decision
