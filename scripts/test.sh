@@ -4,4 +4,5 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 ruff check .
 ruff format --check .
-pytest --cov --cov-report=term:skip-covered "$@"
+# -n auto: one pytest worker per core (pytest-xdist); session fixtures are built once per worker.
+pytest -n auto --cov --cov-report=term:skip-covered "$@"
