@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
@@ -84,6 +84,12 @@ REAL_DATA_DEFAULT = (
 
 
 FORCE_HELP = "Replace --out even when it is a folder holding files creator-audit did not write."
+# Options several commands take, declared once.
+Scheduler = Annotated[str | None, typer.Option("--scheduler", help=SCHEDULER_HELP)]
+WorkerMemory = Annotated[str | None, typer.Option("--worker-memory", help=WORKER_MEMORY_HELP)]
+Force = Annotated[bool, typer.Option("--force", help=FORCE_HELP)]
+AccountsModel = Annotated[str | None, typer.Option("--accounts-model", help=ACCOUNT_MODEL_HELP)]
+CommentsModel = Annotated[str | None, typer.Option("--comments-model", help=COMMENT_MODEL_HELP)]
 Command = TypeVar("Command", bound=Callable[..., Any])
 Scorer = TypeVar("Scorer")  # the account or the comment model
 

@@ -11,14 +11,14 @@ if TYPE_CHECKING:
     pass
 
 from creator_audit.cli.common import (
-    ACCOUNT_MODEL_HELP,
-    COMMENT_MODEL_HELP,
     DEFAULT_MODEL,
-    FORCE_HELP,
     MODEL_HELP,
     REAL_DATA_DEFAULT,
-    SCHEDULER_HELP,
-    WORKER_MEMORY_HELP,
+    AccountsModel,
+    CommentsModel,
+    Force,
+    Scheduler,
+    WorkerMemory,
     account_scorer,
     app,
     check_models_dir,
@@ -40,19 +40,13 @@ def train(
     models_dir: Annotated[Path, typer.Option("--models-dir", help="Where bundles go.")] = Path(
         "models"
     ),
-    accounts_model: Annotated[
-        str | None, typer.Option("--accounts-model", help=ACCOUNT_MODEL_HELP)
-    ] = None,
-    comments_model: Annotated[
-        str | None, typer.Option("--comments-model", help=COMMENT_MODEL_HELP)
-    ] = None,
+    accounts_model: AccountsModel = None,
+    comments_model: CommentsModel = None,
     scheduler: Annotated[
         str | None,
         typer.Option("--scheduler", help="Train on Dask with lightgbm.dask: 'local' or ADDRESS."),
     ] = None,
-    worker_memory: Annotated[
-        str | None, typer.Option("--worker-memory", help=WORKER_MEMORY_HELP)
-    ] = None,
+    worker_memory: WorkerMemory = None,
 ) -> None:
     """Train, evaluate on a held-out split, log to MLflow, register; gate the champion alias."""
     from training.train import train as run_training
@@ -106,11 +100,9 @@ def score(
     data: Annotated[Path, typer.Option("--data", help="Dataset directory (labels not needed).")],
     out: Annotated[Path, typer.Option("--out", help="Output file, .parquet or .csv.")],
     model: Annotated[str, typer.Option("--model", help=MODEL_HELP)] = DEFAULT_MODEL,
-    scheduler: Annotated[str | None, typer.Option("--scheduler", help=SCHEDULER_HELP)] = None,
-    worker_memory: Annotated[
-        str | None, typer.Option("--worker-memory", help=WORKER_MEMORY_HELP)
-    ] = None,
-    force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
+    scheduler: Scheduler = None,
+    worker_memory: WorkerMemory = None,
+    force: Force = False,
 ) -> None:
     """Batch scores for every creator, with every field of CONTRACT.md §3."""
     from creator_audit.dataset import read_dataset, write_table

@@ -14,12 +14,12 @@ if TYPE_CHECKING:
     from creator_audit.importers import Imported
 
 from creator_audit.cli.common import (
-    ACCOUNT_MODEL_HELP,
-    COMMENT_MODEL_HELP,
     EXIT_BAD_INPUT,
-    FORCE_HELP,
-    SCHEDULER_HELP,
-    WORKER_MEMORY_HELP,
+    AccountsModel,
+    CommentsModel,
+    Force,
+    Scheduler,
+    WorkerMemory,
     account_scorer,
     app,
     check_table_output,
@@ -54,7 +54,7 @@ def generate(
     likes_cap: Annotated[
         int, typer.Option("--likes-per-post", min=0, help="Like events kept per post (a sample).")
     ] = 300,
-    force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
+    force: Force = False,
 ) -> None:
     """Write a labelled synthetic dataset with every table of the contract."""
     from creator_audit.dataset.write import FORMATS
@@ -84,17 +84,11 @@ def generate(
 def features(
     data: Annotated[Path, typer.Option("--data", help="Dataset directory (CONTRACT.md §1).")],
     out: Annotated[Path, typer.Option("--out", help="Output file, .parquet or .csv.")],
-    accounts_model: Annotated[
-        str | None, typer.Option("--accounts-model", help=ACCOUNT_MODEL_HELP)
-    ] = None,
-    comments_model: Annotated[
-        str | None, typer.Option("--comments-model", help=COMMENT_MODEL_HELP)
-    ] = None,
-    scheduler: Annotated[str | None, typer.Option("--scheduler", help=SCHEDULER_HELP)] = None,
-    worker_memory: Annotated[
-        str | None, typer.Option("--worker-memory", help=WORKER_MEMORY_HELP)
-    ] = None,
-    force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
+    accounts_model: AccountsModel = None,
+    comments_model: CommentsModel = None,
+    scheduler: Scheduler = None,
+    worker_memory: WorkerMemory = None,
+    force: Force = False,
 ) -> None:
     """Write the model input table: one row per creator, the exact feature columns."""
     from creator_audit.dataset import read_dataset, write_table
@@ -172,7 +166,7 @@ def import_instaloader(
     ],
     out: Annotated[Path, typer.Option("--out", help="The dataset folder to write.")],
     fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
-    force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
+    force: Force = False,
 ) -> None:
     """Import instaloader downloads: creators, posts (a hidden like count stays missing) and
     every comment and answer as engagements."""
@@ -195,7 +189,7 @@ def import_graph_api(
     ],
     out: Annotated[Path, typer.Option("--out", help="The dataset folder to write.")],
     fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
-    force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
+    force: Force = False,
 ) -> None:
     """Import Graph API business discovery responses: creators, posts and a follower count per
     response; pages of the media edge are joined."""
