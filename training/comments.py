@@ -18,7 +18,9 @@ the current champion.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +36,14 @@ from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
 from sklearn.pipeline import make_pipeline
 
 import creator_audit
-from creator_audit.dataset.real_data import RealFile, locate
+from creator_audit.dataset.real_data import (
+    FETCH_HINT,
+    SHARED_LAYOUT,
+    RealFile,
+    find,
+    locate,
+    real_data_dir,
+)
 from creator_audit.progress import stage
 from creator_audit.simulator import text as simulated
 from features.engagers import GENERIC_COMMENTS, GENERIC_MAX_WORDS
@@ -52,6 +61,7 @@ from scoring.store.runs import ModelRun, model_run
 from scoring.store.tracking import ensure_experiment
 
 COMMENTS_FILE = "scamspot/comments-part-a.json"
+YOUTUBE_FOLDER = "youtube-spam"
 COMMENT_EXPERIMENT = "comment-authenticity"
 GATE_METRIC = "ROC-AUC on the gate's held-out accounts"
 TEST_ACCOUNT_SHARE = 0.25
@@ -65,8 +75,9 @@ def comments_file(data_dir: str | Path | None = None) -> RealFile:
 
 
 def load_comments(data: str | Path | RealFile | None = None) -> pd.DataFrame:
-    """``text``, ``account``, ``label`` (real / scam / unknown) and ``spam`` (None for unknown),
-    from a located file or the real data folder ``data``."""
+    """``text``, ``account``, ``label`` (real / scam / unknown), ``spam`` (None for unknown),
+    ``source`` (``scamspot``), ``author`` (missing: the data has none) and ``post`` (the
+    media id), from a located file or the real data folder ``data``."""
     file = data if isinstance(data, RealFile) else comments_file(data)
     path = file.path
     try:
@@ -75,7 +86,15 @@ def load_comments(data: str | Path | RealFile | None = None) -> pd.DataFrame:
         raise ValueError(f"{path} is not valid JSON: {err}") from None
     rows = raw.values() if isinstance(raw, dict) else raw
     frame = pd.DataFrame(
-        [{"text": r.get("text"), "account": r.get("account"), "label": r.get("type")} for r in rows]
+        [
+            {
+                "text": r.get("text"),
+                "account": r.get("account"),
+                "label": r.get("type"),
+                "post": r.get("media"),
+            }
+            for r in rows
+        ]
     )
     bad = ~frame["label"].isin(["real", "scam", "unknown"]) | frame["text"].isna()
     if bad.any():
@@ -84,7 +103,78 @@ def load_comments(data: str | Path | RealFile | None = None) -> pd.DataFrame:
             f"{path}: comment {row + 1} has no text or a label outside real/scam/unknown"
         )
     frame["spam"] = frame["label"].map({"real": False, "scam": True})
-    return frame
+    frame["source"] = "scamspot"
+    frame["author"] = None  # ScamSpot does not say who wrote a comment
+    return frame[["text", "account", "label", "spam", "source", "author", "post"]]
+
+
+def youtube_files(data_dir: str | Path | None = None) -> list[RealFile]:
+    """The YouTube Spam Collection's files, one per video: the shared layout's
+    ``youtube-spam/*.csv`` (the manifest's files), each found in either form as
+    :func:`comments_file` finds ScamSpot's; at least one must be there."""
+    names = [name for name in SHARED_LAYOUT if name.startswith(f"{YOUTUBE_FOLDER}/")]
+    found = [f for f in (find(name, data_dir) for name in names) if f is not None]
+    if not found:
+        raise FileNotFoundError(
+            f"{real_data_dir(data_dir)} holds none of {YOUTUBE_FOLDER}/*.csv nor their "
+            f"published originals; {FETCH_HINT}"
+        )
+    return found
+
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def clean_html(text: str) -> str:
+    """Comment text as it reads: tags dropped (a ``<br />`` is a space; a link keeps its shown
+    text, not its target), then entities unescaped (``&#39;`` -> ``'``), byte-order marks gone.
+    Tags go first, so an escaped ``&lt;3`` stays a heart and is not read as a tag."""
+    text = html.unescape(_TAG.sub(" ", text)).replace("\ufeff", "")
+    return re.sub(r"[ \t]{2,}", " ", text).strip()
+
+
+def load_youtube(data: str | Path | RealFile | list[RealFile] | None = None) -> pd.DataFrame:
+    """The YouTube Spam Collection in :func:`load_comments`' shape: ``text`` (HTML cleaned),
+    ``account`` (the video as the group, ``youtube:01-9bZkp7q19f0``), ``label`` (the source's
+    ``spam`` / ``ham``), ``spam``, ``source`` (``youtube``), ``author`` and ``post`` (the video)."""
+    if isinstance(data, RealFile):
+        files = [data]
+    elif isinstance(data, list):
+        files = data
+    else:
+        files = youtube_files(data)
+    frames = []
+    for file in files:
+        raw = file.read_csv(dtype=str, keep_default_na=False)
+        missing = {"AUTHOR", "CONTENT", "CLASS"} - set(raw.columns)
+        if missing:
+            raise ValueError(f"{file.path}: no column {', '.join(sorted(missing))}")
+        bad = ~raw["CLASS"].str.strip().isin(["0", "1"])
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise ValueError(f"{file.path}: comment {row + 1} has CLASS outside 0/1")
+        video = f"youtube:{Path(file.name).stem}"
+        spam = raw["CLASS"].str.strip() == "1"
+        frames.append(
+            pd.DataFrame(
+                {
+                    "text": raw["CONTENT"].map(clean_html),
+                    "account": video,
+                    "label": np.where(spam, "spam", "ham"),
+                    "spam": spam.astype(object),
+                    "source": "youtube",
+                    "author": raw["AUTHOR"].str.strip().replace("", None),
+                    "post": video,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def load_all_comments(data_dir: str | Path | None = None) -> pd.DataFrame:
+    """ScamSpot's comments and the YouTube collection in one frame (``source`` tells which);
+    ScamSpot has no authors, so theirs are missing."""
+    return pd.concat([load_comments(data_dir), load_youtube(data_dir)], ignore_index=True)
 
 
 def word_list_rule(texts: pd.Series) -> np.ndarray:
