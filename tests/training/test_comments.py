@@ -11,7 +11,14 @@ from creator_audit.cli import app
 from scoring.comment_model import CommentModel, normalise
 from scoring.store.names import CHAMPION
 from tests.shared_data import SHARED, assert_run_logged_files, needs_comments
-from training.comments import grouped_evaluation, load_comments, train_comments, word_list_rule
+from training.comments import (
+    grouped_evaluation,
+    load_all_comments,
+    load_comments,
+    load_youtube,
+    train_comments,
+    word_list_rule,
+)
 
 
 def _accounts_with_their_own_words(n_accounts: int = 8, per_account: int = 40) -> pd.DataFrame:
@@ -55,6 +62,43 @@ def test_bundle_round_trip_gives_the_same_p_spam(tmp_path) -> None:
     assert loaded.p_spam([]).shape == (0,)
 
 
+YOUTUBE_HEAD = "COMMENT_ID,AUTHOR,DATE,CONTENT,CLASS\n"
+
+
+def test_youtube_loader_cleans_html_and_groups_by_video(tmp_path) -> None:
+    folder = tmp_path / "youtube-spam"
+    folder.mkdir()
+    (folder / "01-9bZkp7q19f0.csv").write_text(
+        YOUTUBE_HEAD
+        + 'a1,Julius NM,2013-11-07T06:20:48,"Check out my channel: <a href=""http://x.io"">'
+        'x.io</a>\ufeff",1\n'
+        'a2,Fan,2013-11-08T06:20:48,"I don&#39;t care&lt;3<br />love it &amp; more\ufeff",0\n',
+        encoding="utf-8",
+    )
+    (folder / "04-CevxZvSJLk8.csv").write_text(
+        YOUTUBE_HEAD + "b1,,2014-01-01T00:00:00,Roar!,0\n", encoding="utf-8"
+    )
+    frame = load_youtube(tmp_path)
+    assert frame["text"].tolist() == [
+        "Check out my channel: x.io",
+        "I don't care<3 love it & more",
+        "Roar!",
+    ]
+    assert frame["account"].tolist() == ["youtube:01-9bZkp7q19f0"] * 2 + ["youtube:04-CevxZvSJLk8"]
+    assert frame["spam"].tolist() == [True, False, False]
+    assert frame["label"].tolist() == ["spam", "ham", "ham"]
+    assert frame["author"].tolist()[:2] == ["Julius NM", "Fan"] and frame["author"].isna()[2]
+    assert set(frame["source"]) == {"youtube"}
+    (folder / "04-CevxZvSJLk8.csv").write_text(YOUTUBE_HEAD + "b1,x,d,hi,2\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="CLASS outside 0/1"):
+        load_youtube(tmp_path)
+
+
+def test_youtube_loader_says_where_it_looked(tmp_path) -> None:
+    with pytest.raises(FileNotFoundError, match="youtube-spam"):
+        load_youtube(tmp_path)
+
+
 def with_comments(test):
     """Marks a test that needs ScamSpot's labelled comments."""
     for mark in needs_comments:
@@ -68,6 +112,12 @@ def test_real_comments_load_with_their_labels() -> None:
     assert comments["label"].value_counts().to_dict() == {"real": 1167, "unknown": 848, "scam": 709}
     assert comments["account"].nunique() == 19
     assert comments.loc[comments["label"] == "unknown", "spam"].isna().all()
+    both = load_all_comments(SHARED)
+    youtube = both[both["source"] == "youtube"]
+    assert youtube["spam"].value_counts().to_dict() == {True: 1005, False: 951}
+    assert youtube["account"].nunique() == 5 and youtube["author"].notna().all()
+    assert not youtube["text"].str.contains("&#39;|<br|\ufeff").any()
+    assert both.loc[both["source"] == "scamspot", "author"].isna().all()
 
 
 @with_comments
