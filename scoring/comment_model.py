@@ -61,6 +61,15 @@ VECTORIZERS = {
     "words": {"analyzer": "word", "ngram_range": (1, 2), "min_df": 1, "token_pattern": WORD_TOKENS},
 }
 C = 0.1  # inverse regularisation: chosen by grouped cross-validation (training.comments)
+# A signal's scale is its spread in training, but at least SCALE_FLOOR: a signal rare in the
+# training comments (handles in YouTube's: sd 0.04) would otherwise be scaled 25-fold, and one
+# @reply read as strong spam evidence where replies are common (34% of ScamSpot's real comments
+# flagged by a model trained on YouTube's; 15% with the floor).
+SCALE_FLOOR = 0.5
+# The signals' weight against the n-grams' (less penalised when larger): the form of a comment
+# carries across niches and sources where n-grams do not. Chosen with each source held out whole
+# (training.comment_sources), not on the held-out groups.
+SIGNAL_WEIGHT = 3.0
 NB_ALPHA = 1.0  # smoothing of the log-count ratios
 
 
@@ -136,10 +145,13 @@ class CommentModel:
         groups: Sequence[str | None] | None = None,
         names: Sequence[str] = SIGNALS,
         author_values: np.ndarray | None = None,
+        signal_weight: float = SIGNAL_WEIGHT,
+        scale_floor: float = SCALE_FLOOR,
     ) -> CommentModel:
         """Fit on ``texts`` and their ``spam`` labels; ``authors`` and ``groups`` (optional)
         feed the author signals (or ``author_values``, see :func:`signals`), ``names`` chooses
-        the signals (``LEGACY_SIGNALS``: the /2 model)."""
+        the signals; ``signal_weight`` and ``scale_floor`` how they are scaled (the /2 model:
+        ``LEGACY_SIGNALS``, weight 1, floor 0)."""
         spam = np.asarray(spam, dtype=bool)
         texts = list(texts)
         vectorizers = {
@@ -153,6 +165,7 @@ class CommentModel:
         mean = np.array([raw[k, j].mean() if k.any() else 0.0 for j, k in enumerate(known.T)])
         scale = np.array([raw[k, j].std() if k.any() else 1.0 for j, k in enumerate(known.T)])
         scale[~(scale > 0)] = 1.0
+        scale = np.maximum(scale, scale_floor) / signal_weight  # stored so: scoring needs no weight
         weighted = [presence[name] @ sparse.diags(ratios[name]) for name in VECTORIZERS]
         x = sparse.hstack([*weighted, sparse.csr_matrix(standardise(raw, mean, scale))]).tocsr()
         lr = LogisticRegression(C=c, max_iter=4000, class_weight="balanced")

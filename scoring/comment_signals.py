@@ -45,7 +45,8 @@ _CALL_TO_ACTION = re.compile(
     r"\b(?:check (?:out|my|it)|subscri|suscri|inscrev|abonn|iscriv|sub ?(?:4|for|0) ?sub"
     r"|follow (?:me|my|us|back)|link in (?:my )?bio|(?:my|mi|meu|mon|mein) (?:channel|page|profile"
     r"|video|music|song|site|website|canal|chaîne|kanal)|click|visit|dm\b|inbox|message me"
-    r"|text me|contact|contat|kontakt|whatsapp|telegram|promot|collab)"
+    r"|text me|contact|contat|kontakt|whatsapp|telegram|promot|collab|get in touch|reach out"
+    r"|hit me up|hmu\b|ask me how)"
 )
 _REPEATED_CHAR = re.compile(r"(.)\1{2,}")
 _WORD_CHAR = re.compile(r"\w")
