@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from serve_vs_mlflow import _payloads
 
 from features import feature_matrix
-from scoring.comment_model import VECTORIZERS, CommentModel, counts, normalise
+from scoring.comment_model import VECTORIZERS, CommentModel, normalise, signals, standardise
 from serving.decoding import Parsed, parse_score_request, validate_items
 from training.comments import load_comments
 
@@ -70,7 +70,9 @@ def _sklearn_p(model: CommentModel, texts: list[str]) -> np.ndarray:
         vectorizer.vocabulary_ = model.vocabularies[name]
         weights = sparse.diags(np.asarray(model.ngram_weights[name]))
         parts.append(vectorizer.transform(texts) @ weights)
-    raw = (counts(texts) - np.asarray(model.count_mean)) / np.asarray(model.count_scale)
+    raw = standardise(
+        signals(texts, names=model.signals), np.asarray(model.count_mean), model.count_scale
+    )
     x = sparse.hstack([*parts, sparse.csr_matrix(raw)]).tocsr()
     return 1.0 / (1.0 + np.exp(-(x @ np.asarray(model.coef) + model.intercept)))
 

@@ -29,12 +29,22 @@ _MONEY_OR_CONTACT = re.compile(
     r"[$£€]\s?\d|\d\s?(?:k|usd|btc|eth)\b|\b(?:profit|invest"
     r"|(?:btc|dm|inbox|message me|get in touch|whatsapp|telegram)\b)"
 )
-# A link, a bare domain ("zonepa.com", "adf.ly /x") or a spelt-out one ("dot com"); on
-# normalised (lower-case) text. Only top-level domains that are rarely a word after a full stop.
-_LINK = re.compile(
-    r"https?:/|\bwww\s?\.|\b(?:youtu\.be|bit\.ly|wa\.me|t\.me)\b"
-    r"|\w\s?\.\s?(?:com|net|org|ly|io|info|biz|tv|gl|ru|xyz|site|online|club|link|shop|gg)\b"
-    r"|\bdot\s?com\b"
+# A bare domain ("zonepa.com", "adf.ly /x", "site . com"), on normalised (lower-case) text: only
+# top-level domains that are rarely a word after a full stop. Starting with the full stop lets the
+# regex engine jump between full stops; links and spelt-out domains are plain substrings.
+_DOMAIN = re.compile(
+    r"\.(?:\s?(?:com|net|org)|ly|io|info|biz|tv|gl|ru|xyz|site|online|club|link|shop|gg)\b"
+)
+_LINK_MARKS = (
+    "http:/",
+    "https:/",
+    "www.",
+    "www .",
+    "dot com",
+    "dotcom",
+    "youtu.be",
+    "wa.me",
+    "t.me/",
 )
 # A phone number: 8-15 digits with at most one separator between any two (digits are already
 # zeros in normalised text, so this runs on the raw text).
@@ -87,6 +97,7 @@ def text_signals(texts: Sequence[str], normalised: Sequence[str]) -> np.ndarray:
         n_words = len(raw.split())
         n = max(len(raw), 1)
         handles = plain.count("@handle")
+        digits = plain.count("0")
         repeats = 1.0 - len(set(words)) / len(words) if len(words) >= 3 else 0.0
         rows.append(
             (
@@ -95,10 +106,10 @@ def text_signals(texts: Sequence[str], normalised: Sequence[str]) -> np.ndarray:
                 handles,
                 len(_EMOJI.findall(raw)) / n,
                 len(_MONEY_OR_CONTACT.findall(plain)),
-                plain.count("0") / n,
+                digits / n,
                 float(handles > 0 and n_words > 8),
-                math.log1p(len(_LINK.findall(plain))),
-                float(_PHONE.search(raw) is not None),
+                math.log1p(_links(plain)),
+                float(digits >= 8 and _PHONE.search(raw) is not None),
                 math.log1p(len(_CALL_TO_ACTION.findall(plain))),
                 float(bool(raw.strip()) and _WORD_CHAR.search(raw) is None),
                 float(raw.isupper() and len(raw) >= 8),
@@ -107,6 +118,12 @@ def text_signals(texts: Sequence[str], normalised: Sequence[str]) -> np.ndarray:
             )
         )
     return np.asarray(rows, dtype=np.float64).reshape(len(texts), len(TEXT_SIGNALS))
+
+
+def _links(plain: str) -> int:
+    """Links and domains in a normalised text (a link's own domain counts too)."""
+    found = sum(mark in plain for mark in _LINK_MARKS)
+    return found + len(_DOMAIN.findall(plain)) if "." in plain else found
 
 
 def skeleton(text: str) -> str:
