@@ -14,18 +14,16 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.importers.exports import business_discovery, instaloader_download, media_items, save
+from tests.live_server import free_port, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
@@ -97,7 +95,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def server(workspace: Path) -> Iterator[str]:
     """``creator-audit serve`` on the workspace's model, on a free port; its address."""
-    port = _free_port()
+    port = free_port()
     args = ["creator-audit", "serve", "--port", str(port), "--workers", "1"]
     env = {**_env(), "CREATOR_AUDIT_MODEL_URI": "models/creator-fraud-v1.bundle"}
     process = subprocess.Popen(
@@ -105,7 +103,7 @@ def server(workspace: Path) -> Iterator[str]:
     )
     address = f"127.0.0.1:{port}"
     try:
-        _wait_ready(address, process)
+        wait_ready(port, process)
         yield address
     finally:
         process.terminate()
@@ -171,22 +169,3 @@ def _env() -> dict[str, str]:
     env = {**os.environ, "MLFLOW_TRACKING_URI": "", "COLUMNS": "100"}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     return env
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_ready(address: str, process: subprocess.Popen[bytes], seconds: float = 120.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "the server stopped before it was ready"
-        try:
-            if httpx.get(f"http://{address}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"the server at {address} was not ready within {seconds:.0f} s")

@@ -24,10 +24,9 @@ from creator_audit.dataset.columns import dataset_from_columns
 from creator_audit.dataset.types import ReadTime
 from creator_audit.schema import REQUEST_LISTS, TABLES
 
-# Request field → dataset table; the creator is one object, the rest are lists.
-LIST_TABLES = REQUEST_LISTS
-# Per-creator tables whose rows carry the creator's id (optional in the request).
-OWNED_TABLES = tuple(t for t in LIST_TABLES if "creator_id" in TABLES[t].column_names)
+# Per-creator tables whose rows carry the creator's id (optional in the request). A request's
+# lists (``REQUEST_LISTS``) are named as their tables; the creator is one object.
+OWNED_TABLES = tuple(t for t in REQUEST_LISTS if "creator_id" in TABLES[t].column_names)
 # Joins an item index to a post id when a batch is validated as one dataset. Any non-digit keeps
 # the joined ids apart (the index before it is digits); not a control character, which ids refuse.
 SEPARATOR = ":"
@@ -46,7 +45,7 @@ def dataset_from_requests(parts: list[RequestColumns], received: list[float]) ->
 def request_tables(parts: list[RequestColumns]) -> dict[str, tuple[dict, int]]:
     """Each table's merged columns and row count, for the tables any item has."""
     tables = {}
-    for name in ("creators", *LIST_TABLES):
+    for name in ("creators", *REQUEST_LISTS):
         pieces = [p[name] for p in parts if name in p]
         if pieces:
             tables[name] = _merged(pieces, TABLES[name].column_names)
@@ -89,7 +88,7 @@ def request_columns(request: Any, creator_key: str, post_prefix: str | None) -> 
     out: dict[str, dict[str, Any]] = {
         "creators": {k: _typed([v], spec.column(k).kind) for k, v in creator.items()}
     }
-    for name in LIST_TABLES:
+    for name in REQUEST_LISTS:
         rows = getattr(request, name)
         if rows is None:
             continue

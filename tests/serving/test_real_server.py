@@ -27,15 +27,10 @@ from typing import Any
 
 import pytest
 
+from tests.live_server import free_port, wait_ready
 from tests.serving.conftest import benchmark_module
 
 API_KEY, ADMIN_KEY = "real-server-key", "real-server-admin"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _call(
@@ -60,7 +55,7 @@ def _call(
 
 @pytest.fixture
 def server(bundles: SimpleNamespace, tmp_path: Path) -> Iterator[SimpleNamespace]:
-    port = _free_port()
+    port = free_port()
     model = tmp_path / "served.bundle"
     model.write_bytes(Path(bundles.a).read_bytes())
     env = {
@@ -81,30 +76,13 @@ def server(bundles: SimpleNamespace, tmp_path: Path) -> Iterator[SimpleNamespace
         start_new_session=True,
     )
     try:
-        _wait_ready(port, process)
+        wait_ready(port, process)
         yield SimpleNamespace(port=port, process=process, model=model)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
         output = process.communicate(timeout=60)[0].decode()
         assert API_KEY not in output and ADMIN_KEY not in output  # keys are never logged
-
-
-def _wait_ready(port: int, process: subprocess.Popen[bytes], in_a_row: int = 1) -> None:
-    """Until ``in_a_row`` readiness calls in a row answer 200: with several workers, one of them
-    can be ready while another still loads its model (new connections reach either)."""
-    deadline = time.time() + 120
-    ready = 0
-    while time.time() < deadline:
-        assert process.poll() is None, process.communicate()[0].decode()
-        try:
-            ready = ready + 1 if _call(port, "/readyz", key=None)[0] == 200 else 0
-        except OSError:
-            ready = 0
-        if ready >= in_a_row:
-            return
-        time.sleep(0.3 if ready == 0 else 0.0)
-    raise AssertionError("server not ready within 120 s")
 
 
 def test_real_server_scores_refuses_and_swaps(
@@ -152,7 +130,7 @@ def test_sigterm_stops_every_worker(server: SimpleNamespace) -> None:
 def test_unreachable_store_answers_liveness_at_once_and_readiness_says_why(
     tmp_path: Path,
 ) -> None:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "MLFLOW_TRACKING_URI": "http://127.0.0.1:9",  # nothing listens: MLflow retries ~100 s
@@ -246,7 +224,7 @@ def faults_server(
     where = tmp_path_factory.mktemp("faults")
     model = where / "served.bundle"
     model.write_bytes(Path(bundles.a).read_bytes())
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CREATOR_AUDIT_")}
     env.update(
         CREATOR_AUDIT_API_KEYS=API_KEY,
@@ -262,7 +240,7 @@ def faults_server(
             start_new_session=True,
         )  # fmt: skip
     try:
-        _wait_ready(port, process, in_a_row=12)  # both workers: the tests count their answers
+        wait_ready(port, process, in_a_row=12)  # both workers: the tests count their answers
         yield SimpleNamespace(port=port, process=process, model=model, command=command, env=env)
     finally:
         with contextlib.suppress(ProcessLookupError):  # the group, even if its leader was killed

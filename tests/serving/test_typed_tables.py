@@ -13,7 +13,8 @@ import pytest
 from creator_audit.dataset.columnar import ColumnTable, columnar
 from creator_audit.dataset.columns import shared_validation as _shared_validation
 from creator_audit.dataset.columns import typed_dataset
-from creator_audit.dataset.request_columns import LIST_TABLES, request_columns, request_tables
+from creator_audit.dataset.request_columns import request_columns, request_tables
+from creator_audit.schema import REQUEST_LISTS
 from creator_audit.simulator import generate
 from features import build_features, feature_matrix
 from serving.client_bodies import request_body
@@ -45,7 +46,7 @@ def test_direct_typing_equals_the_shared_validation(simulated, batch):
         fast = typed_dataset(tables)
         assert fast is not None
         shared = columnar(_shared_validation(tables))
-        for name in ("creators", *LIST_TABLES):
+        for name in ("creators", *REQUEST_LISTS):
             ours, theirs = getattr(fast, name), getattr(shared, name)
             assert (ours is None) == (theirs is None), name
             if ours is not None:
