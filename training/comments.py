@@ -1,18 +1,22 @@
-"""``creator-audit comments train``: the comment model, judged on accounts it has never seen.
+"""``creator-audit comments train``: the comment model, judged on groups of comments it has never
+seen.
 
-The data: ScamSpot's real Instagram comments under posts of finance and crypto accounts
-(``../shared/data/scamspot``), labelled ``real`` or ``scam``; ``unknown`` comments stay out of
-training and evaluation (:func:`unknown_mix` shows they are a mix of both, not a third kind).
+The data, both real and labelled by hand:
 
-Evaluation is grouped by account: every account's comments are held out in turn (leave one
-account out), never one account on both sides, and the pooled held-out predictions give ROC-AUC
-and precision / recall at the operating point, beside the word-list rule of the creator features
-(``features.engagers``) and a plain tf-idf + logistic regression.
+- ScamSpot's Instagram comments under posts of 19 finance and crypto accounts
+  (``../shared/data/scamspot``), ``real`` or ``scam``; ``unknown`` comments stay out of training
+  and evaluation (:func:`unknown_mix` shows they are a mix of both, not a third kind);
+- the YouTube Spam Collection (``youtube-spam/``): five music videos' comments, ``spam`` (self
+  promotion, links) or ``ham``, with their authors.
 
-The registered model is fit on a fixed three quarters of the accounts (chosen by a hash of the
-account name, so the split does not move with ``--seed`` or with new accounts); the others are
-the gate's test accounts, on which a new version must beat the word-list rule and at least match
-the current champion.
+A group is a ScamSpot account or a YouTube video. Evaluation holds each group out in turn, the
+scorers trained on every other group of both sources (``training.comment_sources``), and reports
+per source the model beside a plain tf-idf + logistic regression and the word-list rule of the
+creator features (``features.engagers``).
+
+The registered model is fit on a fixed three quarters of each source's groups (chosen by a hash
+of the name, so the split does not move with ``--seed``); the others are the gate's test groups,
+on which a new version must beat the word-list rule and at least match the current champion.
 """
 
 from __future__ import annotations
@@ -29,11 +33,7 @@ from typing import Any
 import mlflow
 import numpy as np
 import pandas as pd
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import precision_score, recall_score, roc_auc_score
-from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
-from sklearn.pipeline import make_pipeline
+from sklearn.metrics import roc_auc_score
 
 import creator_audit
 from creator_audit.dataset.real_data import (
@@ -44,11 +44,10 @@ from creator_audit.dataset.real_data import (
     locate,
     real_data_dir,
 )
-from creator_audit.progress import stage
 from creator_audit.simulator import text as simulated
-from features.engagers import GENERIC_COMMENTS, GENERIC_MAX_WORDS
 from scoring.comment_model import C as COMMENT_C
 from scoring.comment_model import CommentModel
+from scoring.comment_signals import AUTHOR_SIGNALS
 from scoring.pyfunc import COMMENT_MODEL_CODE
 from scoring.store.location import configure_tracking
 from scoring.store.names import COMMENT_MODEL_NAME
@@ -59,13 +58,20 @@ from scoring.store.registry import (
 )
 from scoring.store.runs import ModelRun, model_run
 from scoring.store.tracking import ensure_experiment
+from training.comment_sources import (
+    Figures,
+    Log,
+    SourceEvaluation,
+    held_out_by_group,
+    labelled_comments,
+    word_list_rule,
+)
 
 COMMENTS_FILE = "scamspot/comments-part-a.json"
 YOUTUBE_FOLDER = "youtube-spam"
 COMMENT_EXPERIMENT = "comment-authenticity"
-GATE_METRIC = "ROC-AUC on the gate's held-out accounts"
-TEST_ACCOUNT_SHARE = 0.25
-Log = Callable[[str], None]
+GATE_METRIC = "ROC-AUC on the gate's held-out groups"
+TEST_GROUP_SHARE = 0.25
 
 
 def comments_file(data_dir: str | Path | None = None) -> RealFile:
@@ -177,68 +183,6 @@ def load_all_comments(data_dir: str | Path | None = None) -> pd.DataFrame:
     return pd.concat([load_comments(data_dir), load_youtube(data_dir)], ignore_index=True)
 
 
-def word_list_rule(texts: pd.Series) -> np.ndarray:
-    """The creator features' generic-comment rule as a score: 1 for a generic comment."""
-    normal = texts.str.lower().str.replace(r"[^\w\s]|_", "", regex=True).str.split().str.join(" ")
-    short = normal.str.split().str.len().fillna(0) <= GENERIC_MAX_WORDS
-    return (short | normal.isin(GENERIC_COMMENTS)).to_numpy(dtype=np.float64)
-
-
-def plain_tfidf() -> Any:
-    return make_pipeline(TfidfVectorizer(), LogisticRegression(max_iter=2000))
-
-
-@dataclass(frozen=True)
-class GroupedResult:
-    """Pooled held-out figures of one method over leave-one-account-out folds."""
-
-    roc_auc: float
-    mean_account_auc: float
-    precision: float
-    recall: float
-
-    def as_dict(self) -> dict[str, float]:
-        return {k: round(v, 4) for k, v in vars(self).items()}
-
-
-def grouped_evaluation(
-    labelled: pd.DataFrame, log: Log = print, n_folds: int | None = None
-) -> dict[str, GroupedResult]:
-    """Ours, a plain tf-idf + logistic regression and the word-list rule, on held-out accounts:
-    each account left out in turn, or ``n_folds`` groups of whole accounts (quicker)."""
-    texts, spam, accounts = labelled["text"], labelled["spam"].to_numpy(bool), labelled["account"]
-    ours, plain = np.zeros(len(texts)), np.zeros(len(texts))
-    splitter = LeaveOneGroupOut() if n_folds is None else GroupKFold(n_splits=n_folds)
-    folds = list(splitter.split(texts, spam, accounts))
-    with stage(f"grouped cross-validation ({len(folds)} folds of whole accounts)", log) as step:
-        for train, test in folds:
-            fold_texts = texts.iloc[train].tolist()
-            ours[test] = CommentModel.fit(fold_texts, spam[train]).p_spam(texts.iloc[test])
-            model = plain_tfidf().fit(fold_texts, spam[train])
-            plain[test] = model.predict_proba(texts.iloc[test].tolist())[:, 1]
-            step(1)
-    rule = word_list_rule(texts)
-    return {
-        name: _figures(spam, scores, accounts.to_numpy())
-        for name, scores in (("model", ours), ("plain_tfidf", plain), ("word_list_rule", rule))
-    }
-
-
-def _figures(spam: np.ndarray, scores: np.ndarray, accounts: np.ndarray) -> GroupedResult:
-    per_account = [
-        roc_auc_score(spam[accounts == a], scores[accounts == a])
-        for a in np.unique(accounts)
-        if len(set(spam[accounts == a])) == 2
-    ]
-    flagged = scores >= 0.5
-    return GroupedResult(
-        roc_auc=float(roc_auc_score(spam, scores)),
-        mean_account_auc=float(np.mean(per_account)),
-        precision=float(precision_score(spam, flagged, zero_division=0)),
-        recall=float(recall_score(spam, flagged, zero_division=0)),
-    )
-
-
 def unknown_mix(model: CommentModel, unknown: pd.DataFrame) -> dict[str, float]:
     """How the model reads the ``unknown`` comments: a mix shows as many clearly real and many
     clearly spam, not one block in between."""
@@ -287,17 +231,26 @@ def _read_as(model: CommentModel, texts: list[str]) -> dict[str, float]:
     }
 
 
-def gate_accounts(accounts: pd.Series) -> np.ndarray:
-    """The gate's test accounts: a fixed quarter by a hash of the name (not the seed)."""
-    digest = accounts.map(lambda a: int(hashlib.sha256(a.encode()).hexdigest()[:8], 16))
-    return (digest % 1000).to_numpy() < TEST_ACCOUNT_SHARE * 1000
+def gate_groups(groups: pd.Series, sources: pd.Series) -> np.ndarray:
+    """Per comment, whether its group (account or video) is one of the gate's test groups: in
+    each source, the quarter of its groups (at least one) first by a hash of the name, so the
+    split moves with neither ``--seed`` nor new groups of another source."""
+    test: set[str] = set()
+    for source in sorted(set(sources)):
+        names = sorted(set(groups[sources == source]), key=_name_hash)
+        test.update(names[: max(1, round(TEST_GROUP_SHARE * len(names)))])
+    return groups.isin(test).to_numpy()
+
+
+def _name_hash(name: str) -> tuple[int, str]:
+    return int(hashlib.sha256(name.encode()).hexdigest()[:8], 16) % 1000, name
 
 
 @dataclass
 class CommentTrainResult:
     run_id: str
     model: CommentModel
-    grouped: dict[str, GroupedResult]
+    held_out: dict[str, dict[str, Figures]]  # source -> scorer -> figures, each group held out
     unknown: dict[str, float]
     simulated: dict[str, dict[str, float]]
     decision: GateDecision
@@ -311,38 +264,54 @@ def train_comments(
     log: Log = print,
     n_folds: int | None = None,
 ) -> CommentTrainResult:
-    """Evaluate on held-out accounts, fit on the gate's training accounts, log, register, gate.
-    ``seed`` is logged: the model has no randomness of its own (the solver is deterministic)."""
-    file = comments_file(data_dir)
-    comments = load_comments(file)  # bad data fails before anything is written
+    """Evaluate with each group held out, fit on the gate's training groups, log, register, gate.
+    ``seed`` is logged: the model has no randomness of its own (the solver is deterministic).
+    ``n_folds`` holds out that many sets of whole groups instead of each group (quicker)."""
+    files = [comments_file(data_dir), *youtube_files(data_dir)]
+    comments = pd.concat([load_comments(files[0]), load_youtube(files[1:])], ignore_index=True)
+    labelled = labelled_comments(comments)  # bad data fails before anything is written
     configure_tracking()
     experiment_id = ensure_experiment(COMMENT_EXPERIMENT)
-    labelled = comments[comments["label"] != "unknown"].reset_index(drop=True)
-    per_label = comments["label"].value_counts().to_dict()
-    log(f"comments: {per_label}, {labelled['account'].nunique()} accounts")
-    grouped = grouped_evaluation(labelled, log, n_folds)
-    for name, figures in grouped.items():
-        log(f"held-out accounts, {name}: {figures.as_dict()}")
-    held = gate_accounts(labelled["account"])
+    counts = labelled.groupby("source")["spam"].agg(["size", "sum"])
+    for source, row in counts.iterrows():
+        groups = labelled.loc[labelled["source"] == source, "account"].nunique()
+        log(f"{source}: {row['size']} labelled comments ({row['sum']} spam), {groups} groups")
+    held_out = _held_out_figures(held_out_by_group(labelled, log=log, n_folds=n_folds), log)
+    held = gate_groups(labelled["account"], labelled["source"])
     train, test = labelled[~held], labelled[held]
-    with model_run(COMMENT_MODEL_NAME, experiment_id, log, [file]) as run:
-        model = CommentModel.fit(train["text"].tolist(), train["spam"].to_numpy(bool))
+    with model_run(COMMENT_MODEL_NAME, experiment_id, log, files) as run:
+        model = CommentModel.fit(
+            train["text"].tolist(), train["spam"].to_numpy(bool), author_values=_authors(train)
+        )
         model.metadata = _metadata(run.run_id, seed, comments, sorted(test["account"].unique()))
         mix = unknown_mix(model, comments[comments["label"] == "unknown"])
         log(f"unknown comments as the model reads them: {mix}")
         check = simulated_comment_check(model, test, seed=seed)
         for kind, read in check.items():
             log(f"{kind}: {read}")
-        _log_run(grouped, mix, model)
+        _log_run(held_out, mix, model)
         mlflow.log_dict(check, "evaluation/simulated_comments.json")
         decision = _register(run, model, test)
     bundle_path = run.export(models_dir)
     log(f"bundle: {bundle_path}")
-    return CommentTrainResult(run.run_id, model, grouped, mix, check, decision, bundle_path)
+    return CommentTrainResult(run.run_id, model, held_out, mix, check, decision, bundle_path)
+
+
+def _held_out_figures(evaluation: SourceEvaluation, log: Log) -> dict[str, dict[str, Figures]]:
+    figures: dict[str, dict[str, Figures]] = {}
+    for scorer in evaluation.scores:
+        for source, f in evaluation.per_source(scorer).items():
+            figures.setdefault(source, {})[scorer] = f
+            log(f"{source}, each group held out, {scorer}: {f.as_dict()}")
+    return figures
+
+
+def _authors(frame: pd.DataFrame) -> np.ndarray:
+    return frame[list(AUTHOR_SIGNALS)].to_numpy(np.float64)
 
 
 def _metadata(
-    run_id: str, seed: int, comments: pd.DataFrame, test_accounts: list[str]
+    run_id: str, seed: int, comments: pd.DataFrame, test_groups: list[str]
 ) -> dict[str, Any]:
     digest = hashlib.sha256("\n".join(comments["text"] + "\t" + comments["label"]).encode())
     return {
@@ -350,27 +319,40 @@ def _metadata(
         "run_id": run_id,
         "seed": seed,
         "data_sha256": digest.hexdigest(),
-        "gate_test_accounts": test_accounts,
+        "sources": sorted(comments["source"].unique()),
+        "gate_test_accounts": test_groups,  # accounts and videos
         "project_version": creator_audit.__version__,
     }
 
 
-def _log_run(grouped: dict[str, GroupedResult], mix: dict[str, float], model: CommentModel) -> None:
+def _log_run(
+    held_out: dict[str, dict[str, Figures]], mix: dict[str, float], model: CommentModel
+) -> None:
     mlflow.log_params(
         {
-            "features": "char_wb 2-5 + word 1-2 presence x NB log-count ratio + 7 counts",
+            "features": "char_wb 2-5 + word 1-2 presence x NB log-count ratio + "
+            f"{len(model.signals)} signals",
+            "signals": ",".join(model.signals),
             "C": COMMENT_C,
+            "sources": ",".join(model.metadata["sources"]),
         }
     )
-    for name, figures in grouped.items():
-        mlflow.log_metrics({f"grouped_{name}_{k}": v for k, v in figures.as_dict().items()})
-    mlflow.log_dict({k: v.as_dict() for k, v in grouped.items()}, "evaluation/grouped.json")
+    for source, scorers in held_out.items():
+        for scorer, figures in scorers.items():
+            mlflow.log_metrics(
+                {f"heldout_{source}_{scorer}_{k}": v for k, v in figures.as_dict().items()}
+            )
+    mlflow.log_dict(
+        {s: {k: f.as_dict() for k, f in by.items()} for s, by in held_out.items()},
+        "evaluation/held_out_by_group.json",
+    )
     mlflow.log_dict(mix, "evaluation/unknown_mix.json")
     mlflow.log_param("gate_test_accounts", ",".join(model.metadata["gate_test_accounts"]))
 
 
 def _gate_auc(model: CommentModel, test: pd.DataFrame) -> float:
-    return float(roc_auc_score(test["spam"].to_numpy(bool), model.p_spam(test["text"].tolist())))
+    p = model.p_spam(test["text"].tolist(), author_values=_authors(test))
+    return float(roc_auc_score(test["spam"].to_numpy(bool), p))
 
 
 def _register(run: ModelRun, model: CommentModel, test: pd.DataFrame) -> GateDecision:

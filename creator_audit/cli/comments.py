@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from scoring.store.names import (
     DEFAULT_COMMENT_MODEL_URI,
 )
-
-if TYPE_CHECKING:
-    pass
 
 from creator_audit.cli.common import (
     MODEL_HELP,
@@ -40,14 +37,22 @@ def comments_train(
         "models"
     ),
 ) -> None:
-    """Train the comment model on real labelled comments; judge it on held-out accounts."""
+    """Train the comment model on real labelled comments (ScamSpot's Instagram comments and the
+    YouTube Spam Collection); judge it with each account and video held out."""
     from training.comments import train_comments
 
     check_models_dir(models_dir)
     check_store_usable()
     result = train_comments(data, seed=seed, models_dir=models_dir, log=typer.echo)
-    figures = ", ".join(f"{name} ROC-AUC {g.roc_auc:.4f}" for name, g in result.grouped.items())
-    typer.echo(f"run {result.run_id}: held-out accounts: {figures}")
+    for source, scorers in result.held_out.items():
+        model = scorers["model"]
+        typer.echo(
+            f"{source}, each group held out: ROC-AUC {model.roc_auc:.4f}, spam caught "
+            f"{model.spam_caught:.1%}, real flagged {model.real_flagged:.1%} (plain tf-idf "
+            f"{scorers['plain_tfidf'].roc_auc:.4f}, word-list rule "
+            f"{scorers['word_list_rule'].roc_auc:.4f})"
+        )
+    typer.echo(f"run {result.run_id}")
 
 
 @cli_command(comments_app, "score", kernels=True, store=True)

@@ -11,13 +11,13 @@ from creator_audit.cli import app
 from scoring.comment_model import CommentModel, normalise
 from scoring.store.names import CHAMPION
 from tests.shared_data import SHARED, assert_run_logged_files, needs_comments
+from training.comment_sources import held_out_by_group, labelled_comments, word_list_rule
 from training.comments import (
-    grouped_evaluation,
+    gate_groups,
     load_all_comments,
     load_comments,
     load_youtube,
     train_comments,
-    word_list_rule,
 )
 
 
@@ -31,12 +31,13 @@ def _accounts_with_their_own_words(n_accounts: int = 8, per_account: int = 40) -
         for _ in range(per_account):
             filler = " ".join(rng.choice(["so", "the", "and", "we", "it", "now"], 4))
             rows.append({"text": f"{word} {filler}", "account": f"acc{a}", "spam": a % 2 == 1})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).assign(source="made-up", author=None, post=lambda f: f["account"])
 
 
 def test_held_out_accounts_are_never_seen_in_training() -> None:
-    figures = grouped_evaluation(_accounts_with_their_own_words(), lambda _: None, n_folds=4)
-    assert figures["model"].roc_auc < 0.75  # nothing to learn across accounts: no leak
+    labelled = labelled_comments(_accounts_with_their_own_words())
+    held_out = held_out_by_group(labelled, log=lambda _: None, n_folds=4)
+    assert held_out.per_source("model")["made-up"].roc_auc < 0.75  # nothing to learn: no leak
     mixed = _accounts_with_their_own_words().sample(frac=1, random_state=0)
     leaked = CommentModel.fit(mixed["text"].iloc[:200].tolist(), mixed["spam"].iloc[:200])
     p = leaked.p_spam(mixed["text"].iloc[200:])
@@ -52,6 +53,18 @@ def test_normalising_makes_handles_and_numbers_generic() -> None:
 def test_word_list_rule_flags_stock_praise() -> None:
     texts = pd.Series(["Nice!", "love this so much", "what lens did you use for the third shot?"])
     assert word_list_rule(texts).tolist() == [1.0, 1.0, 0.0]
+
+
+def test_gate_holds_out_a_quarter_of_each_source_by_name() -> None:
+    groups = pd.Series([f"acc{i}" for i in range(19)] + [f"video{i}" for i in range(5)])
+    sources = pd.Series(["a"] * 19 + ["b"] * 5)
+    held = gate_groups(groups, sources)
+    assert held[:19].sum() == 5 and held[19:].sum() == 1
+    shuffled = np.random.default_rng(1).permutation(len(groups))
+    again = gate_groups(
+        groups[shuffled].reset_index(drop=True), sources[shuffled].reset_index(drop=True)
+    )
+    assert set(groups[shuffled][again]) == set(groups[held])  # by name, not by order
 
 
 def test_bundle_round_trip_gives_the_same_p_spam(tmp_path) -> None:
@@ -125,13 +138,16 @@ def test_train_registers_gates_and_beats_both_baselines(tmp_path, monkeypatch) -
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "")
     result = train_comments(SHARED, models_dir=tmp_path / "models", log=lambda _: None, n_folds=3)
-    ours, plain, rule = (
-        result.grouped[k].roc_auc for k in ("model", "plain_tfidf", "word_list_rule")
-    )
-    assert ours > plain > rule
-    assert ours > 0.94
+    assert set(result.held_out) == {"scamspot", "youtube"}
+    for source, scorers in result.held_out.items():
+        ours, plain, rule = (scorers[k].roc_auc for k in ("model", "plain_tfidf", "word_list_rule"))
+        assert ours > plain > rule, source
+        assert ours > 0.93 and scorers["model"].spam_caught > 0.6, source
     assert result.decision.alias == CHAMPION and result.bundle_path.exists()
-    assert_run_logged_files(result.run_id, ["scamspot"])
+    assert_run_logged_files(result.run_id, ["scamspot", "youtube-spam"])
+    test_groups = result.model.metadata["gate_test_accounts"]
+    assert any(g.startswith("youtube:") for g in test_groups)
+    assert sum(not g.startswith("youtube:") for g in test_groups) == 5  # a quarter of 19
     # unknown is a mix: mostly clear conversation, and some clear spam (2-50%), few in between
     assert result.unknown["share_below_0.2"] > 0.5
     assert 0.02 < result.unknown["share_above_0.8"] < 0.5
