@@ -33,6 +33,9 @@ class Words:
     suffix: str = ""
     # A sentence with the value in it, where "<phrase> is <value>" reads badly.
     template: str | None = None
+    # Said after "this points to fraud" where the evidence is weak for some kinds of creator
+    # that the data does not name (a niche): the reader compares with creators of that kind.
+    caveat: str | None = None
 
 
 FEATURE_WORDS: dict[str, Words] = {
@@ -100,6 +103,10 @@ FEATURE_WORDS: dict[str, Words] = {
         "the share of comments that look like spam or promotions",
         SHARE,
         template="{value} of comments look like spam or promotions",
+        # ScamSpot's genuine finance and crypto accounts: 38% of their labelled comments are
+        # scams posted by others. The data has no niche to compare with, so the reason says it.
+        caveat="though genuine finance, crypto and giveaway creators draw spam from others: "
+        "compare with creators of that kind",
     ),
     "comment_spam_mean": Words(
         "the comment model's mean spam probability",
@@ -249,6 +256,8 @@ def reason_text(
     if band is not None:
         sentence += _comparison(feature, value, band)
     push = "points to fraud" if contribution > 0 else "points to a genuine account"
+    if contribution > 0 and w.caveat:
+        push += f", {w.caveat}"
     if partner is None:
         return f"{sentence}; this {push}."
     alone = "typical" if band_side(value, band) == "within" else "unusual"

@@ -76,6 +76,20 @@ def test_other_features_read_against_the_typical_range() -> None:
     )
 
 
+def test_comment_spam_as_fraud_evidence_says_which_genuine_creators_draw_it_too() -> None:
+    """The data names no niche, so the sentence tells the reader to compare a finance or
+    giveaway creator with creators of that kind; pointing to genuine, it needs no caveat."""
+    norms = _norms("comment_spam_share", np.linspace(0.0, 0.06, 50), 20_000)
+    band = norms.band("comment_spam_share", 20_000)
+    text = reason_text("comment_spam_share", 0.31, 1.5, band)
+    assert text.startswith("31% of comments look like spam or promotions, above the")
+    assert text.endswith(
+        "this points to fraud, though genuine finance, crypto and giveaway creators draw spam "
+        "from others: compare with creators of that kind."
+    )
+    assert "finance" not in reason_text("comment_spam_share", 0.01, -0.3, band)
+
+
 def test_a_missing_value_says_which_table_was_not_sent_and_claims_no_push() -> None:
     because = unknown_because("recurring_actor_event_share", sent=False)
     text = reason_text("recurring_actor_event_share", None, 0.4, None, because)
