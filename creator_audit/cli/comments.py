@@ -7,10 +7,6 @@ from typing import Annotated
 
 import typer
 
-from scoring.store.names import (
-    DEFAULT_COMMENT_MODEL_URI,
-)
-
 from creator_audit.cli.common import (
     MODEL_HELP,
     REAL_DATA_DEFAULT,
@@ -21,6 +17,9 @@ from creator_audit.cli.common import (
     comments_app,
     read_comments,
     refuse_input_as_output,
+)
+from scoring.store.names import (
+    DEFAULT_COMMENT_MODEL_URI,
 )
 
 
@@ -58,7 +57,13 @@ def comments_train(
 @cli_command(comments_app, "score", kernels=True, store=True)
 def comments_score(
     input_file: Annotated[
-        Path, typer.Option("--input", help="Comments (.csv/.parquet) with a text column.")
+        Path,
+        typer.Option(
+            "--input",
+            help="Comments (.csv/.parquet) with a text column; with an author column (and a "
+            "post column: the post or video each is under), the same author's near-duplicate "
+            "comments count too.",
+        ),
     ],
     out: Annotated[Path, typer.Option("--out", help="Output file, .parquet or .csv.")],
     model: Annotated[str, typer.Option("--model", help=MODEL_HELP)] = DEFAULT_COMMENT_MODEL_URI,
@@ -77,7 +82,13 @@ def comments_score(
     loaded = load_any(model, CommentModel)
     known = table["text"].notna().to_numpy()
     p_spam = np.full(len(table), np.nan)
-    p_spam[known] = loaded.p_spam(table.loc[known, "text"].astype(str).tolist())
+    rows = table.loc[known]
+    by_whom = {
+        keyword: rows[column].astype(object).tolist()
+        for keyword, column in (("authors", "author"), ("groups", "post"))
+        if column in rows and "author" in rows
+    }
+    p_spam[known] = loaded.p_spam(rows["text"].astype(str).tolist(), **by_whom)
     table["p_spam"] = p_spam
     table["is_spam"] = pd.array(np.where(known, p_spam >= loaded.threshold, None), dtype="boolean")
     write_table(table, out)

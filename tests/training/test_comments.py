@@ -169,6 +169,19 @@ def test_train_registers_gates_and_beats_both_baselines(tmp_path, monkeypatch) -
     scored = pd.read_csv(out)
     assert list(scored.columns) == ["id", "text", "p_spam", "is_spam"]
     assert np.isnan(scored["p_spam"][1]) and scored["p_spam"][2] > 0.5 > scored["p_spam"][0]
+    # With author and post columns the author signals are read (on the shared sources they
+    # add little: docs/models/comment.md), without them they are missing.
+    pasted = "such a great song, everyone should hear my cover too, thank you all"
+    by_author = pd.DataFrame(
+        {"text": [pasted] * 3 + ["nice"], "author": ["a", "a", "a", "b"], "post": list("pqrp")}
+    )
+    both = []
+    for columns in (["text"], ["text", "author", "post"]):
+        by_author[columns].to_csv(comments, index=False)
+        answer = CliRunner().invoke(app, [*args, "--model", str(result.bundle_path)])
+        assert answer.exit_code == 0, answer.output
+        both.append(pd.read_csv(out)["p_spam"].to_numpy())
+    assert not np.allclose(both[0][:3], both[1][:3]) and both[1][3] < 0.5
 
 
 def test_scoring_a_file_without_text_is_a_clear_error(tmp_path) -> None:
