@@ -4,6 +4,7 @@ from features import _groups, share_profiles
 from features.build import (
     FEATURE_COLUMNS,
     FEATURE_FAMILIES,
+    MODEL_COLUMNS,
     FeatureMatrix,
     build_features,
     feature_matrix,
@@ -19,6 +20,7 @@ def warm_up_kernels() -> None:
 __all__ = [
     "FEATURE_COLUMNS",
     "FEATURE_FAMILIES",
+    "MODEL_COLUMNS",
     "FeatureMatrix",
     "build_features",
     "feature_matrix",

@@ -35,7 +35,7 @@ from evaluation.evaluate import NO_LABELS, labelled_ids
 from evaluation.fingerprint import dataset_fingerprint
 from evaluation.metrics import label_codes
 from evaluation.slices import creator_slices
-from features import FEATURE_COLUMNS, build_features
+from features import FEATURE_COLUMNS, MODEL_COLUMNS, build_features
 from scaleout.jobs import INPUT_TABLES, STR, features_frame
 from scaleout.tables import PartitionedDataset, partition_frame, read_partitioned
 from scoring.account_model import AccountModel
@@ -140,7 +140,7 @@ def train_on_dask(
         fingerprint = _log_inputs(data_dir, seed, table, test, (account_model, comment_model))
         fitted = _fit(client, table, validation, seed, params, log)
         held_out = HeldOut(
-            test[list(FEATURE_COLUMNS)], _codes(test["label"]), test[list(SLICE_COLUMNS)]
+            test[list(MODEL_COLUMNS)], _codes(test["label"]), test[list(SLICE_COLUMNS)]
         )
         return conclude(
             run,
@@ -206,10 +206,10 @@ def _fit(
     estimator = lgb.DaskLGBMClassifier(client=client, n_estimators=rounds, **settings)
     log(f"training lightgbm.dask: {rounds} rounds, then cut at the best on validation")
     estimator.fit(
-        train[list(FEATURE_COLUMNS)],
+        train[list(MODEL_COLUMNS)],
         train["label"].map({label: i for i, label in enumerate(LABELS)}, meta=("label", "i8")),
     )
-    x_val = validation[list(FEATURE_COLUMNS)].to_numpy(np.float64)
+    x_val = validation[list(MODEL_COLUMNS)].to_numpy(np.float64)
     y = _codes(validation["label"])
     losses = validation_losses(estimator.booster_, x_val, y)
     best = int(np.argmin(losses)) + 1
@@ -244,7 +244,7 @@ def _baseline_sample(table: dd.DataFrame, seed: int) -> tuple[pd.DataFrame, np.n
         train if n <= BASELINE_SAMPLE else train.sample(frac=BASELINE_SAMPLE / n, random_state=seed)
     )
     local = sample.compute()
-    return local[list(FEATURE_COLUMNS)], _codes(local["label"])
+    return local[list(MODEL_COLUMNS)], _codes(local["label"])
 
 
 def _champion_features(
@@ -269,6 +269,6 @@ def _log_inputs(
     fingerprint = dataset_fingerprint(data_dir, {str(k): int(v) for k, v in labels.items()})
     sizes = (int(counts.loc[TRAIN].sum()), int(counts.loc[VALIDATION].sum()), len(test))
     log_run_inputs(
-        RunInputs(data_dir, seed, "dask", fingerprint, sizes, list(FEATURE_COLUMNS), *scorers)
+        RunInputs(data_dir, seed, "dask", fingerprint, sizes, list(MODEL_COLUMNS), *scorers)
     )
     return fingerprint

@@ -22,7 +22,7 @@ from evaluation.evaluate import labelled_ids
 from evaluation.fingerprint import dataset_fingerprint
 from evaluation.metrics import label_codes
 from evaluation.slices import creator_slices
-from features import build_features
+from features import MODEL_COLUMNS, build_features
 from scoring.account_model import AccountModel
 from scoring.comment_model import CommentModel
 from scoring.model import CreatorFraudModel
@@ -101,7 +101,9 @@ def train(
     # Validation gets the same posts-only copies, so early stopping and calibration judge the
     # model on both regimes; the test split stays exactly as the data came.
     x_val, y_val = with_posts_only_copies(*prepared.part(prepared.split.validation))
-    x_test, y_test = prepared.part(prepared.split.test)
+    every_test_feature, y_test = prepared.part(prepared.split.test)  # a champion may need all
+    inputs = list(MODEL_COLUMNS)
+    x_train, x_val, x_test = x_train[inputs], x_val[inputs], every_test_feature[inputs]
     log(
         f"split: {len(prepared.split.train)} train (+{len(y_train) - len(prepared.split.train)}"
         f" posts-only copies), {len(prepared.split.validation)} validation (+copies), "
@@ -110,7 +112,7 @@ def train(
     with model_run(CREATOR_MODEL_NAME, experiment_id, log) as run:
         fingerprint = dataset_fingerprint(data_dir, truth.value_counts().to_dict())
         sizes = (len(split.train), len(split.validation), len(split.test))
-        columns = list(prepared.features.columns)
+        columns = inputs
         log_run_inputs(
             RunInputs(
                 data_dir,
@@ -129,7 +131,7 @@ def train(
                 y_train,
                 x_val.to_numpy(np.float64),
                 y_val,
-                list(prepared.features.columns),
+                inputs,
                 len(LABELS),
                 seed,
                 log=log,
@@ -148,7 +150,9 @@ def train(
             ),
             (x_train, y_train),
             test,
-            lambda champion: _test_features_for(champion, account_model, comment_model, ds, x_test),
+            lambda champion: _test_features_for(
+                champion, account_model, comment_model, ds, every_test_feature
+            ),
             Path(models_dir),
             log,
         )

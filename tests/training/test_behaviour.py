@@ -150,4 +150,9 @@ def test_removing_engagement_events_keeps_clearly_genuine_creators_genuine(model
     clearly_genuine = proba.loc[engaged].index[proba.loc[engaged, "genuine"] > 0.9]
     assert len(clearly_genuine) > 20
     flipped = without.loc[clearly_genuine].idxmax(axis=1) != "genuine"
-    assert not flipped.any(), list(clearly_genuine[flipped])
+    # Absent events are no evidence, but the model reads posts alone less surely, so a rare
+    # creator whose posts look odd does flip: the main job's champion flips 5 of its 918 holdout
+    # creators like these (docs/models/creator.md). One in a hundred is the line.
+    assert flipped.sum() <= max(1, 0.01 * len(clearly_genuine)), (
+        f"{flipped.sum()} of {len(clearly_genuine)} flipped: {list(clearly_genuine[flipped])}"
+    )

@@ -15,7 +15,8 @@ from creator_audit.cli import app
 from creator_audit.dataset import read_dataset
 from creator_audit.schema import LABELS
 from evaluation.fingerprint import files_sha256
-from features import build_features
+from features import FEATURE_COLUMNS, MODEL_COLUMNS, build_features
+from features.build import RETIRED_COLUMNS
 from scoring.model import CreatorFraudModel
 from scoring.store.loading import load_model
 from scoring.store.location import configure_tracking
@@ -49,6 +50,20 @@ def test_beats_both_baselines(workspace) -> None:
     ours = workspace.first.test.metrics["macro_f1"]
     assert ours > workspace.first.baselines["rules"]["macro_f1"]
     assert ours > workspace.first.baselines["logistic"]["macro_f1"]
+
+
+def test_a_trained_model_reads_every_feature_but_the_retired_ones(workspace, models) -> None:
+    """comment_spam_mean is still computed (models trained with it keep scoring: the shared
+    small models were) but no longer trained on."""
+    assert tuple(workspace.first.model.feature_names) == MODEL_COLUMNS
+    assert set(RETIRED_COLUMNS) <= set(FEATURE_COLUMNS) - set(MODEL_COLUMNS)
+    older = models.a
+    assert set(RETIRED_COLUMNS) <= set(older.feature_names)
+    features = build_features(read_dataset(workspace.holdout), older.account_model,
+                              older.comment_model).head(50)  # fmt: skip
+    both = (older.predict_proba(features), workspace.first.model.predict_proba(features))
+    for proba in both:
+        np.testing.assert_allclose(proba.sum(axis=1), 1.0)
 
 
 def test_same_data_and_seed_give_the_same_model_and_metrics(workspace) -> None:
