@@ -47,13 +47,16 @@ td.within-noise { color: #5b6678; } .caption { color: #5b6678; font-size: .9em; 
 """
 
 
-def page(title: str, body: Iterable[str]) -> str:
+def page(title: str, body: Iterable[str], style: str = "", script: str = "") -> str:
+    """A whole page: the shared look plus a page's own ``style``, and its ``script`` (inline,
+    run after the body is parsed; the page stays self-contained)."""
+    tail = f"<script>{script}</script>\n" if script else ""
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{esc(title)}</title><style>{STYLE}</style></head><body>\n"
+        f"<title>{esc(title)}</title><style>{STYLE}{style}</style></head><body>\n"
         + "\n".join(body)
-        + "\n</body></html>\n"
+        + f"\n{tail}</body></html>\n"
     )
 
 

@@ -14,18 +14,23 @@ what is drawn is what the model saw.
 ``post_charts`` and ``audience_charts`` draw its charts in the look of ``style``.
 """
 
-from evaluation.audit.audience_charts import engager_matrix
-from evaluation.audit.evidence import read_creator_ids, restrict
-from evaluation.audit.page import audit_page, write_audit_page
+from evaluation.audit.audience_charts import ShareInterval, engager_matrix, fake_share_interval
+from evaluation.audit.evidence import Evidence, gather, read_creator_ids, restrict
+from evaluation.audit.page import audit_page, evidence_page, write_audit_page
 from evaluation.audit.post_charts import follower_jumps
 from evaluation.audit.style import LABEL_NAMES, NO_ENGAGEMENTS
 
 __all__ = [
     "LABEL_NAMES",
     "NO_ENGAGEMENTS",
+    "Evidence",
+    "ShareInterval",
     "audit_page",
     "engager_matrix",
+    "evidence_page",
+    "fake_share_interval",
     "follower_jumps",
+    "gather",
     "read_creator_ids",
     "restrict",
     "write_audit_page",

@@ -134,11 +134,17 @@ def audience_section(
             + traits
         )
     scored = accounts.score(ev.sample.reset_index(drop=True))
-    # the interval itself, as the features estimate it; the features keep only its half-width
-    whole = np.zeros(len(scored), dtype=np.int64)
-    estimate = accounts.fake_share(scored["p_fake"].to_numpy(), whole, 1)
-    interval = ShareInterval(*(float(estimate[k][0]) for k in SHARE_KEYS))
+    interval = fake_share_interval(scored["p_fake"].to_numpy(), accounts)
     return _audience_chart(ev, scored, interval, norms) + traits
+
+
+def fake_share_interval(p_fake: np.ndarray, accounts: AccountModel) -> ShareInterval:
+    """The fake share of one creator's sampled followers (scored ``p_fake``) with its 95%
+    interval, as the features estimate it: they keep only the interval's half-width, and it
+    need not be symmetric."""
+    whole = np.zeros(len(p_fake), dtype=np.int64)
+    estimate = accounts.fake_share(p_fake, whole, 1)
+    return ShareInterval(*(float(estimate[k][0]) for k in SHARE_KEYS))
 
 
 @dataclass(frozen=True)

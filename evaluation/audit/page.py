@@ -46,7 +46,12 @@ def audit_page(
 ) -> str:
     """The audit page's HTML: a header, an index when there are several creators, and one
     section per creator."""
-    evidence = gather(model, restrict(ds, creator_ids, source))
+    return evidence_page(model, gather(model, restrict(ds, creator_ids, source)), source)
+
+
+def evidence_page(model: CreatorFraudModel, evidence: list[Evidence], source: str) -> str:
+    """The audit page of evidence already gathered (``evidence.gather``), e.g. by a report that
+    shows the same creators another way and links here."""
     title = (
         f"Creator audit: {evidence[0].creator_id}"
         if len(evidence) == 1
