@@ -40,6 +40,7 @@ class Rendered:
     errors: list[str] = field(default_factory=list)
     screenshot: bytes = b""
     external_requests: list[str] = field(default_factory=list)
+    evaluated: Any = None  # what ``script`` returned
 
 
 def browser_path() -> str:
@@ -50,13 +51,17 @@ def browser_path() -> str:
     pytest.skip("no Chromium found (apt-get install chromium); .ci/run installs it")
 
 
-def render(page: Path | str, width: int = 1200, settle: float = 0.3) -> Rendered:
+def render(
+    page: Path | str, width: int = 1200, settle: float = 0.3, script: str | None = None
+) -> Rendered:
     """Load ``page`` (a file, or an http URL) and wait for its load event, then ``settle``
     seconds; collect console errors, uncaught exceptions, failed requests, requests that leave
-    the page's origin (external), and a full-page screenshot."""
+    the page's origin (external), and a full-page screenshot. ``script``, a JavaScript
+    expression, then runs in the page (e.g. clicks, as a reader would) and its value, as JSON,
+    is ``evaluated``; errors it causes are among ``errors``."""
     url = page if isinstance(page, str) else page.resolve().as_uri()
     with Chromium() as chrome:
-        return chrome.render(url, width, settle)
+        return chrome.render(url, width, settle, script)
 
 
 class Chromium:
@@ -117,7 +122,7 @@ class Chromium:
                 return
             time.sleep(0.05)
 
-    def render(self, url: str, width: int, settle: float) -> Rendered:
+    def render(self, url: str, width: int, settle: float, script: str | None = None) -> Rendered:
         target = self._call("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True})[
             "sessionId"
@@ -136,6 +141,10 @@ class Chromium:
         shot = self._call(
             "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}, session
         )
+        evaluated = None
+        if script is not None:
+            evaluated = self._evaluate(session, script)
+            self._drain(settle)
         return Rendered(
             title=state["title"],
             images=state["images"],
@@ -144,6 +153,7 @@ class Chromium:
             errors=self._errors(),
             screenshot=base64.b64decode(shot["data"]),
             external_requests=self._external_requests(url),
+            evaluated=evaluated,
         )
 
     def _evaluate(self, session: str, expression: str) -> Any:
