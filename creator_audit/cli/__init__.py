@@ -1,9 +1,9 @@
 """The ``creator-audit`` command line (CONTRACT.md §2), one module per command group.
 
 ``common`` holds the Typer apps and what every command shares; ``datasets`` (generate, features,
-data fetch, import), ``creators`` (the creator model: train, evaluate, score, explain, monitor,
-check-genuine), ``service`` (serve, model convert), ``accounts`` and ``comments`` register their
-commands on it when imported, in the order ``--help`` lists them.
+data fetch, import), ``creators`` (the creator model: train, evaluate, score, explain, shortlist,
+monitor, check-genuine), ``service`` (serve, model convert), ``accounts`` and ``comments``
+register their commands on it when imported, in the order ``--help`` lists them.
 
 Heavy imports happen inside each command, so ``creator-audit --help`` stays fast. Bad input exits
 non-zero with one line naming the file, row and column at fault; nothing is written.

@@ -1,4 +1,5 @@
-"""The creator model's commands: train, evaluate, score, explain, monitor, check-genuine."""
+"""The creator model's commands: train, evaluate, score, explain, shortlist, monitor,
+check-genuine."""
 
 from __future__ import annotations
 
@@ -163,6 +164,73 @@ def explain(
     write_audit_page(loaded, dataset, ids, out, source=str(data))
     count = len(dict.fromkeys(ids))
     typer.echo(f"wrote the audit page of {count} creator(s) to {out}{replaced}")
+
+
+@cli_command(app, kernels=True, store=True)
+def shortlist(
+    data: Annotated[Path, typer.Option("--data", help="Dataset directory (labels not needed).")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help="The shortlist: .html (a sortable page, with the creators' audit page beside "
+            "it as NAME_audit.html) or .csv (the table).",
+        ),
+    ],
+    creators: Annotated[
+        Path | None,
+        typer.Option(
+            "--creators",
+            help="The creators to compare: a text file with one id per line, or a .csv/.parquet "
+            "file with a creator_id column. Default: every creator of --data.",
+        ),
+    ] = None,
+    prices: Annotated[
+        Path | None,
+        typer.Option(
+            "--prices",
+            help="Price of a post per creator: .csv/.parquet with creator_id, price and "
+            "optionally currency. Adds the cost per 1,000 real followers and per real engagement.",
+        ),
+    ] = None,
+    model: Annotated[str, typer.Option("--model", help=MODEL_HELP)] = DEFAULT_MODEL,
+) -> None:
+    """The creators a brand is choosing between, one row each: verdict, fraud score, fake
+    followers, real audience, authentic engagement and, with prices, what they cost."""
+    from creator_audit.atomic import check_writable_file
+    from creator_audit.dataset import read_dataset
+    from evaluation.audit import read_creator_ids
+    from evaluation.shortlist import (
+        HTML_SUFFIXES,
+        OUTPUT_SUFFIXES,
+        audit_page_path,
+        build_shortlist,
+        check_page_size,
+        read_prices,
+        write_shortlist,
+    )
+    from scoring.store.loading import load_model
+
+    html = out.suffix in HTML_SUFFIXES
+    outputs = {"--out": out, "its audit page": audit_page_path(out) if html else None}
+    refuse_input_as_output(outputs, data, {"--creators": creators, "--prices": prices})
+    if out.suffix not in OUTPUT_SUFFIXES:
+        fail(f"{out}: the shortlist must end in .html or .csv")
+    ids = read_creator_ids(creators) if creators is not None else None
+    price_table = read_prices(prices) if prices is not None else None
+    for path in filter(None, outputs.values()):
+        check_writable_file(path)
+    replaced = replaced_note(out)
+    loaded = load_model(model)
+    dataset = read_dataset(data)
+    if html:
+        check_page_size(len(dataset.creators) if ids is None else len(dict.fromkeys(ids)))
+    found = build_shortlist(
+        loaded, dataset, ids, price_table, source=str(data), prices_source=str(prices)
+    )
+    written = write_shortlist(found, loaded, out, str(data), priced=price_table is not None)
+    beside = f" and their audit page to {written[0]}" if html else ""
+    typer.echo(f"wrote the shortlist of {len(found.rows)} creator(s) to {out}{beside}{replaced}")
 
 
 @cli_command(app, kernels=True, store=True)
