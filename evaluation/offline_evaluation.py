@@ -16,6 +16,7 @@ from typing import Any
 
 import mlflow
 from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
 
 from creator_audit.dataset import Dataset, read_dataset
 from creator_audit.messages import first_line
@@ -229,10 +230,19 @@ def _log_evaluation(
             mlflow.set_tag("compare_uri", str(compare_uri))
         mlflow.log_artifacts(str(out_dir), "evaluation")
     if name and version:
-        MlflowClient().set_model_version_tag(
-            str(name), str(version), "last_evaluation_run_id", run.info.run_id
-        )
+        _tag_model_version(str(name), str(version), "last_evaluation_run_id", run.info.run_id)
     return run.info.run_id
+
+
+def _tag_model_version(name: str, version: str, tag: str, run_id: str) -> None:
+    """Link the model version to the run, when it is one of this store's: a bundle exported from
+    another store names a version this one does not have."""
+    client = MlflowClient()
+    try:
+        client.get_model_version(name, version)
+    except MlflowException:
+        return
+    client.set_model_version_tag(name, version, tag, run_id)
 
 
 def _summary(
