@@ -16,4 +16,6 @@ the bought-followers control has the same follower history without the step, the
 same organic engagement events without the pod, so injected and control differ by the fraud only.
 Every draw is made once per creator from the seed and reused at every strength (common random
 numbers), so a stronger injection is the weaker one and more, and the table reads across.
+
+``detection`` scores them and counts; ``table`` words the result for the reports.
 """

@@ -1,27 +1,48 @@
 """Fraud injected into genuine creators (evaluation/injection): each injection changes only what
-it says, strength 0 is the control, and the seed fixes everything.
+it says, strength 0 is the control, the seed fixes everything, and a small trained model sees more
+of it the stronger it is.
 
 The injections are checked on the simulated genuine creators cut to what the real ones have
-(creators and posts), so the tests run without the real data.
+(creators and posts), so the tests run without the real data; the real-data test skips without it.
 """
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
 from creator_audit.dataset import Dataset
+from creator_audit.dataset.instafake import GENUINE_FILE
 from creator_audit.dataset.types import epoch_seconds
 from creator_audit.dataset.validate import dataset_from_frames
 from creator_audit.simulator import config as C
 from evaluation.injection.base import PostIndex
+from evaluation.injection.detection import (
+    FOLLOWER_STEPS,
+    LIKE_MULTIPLIERS,
+    POD_SIZES,
+    VARIANTS,
+    detect_injected,
+    injection_base,
+)
 from evaluation.injection.events import EVENT_POSTS, LIKES_SHOWN
 from evaluation.injection.followers import FollowerPurchase
 from evaluation.injection.likes import COVERAGE, LikePurchase
-from evaluation.injection.pod import LARGEST_POD, POD_WINDOW_S, PodPlan
+from evaluation.injection.pod import POD_WINDOW_S, PodPlan
+from evaluation.real_genuine_check import check_real_genuine
+from tests.training_workspace import SHARED_DATA
 
+REAL_GENUINE = SHARED_DATA / GENUINE_FILE
 SMALL = 150  # genuine creators the injection tests use
+runner = CliRunner()
+
+
+def _quiet(_: str) -> None:
+    pass
 
 
 def _genuine(ds: Dataset, limit: int | None = None) -> Dataset:
@@ -212,7 +233,7 @@ def test_pod_comments_come_within_30_minutes_from_the_same_accounts_on_every_pos
 
 
 def test_a_bigger_pod_engages_at_least_as_much_on_every_post(pod_plan) -> None:
-    smaller, bigger = pod_plan.inject(20), pod_plan.inject(LARGEST_POD)
+    smaller, bigger = pod_plan.inject(POD_SIZES[0]), pod_plan.inject(POD_SIZES[-1])
     for column in ("likes", "comments"):
         assert (bigger.posts[column] >= smaller.posts[column]).all()
     assert bigger.posts["likes"].sum() > smaller.posts["likes"].sum()
@@ -260,3 +281,48 @@ def test_injected_data_meets_the_contract(genuine) -> None:
     for injected in _every_kind(genuine, 0):
         tables = {name: frame for name, frame in injected.tables().items()}
         dataset_from_frames(tables)  # raises on any problem
+
+
+# --- detection --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def detected(dataset: Dataset, models) -> dict[str, dict[str, float]]:
+    report = detect_injected(models.a, _genuine(dataset, 300), seed=0, log=_quiet)
+    assert len(report.rows) == VARIANTS
+    table: dict[str, dict[str, float]] = {}
+    for row in report.rows:
+        kind, strength = row.key.split("/")
+        table.setdefault(kind, {})[strength] = row.detected
+    return table
+
+
+def _rises(figures: list[float], control: float) -> None:
+    """Up with the strength (give or take a creator or two), well above the control at the top."""
+    assert all(b >= a - 0.02 for a, b in pairwise(figures)), figures
+    assert figures[-1] >= control + 0.3, (figures, control)
+
+
+def test_detection_rises_with_the_strength_of_each_fraud(detected) -> None:
+    followers = detected["bought_followers"]
+    _rises([followers[f"step_{s * 100:g}pct"] for s in FOLLOWER_STEPS], followers["control"])
+    likes = detected["bought_likes"]
+    _rises([likes[f"x{m:g}_every_post"] for m in LIKE_MULTIPLIERS], likes["control"])
+    _rises([likes[f"x{m:g}_half_the_posts"] for m in LIKE_MULTIPLIERS], likes["control"])
+    pods = detected["engagement_pod"]
+    _rises([pods[f"size_{n}"] for n in POD_SIZES], pods["control"])
+
+
+@pytest.mark.realdata
+@pytest.mark.skipif(not REAL_GENUINE.is_file(), reason="real data folder absent")
+def test_real_genuine_creators_untouched_score_as_the_genuine_check_does(
+    models, monkeypatch
+) -> None:
+    monkeypatch.setenv("CREATOR_AUDIT_SHARED_DATA", str(SHARED_DATA))
+    base, file = injection_base()
+    report = detect_injected(models.a, base, seed=0, log=_quiet, source=file)
+    untouched = report.rows[0]
+    assert untouched.key == "untouched/as_read" and untouched.n == report.n_creators == 350
+    check = check_real_genuine(models.a, file)
+    assert untouched.top_not_genuine == pytest.approx(check.flagged_share)
+    assert report.as_dict()["source"]["name"] == str(GENUINE_FILE)
