@@ -1,6 +1,6 @@
 """Fraud injected into genuine creators (evaluation/injection): each injection changes only what
-it says, strength 0 is the control, the seed fixes everything, and a small trained model sees more
-of it the stronger it is.
+it says, strength 0 is the control, the seed fixes everything, a small trained model sees more of
+it the stronger it is, and `creator-audit evaluate --inject` runs end to end or fails in one line.
 
 The injections are checked on the simulated genuine creators cut to what the real ones have
 (creators and posts), so the tests run without the real data; the real-data test skips without it.
@@ -8,13 +8,17 @@ The injections are checked on the simulated genuine creators cut to what the rea
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from itertools import pairwise
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from creator_audit.cli import app
 from creator_audit.dataset import Dataset
 from creator_audit.dataset.instafake import GENUINE_FILE
 from creator_audit.dataset.types import epoch_seconds
@@ -34,6 +38,7 @@ from evaluation.injection.followers import FollowerPurchase
 from evaluation.injection.likes import COVERAGE, LikePurchase
 from evaluation.injection.pod import POD_WINDOW_S, PodPlan
 from evaluation.real_genuine_check import check_real_genuine
+from scoring.store.location import configure_tracking
 from tests.training_workspace import SHARED_DATA
 
 REAL_GENUINE = SHARED_DATA / GENUINE_FILE
@@ -326,3 +331,96 @@ def test_real_genuine_creators_untouched_score_as_the_genuine_check_does(
     check = check_real_genuine(models.a, file)
     assert untouched.top_not_genuine == pytest.approx(check.flagged_share)
     assert report.as_dict()["source"]["name"] == str(GENUINE_FILE)
+
+
+# --- the command line -------------------------------------------------------------------------
+
+
+def _instafake_records(ds: Dataset) -> list[dict]:
+    """Creators in the InstaFake genuine file's form."""
+    records = []
+    for creator in ds.creators.itertuples():
+        posts = ds.posts[ds.posts["creator_id"] == creator.creator_id]
+        records.append(
+            {
+                "userFollowerCount": int(creator.followers),
+                "userFollowingCount": int(creator.following),
+                "userMediaCount": int(creator.media_count),
+                "userBiographyLength": 0,
+                "userHasExternalUrl": 0,
+                "usernameLength": 8,
+                "usernameDigitCount": 0,
+                "mediaUploadTimes": epoch_seconds(posts["posted_at"]).astype(int).tolist(),
+                "mediaLikeNumbers": posts["likes"].astype(int).tolist(),
+                "mediaCommentNumbers": posts["comments"].astype(int).tolist(),
+                "mediaCommentsAreDisabled": posts["comments_disabled"].astype(int).tolist(),
+                "mediaHashtagNumbers": posts["hashtags"].astype(int).tolist(),
+                "mediaHasLocationInfo": posts["has_location"].astype(int).tolist(),
+            }
+        )
+    return records
+
+
+@pytest.fixture
+def cli_folder(tmp_path, monkeypatch, genuine, models, empty_store) -> Path:
+    """A folder with its own store, the small model A as a bundle and 40 genuine creators as
+    the real data folder's InstaFake file."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "")
+    (tmp_path / "mlflow.db").write_bytes(empty_store.read_bytes())
+    models.a.save(tmp_path / "a.bundle")
+    real = tmp_path / "shared" / GENUINE_FILE
+    real.parent.mkdir(parents=True)
+    creators = genuine.creators.iloc[:40]
+    posts = genuine.posts[genuine.posts["creator_id"].isin(creators["creator_id"])]
+    few = replace(genuine, creators=creators, posts=posts)
+    real.write_text(json.dumps(_instafake_records(few)))
+    monkeypatch.setenv("CREATOR_AUDIT_SHARED_DATA", str(tmp_path / "shared"))
+    return tmp_path
+
+
+def test_evaluate_inject_alone_writes_the_table_and_logs_it(cli_folder) -> None:
+    args = ["evaluate", "--inject", "--model", "a.bundle", "--out", "out", "--seed", "4"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    table = (cli_folder / "out" / "injection.md").read_text()
+    assert "| bought followers | +100% of the audience within 48 h | 40 |" in table
+    assert "as the simulator pictures it" in table
+    figures = json.loads((cli_folder / "out" / "injection.json").read_text())
+    assert figures["seed"] == 4 and len(figures["rows"]) == VARIANTS
+    assert not (cli_folder / "out" / "metrics.json").exists()
+    import mlflow
+
+    configure_tracking()
+    run = mlflow.search_runs(experiment_names=["creator-fraud-evaluation"], output_format="list")[0]
+    logged = run.data.metrics["injection/bought_followers/step_100pct/detected"]
+    row = next(r for r in figures["rows"] if r["key"] == "bought_followers/step_100pct")
+    assert logged == pytest.approx(row["detected"])
+    assert run.data.params["injection_seed"] == "4"
+    assert run.data.params[f"real_file/{GENUINE_FILE}"]
+
+
+def test_evaluate_with_data_and_inject_puts_the_table_in_the_report(cli_folder) -> None:
+    from creator_audit.simulator import generate_to_dir
+
+    generate_to_dir(cli_folder / "labelled", 300, seed=11)
+    args = ["evaluate", "--data", "labelled", "--inject", "--model", "a.bundle", "--out", "out"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((cli_folder / "out" / "metrics.json").read_text())
+    assert len(metrics["injection"]["rows"]) == VARIANTS and metrics["n"] == 300
+    assert "## Injected fraud on real creators" in (cli_folder / "out" / "report.md").read_text()
+    html = (cli_folder / "out" / "report.html").read_text()
+    assert 'id="injection"' in html and "pod in a drop window" in html
+
+
+def test_evaluate_inject_without_the_real_data_fails_in_one_line(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CREATOR_AUDIT_SHARED_DATA", str(tmp_path / "nowhere"))
+    result = runner.invoke(app, ["evaluate", "--inject", "--model", "m.bundle"])
+    assert result.exit_code == 2, result.output
+    line = result.output.strip().splitlines()[-1]
+    assert line.startswith("error: no real genuine creators to inject into: ")
+    assert f"{tmp_path / 'nowhere'} does not exist and " in line
+    assert line.endswith("creator-audit data fetch gets it")
+    assert not (tmp_path / "evaluation").exists()
