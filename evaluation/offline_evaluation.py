@@ -5,6 +5,11 @@ Writes ``metrics.json``, ``report.md`` and a self-contained ``report.html`` with
 version it evaluated. The report names what it judged (model version, training run and data,
 the evaluation data's fingerprint) and sets the figures beside the training run's baselines and
 the real genuine accounts check.
+
+With an injection seed it also injects each kind of fraud into the real genuine creators at graded
+strengths (``evaluation.injection``) and reports how many the model flags, beside the same
+creators untouched: in the report and metrics.json, in ``injection.md`` / ``injection.json`` and
+in the run's metrics. :func:`evaluate_injected` does that alone, without labelled data.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any
 
 import mlflow
 from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
 
 from creator_audit.dataset import Dataset, read_dataset
 from creator_audit.messages import first_line
@@ -29,15 +35,18 @@ from evaluation.evaluate import (
     require_labels_table,
 )
 from evaluation.fingerprint import dataset_fingerprint
+from evaluation.injection.detection import InjectionReport, detect_injected, injection_base
+from evaluation.injection.table import write_injection
 from evaluation.metrics import flat_metrics
 from evaluation.real_genuine_check import check_real_genuine, real_genuine_file
 from evaluation.report import write_report
+from evaluation.report_html import model_name
 from features import build_features
 from scoring.missing_models import missing_models
 from scoring.model import CreatorFraudModel
 from scoring.store.loading import load_model
 from scoring.store.location import configure_tracking
-from scoring.store.tracking import ensure_experiment, tracked_run
+from scoring.store.tracking import ensure_experiment, log_real_files, tracked_run
 
 EVALUATION_EXPERIMENT = "creator-fraud-evaluation"
 
@@ -48,10 +57,13 @@ def evaluate_offline(
     out_dir: str | Path,
     compare_uri: str | None = None,
     log: Callable[[str], None] = print,
+    inject_seed: int | None = None,
 ) -> str:
-    """Evaluate, write the report, log the run; return a one-paragraph summary."""
+    """Evaluate, write the report, log the run; return a one-paragraph summary. With
+    ``inject_seed``, the injection table too (the real genuine creators must be at hand)."""
     configure_tracking()
     require_labels_table(data_dir)
+    real = injection_base() if inject_seed is not None else None  # absent: say so at once
     with stage(f"read {data_dir}", log):
         ds = read_dataset(data_dir)
     labelled_ids(ds)  # no labels: say so before minutes of features
@@ -73,6 +85,11 @@ def evaluate_offline(
             compared = evaluate_model(other, ds)
     with stage("real genuine accounts and the training run's baselines", log):
         about = _about(model, model_uri, other, compare_uri, data_dir, ds)
+    injection = None
+    if real is not None:
+        injection = detect_injected(model, real[0], inject_seed, log, real[1])
+        about["injection"] = injection.as_dict()
+        write_injection(injection.as_dict(), out_dir, model_name_of(model, model_uri))
     with stage("report", log):
         write_report(
             evaluation,
@@ -82,8 +99,41 @@ def evaluate_offline(
             compare_title=compare_uri,
             about=about,
         )
-    run_id = _log_evaluation(model, model_uri, evaluation, compared, compare_uri, data_dir, out_dir)
-    return _summary(model_uri, evaluation, compare_uri, compared, out_dir, run_id)
+    run_id = _log_evaluation(
+        model, model_uri, evaluation, compared, compare_uri, data_dir, out_dir, injection
+    )
+    summary = _summary(model_uri, evaluation, compare_uri, compared, out_dir, run_id)
+    if injection is not None:
+        summary += f"\ninjected fraud on real creators: {Path(out_dir) / 'injection.md'}"
+    return summary
+
+
+def evaluate_injected(
+    model_uri: str, out_dir: str | Path, seed: int = 0, log: Callable[[str], None] = print
+) -> str:
+    """The injection table alone: no labelled data. Writes ``injection.md`` and
+    ``injection.json`` to ``out_dir``, logs an evaluation run; returns the table and where."""
+    configure_tracking()
+    base, file = injection_base()
+    model = load_model(model_uri)
+    ensure_experiment(EVALUATION_EXPERIMENT)
+    injection = detect_injected(model, base, seed, log, file)
+    text = write_injection(injection.as_dict(), out_dir, model_name_of(model, model_uri))
+    run_id = _tracked_evaluation(
+        model,
+        model_uri,
+        {"evaluation": "injection"},
+        out_dir,
+        lambda: _log_injection(injection),
+        version_tag="last_injection_run_id",
+    )
+    return f"{text}\nwritten to {Path(out_dir) / 'injection.md'}; MLflow evaluation run {run_id}"
+
+
+def model_name_of(model: CreatorFraudModel, uri: str) -> str:
+    """ "creator-fraud v3 (champion)", or the URI when the model is not a registry one."""
+    named = {key: model.metadata.get(key) for key in ("model_name", "model_version", "alias")}
+    return model_name(named, uri)
 
 
 def _about(
@@ -209,16 +259,9 @@ def _log_evaluation(
     compare_uri: str | None,
     data_dir: str | Path,
     out_dir: str | Path,
+    injection: InjectionReport | None = None,
 ) -> str:
-    experiment_id = ensure_experiment(EVALUATION_EXPERIMENT)
-    name = model.metadata.get("model_name")
-    version = model.metadata.get("model_version")
-    tags = {"model_uri": model_uri, "data_dir": str(data_dir)}
-    if name and version:
-        tags.update(model_name=str(name), model_version=str(version))
-    if model.metadata.get("run_id"):
-        tags["training_run_id"] = str(model.metadata["run_id"])
-    with tracked_run(experiment_id, tags) as run:
+    def figures() -> None:
         mlflow.log_metrics(flat_metrics(evaluation.metrics))
         ablation = evaluation.metrics.get("follower_sample_ablation") or {"rows": {}}
         for variant, row in ablation["rows"].items():
@@ -227,12 +270,57 @@ def _log_evaluation(
         if compared is not None:
             mlflow.log_metrics(flat_metrics(compared.metrics, "compare_"))
             mlflow.set_tag("compare_uri", str(compare_uri))
+        if injection is not None:
+            _log_injection(injection)
+
+    tags = {"data_dir": str(data_dir)}
+    return _tracked_evaluation(model, model_uri, tags, out_dir, figures)
+
+
+def _tracked_evaluation(
+    model: CreatorFraudModel,
+    model_uri: str,
+    tags: dict[str, str],
+    out_dir: str | Path,
+    log_figures: Callable[[], None],
+    version_tag: str = "last_evaluation_run_id",
+) -> str:
+    """An evaluation run tagged with the model it judged, holding ``log_figures``' figures and
+    ``out_dir``'s files; the model version is tagged with it (``version_tag``)."""
+    experiment_id = ensure_experiment(EVALUATION_EXPERIMENT)
+    name = model.metadata.get("model_name")
+    version = model.metadata.get("model_version")
+    tags = {"model_uri": model_uri, **tags}
+    if name and version:
+        tags.update(model_name=str(name), model_version=str(version))
+    if model.metadata.get("run_id"):
+        tags["training_run_id"] = str(model.metadata["run_id"])
+    with tracked_run(experiment_id, tags) as run:
+        log_figures()
         mlflow.log_artifacts(str(out_dir), "evaluation")
     if name and version:
-        MlflowClient().set_model_version_tag(
-            str(name), str(version), "last_evaluation_run_id", run.info.run_id
-        )
+        _tag_model_version(str(name), str(version), version_tag, run.info.run_id)
     return run.info.run_id
+
+
+def _tag_model_version(name: str, version: str, tag: str, run_id: str) -> None:
+    """Link the model version to the run, when it is one of this store's: a bundle exported from
+    another store names a version this one does not have."""
+    client = MlflowClient()
+    try:
+        client.get_model_version(name, version)
+    except MlflowException:
+        return
+    client.set_model_version_tag(name, version, tag, run_id)
+
+
+def _log_injection(injection: InjectionReport) -> None:
+    """The injection's figures (``injection/<kind>/<strength>/detected`` ...), its seed and the
+    real file its creators came from."""
+    mlflow.log_metrics(injection.metrics())
+    mlflow.log_param("injection_seed", injection.seed)
+    if injection.source is not None:
+        log_real_files([injection.source], log=lambda _: None)
 
 
 def _summary(

@@ -21,6 +21,7 @@ from sklearn.metrics import precision_recall_curve
 
 from creator_audit.atomic import atomic_path
 from evaluation.evaluate import Evaluation, calibration_bins, compare_evaluations
+from evaluation.injection import table as injection_table
 from evaluation.report_html import (
     VERDICT_NOTE,
     baseline_rows,
@@ -144,6 +145,8 @@ def render_markdown(
             "with the samples withheld (their audience-sample features missing).",
             _md_table(pd.DataFrame(ablation["rows"]).T),
         ]
+    if m.get("injection"):
+        parts += [f"## {injection_table.TITLE}", injection_table.markdown(m["injection"])]
     return "\n\n".join(parts) + "\n"
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from evaluation.html import embedded_png, esc, fmt, missing_models_note, page, table, write_page
+from evaluation.injection import table as injection_table
 from scoring.missing_models import MissingModel
 
 METRIC_NAMES = {
@@ -44,6 +45,7 @@ SECTIONS = (
     ("baselines", "Baselines"),
     ("real-genuine", "Real genuine accounts"),
     ("ablation", "What the follower samples add"),
+    ("injection", injection_table.TITLE),  # only with evaluate --inject
 )
 SLICE_COMPARED = ("macro_f1", "fraud_recall", "genuine_flagged")  # accuracy: in metrics.json
 VERDICT_NOTE = (
@@ -57,7 +59,7 @@ def write_html_report(metrics: dict[str, Any], title: str, out_dir: Path, path: 
     compare = metrics.get("comparison")
     body = [
         *_header(metrics, title),
-        _toc(compare is not None),
+        _toc(compare is not None, "injection" in metrics),
         _section("judged", [table(identity_rows(metrics, title), headers={"what": ""})]),
         *_comparison_overview(compare),
         _section("per-class", _per_class(metrics, compare)),
@@ -68,6 +70,7 @@ def write_html_report(metrics: dict[str, Any], title: str, out_dir: Path, path: 
         _section("baselines", _baselines(metrics.get("training_baselines"))),
         _section("real-genuine", _real_genuine(metrics, compare)),
         _section("ablation", _ablation(metrics.get("follower_sample_ablation"))),
+        *_injection(metrics.get("injection")),
         _method_note(compare),
     ]
     return write_page(path, page(f"Evaluation: {model_name(metrics.get('model'), title)}", body))
@@ -183,8 +186,8 @@ def _header(metrics: dict[str, Any], title: str) -> list[str]:
     ]
 
 
-def _toc(compared: bool) -> str:
-    entries = list(SECTIONS)
+def _toc(compared: bool, injected: bool = False) -> str:
+    entries = [entry for entry in SECTIONS if injected or entry[0] != "injection"]
     if compared:  # the overview follows what was judged
         entries.insert(1, ("comparison", "Comparison"))
     links = " · ".join(f'<a href="#{key}">{esc(name)}</a>' for key, name in entries)
@@ -314,6 +317,10 @@ def _ablation(ablation: dict[str, Any] | None) -> list[str]:
         "and with the samples withheld (their audience-sample features missing)."
     )
     return [f"<p>{esc(note)}</p>", table(rows, headers=headers)]
+
+
+def _injection(injection: dict[str, Any] | None) -> list[str]:
+    return [_section("injection", injection_table.html(injection))] if injection else []
 
 
 # --- the comparison --------------------------------------------------------------------------

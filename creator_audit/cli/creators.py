@@ -76,23 +76,48 @@ def train(
 
 @cli_command(app, kernels=True, store=True)
 def evaluate(
-    data: Annotated[Path, typer.Option("--data", help="Labelled dataset directory.")],
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="Labelled dataset directory (may be left out with --inject)."),
+    ] = None,
     model: Annotated[str, typer.Option("--model", help=MODEL_HELP)] = DEFAULT_MODEL,
     compare: Annotated[
         str | None, typer.Option("--compare", help="A second model to set side by side.")
     ] = None,
     out: Annotated[Path, typer.Option("--out", help="Report directory.")] = Path("evaluation"),
+    inject: Annotated[
+        bool,
+        typer.Option(
+            "--inject",
+            help="Also inject each kind of fraud (bought followers, bought likes, a pod) at graded "
+            "strengths into the real genuine InstaFake creators and report how many the model "
+            "flags, beside them untouched: injection.md and injection.json in --out, and in the "
+            f"report with --data. Alone, without --data ({REAL_DATA_DEFAULT}).",
+        ),
+    ] = False,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, help="Seed of --inject's draws (same seed, same table).")
+    ] = 0,
 ) -> None:
-    """Offline evaluation: metrics.json and a report with plots; logged to MLflow."""
+    """Offline evaluation: metrics.json and a report with plots; logged to MLflow. With --inject,
+    how much injected fraud the model sees on real genuine creators."""
     from creator_audit.atomic import check_writable_file
-    from evaluation.offline_evaluation import evaluate_offline
+    from evaluation.offline_evaluation import evaluate_injected, evaluate_offline
 
+    if data is None and not inject:
+        fail("name the labelled data to evaluate on (--data DIR), or --inject for the injection")
+    if data is None and compare is not None:
+        fail("--compare sets two models side by side on --data; name the data")
     refuse_input_as_output({"--out": out}, data)
     if out.exists() and not out.is_dir():
         fail(f"{out} is a file; --out names the report's folder")
-    check_writable_file(out / "metrics.json")
+    check_writable_file(out / ("metrics.json" if data is not None else "injection.md"))
     check_store_usable()
-    summary = evaluate_offline(data, model, out, compare_uri=compare, log=typer.echo)
+    if data is None:
+        typer.echo(evaluate_injected(model, out, seed, log=typer.echo))
+        return
+    inject_seed = seed if inject else None
+    summary = evaluate_offline(data, model, out, compare, typer.echo, inject_seed)
     typer.echo(summary)
 
 
