@@ -49,7 +49,12 @@ AS_OF = Column("as_of", "timestamp")
 
 class AsOfError(ValueError):
     """An as-of time that cannot be used: unparseable, or before a creator's first post. Its
-    message is one line naming the value and what is wrong with it."""
+    message is one line: ``name`` (the option or field it came from, when known), then
+    ``detail``, what is wrong with the value (the API names the field by its ``loc``)."""
+
+    def __init__(self, detail: str, name: str | None = None) -> None:
+        super().__init__(detail if name is None else f"{name}: {detail}")
+        self.detail = detail
 
 
 def parse_as_of(value: str | int, name: str = "as-of time") -> float:
@@ -58,7 +63,7 @@ def parse_as_of(value: str | int, name: str = "as-of time") -> float:
     problems: list[Problem] = []
     stamps = to_timestamp(pd.Series([value], dtype=object), AS_OF, Report(name, problems))
     if stamps is None:
-        raise AsOfError(f"{name}: {problems[0].message}")
+        raise AsOfError(problems[0].message, name)
     return float(epoch_seconds(stamps)[0])
 
 
