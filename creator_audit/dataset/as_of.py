@@ -71,13 +71,15 @@ def dataset_as_of(ds: AnyDataset, at: float | np.ndarray) -> AnyDataset:
     """``ds`` as it could be seen at ``at`` (unix seconds: one time for every creator, or one per
     creator row, NaN for a creator left as it is), by the rules of this module; the same kind of
     dataset, with ``as_of`` saying what each creator's rows rest on."""
+    if ds.as_of is not None:  # its follower counts are no longer the profile's
+        raise ValueError("this dataset is cut to an as-of time already; cut the one it came from")
     n = len(ds.creators)
     cut = np.array(np.broadcast_to(np.asarray(at, dtype=np.float64), (n,)))
     read_time = ds.read_time or ReadTime.now()  # pinned: the features must see the same snapshot
     snapshot = _snapshots(ds.creators, read_time)
     ids = _text(ds.creators, "creator_id")
     owner = _codes(_text(ds.posts, "creator_id"), ids)
-    posted = _seconds(ds.posts, "posted_at")
+    posted = _floats(ds.posts, "posted_at")
     _refuse_before_first_post(ids, cut, owner, posted)
     kept_posts = ~(posted > _per_row(cut, owner))  # NaN (not cut, unknown creator): kept
     before_snapshot = cut < snapshot
@@ -187,7 +189,7 @@ def _engagements(
     creator[known] = owner[post[known]]
     on_kept = np.ones(len(post), dtype=bool)  # events on unknown posts: left to the features
     on_kept[known] = kept_posts[post[known]]
-    return _rows(events, on_kept & ~(_seconds(events, "at") > _per_row(cut, creator)))
+    return _rows(events, on_kept & ~(_floats(events, "at") > _per_row(cut, creator)))
 
 
 def _readings(counts: Table | None, ids: pa.Array, cut: np.ndarray) -> Table | None:
@@ -195,7 +197,7 @@ def _readings(counts: Table | None, ids: pa.Array, cut: np.ndarray) -> Table | N
     if counts is None:
         return None
     owner = _codes(_text(counts, "creator_id"), ids)
-    return _rows(counts, ~(_seconds(counts, "at") > _per_row(cut, owner)))
+    return _rows(counts, ~(_floats(counts, "at") > _per_row(cut, owner)))
 
 
 def _followers(
@@ -207,19 +209,19 @@ def _followers(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each creator's follower count as of its time, and when it was read: before the snapshot
     the last reading at or before the as-of time, where there is one; else the profile's."""
-    followers = _seconds(ds.creators, "followers")  # counts, read as float64 like times
+    followers = _floats(ds.creators, "followers")
     read_at = snapshot.copy()
     counts = ds.follower_counts
     if counts is None:
         return followers, read_at
     owner = _codes(_text(counts, "creator_id"), ids)
-    at = _seconds(counts, "at")
+    at = _floats(counts, "at")
     usable = np.flatnonzero((owner >= 0) & (at <= _per_row(cut, owner)))
     usable = usable[np.lexsort((at[usable], owner[usable]))]  # by creator, oldest first
     last = usable[np.r_[owner[usable][1:] != owner[usable][:-1], True]] if usable.size else usable
     creator = owner[last]
     use = before_snapshot[creator]
-    followers[creator[use]] = _seconds(counts, "followers")[last[use]]
+    followers[creator[use]] = _floats(counts, "followers")[last[use]]
     read_at[creator[use]] = at[last[use]]
     return followers, read_at
 
@@ -240,7 +242,7 @@ def _samples(
 
 def _snapshots(creators: Table, read_time: ReadTime) -> np.ndarray:
     """Per creator: its ``snapshot_at``, else when the data was read (as the features take it)."""
-    given = _seconds(creators, "snapshot_at")
+    given = _floats(creators, "snapshot_at")
     read_at = np.broadcast_to(np.asarray(read_time.at, dtype=np.float64), given.shape)
     return np.where(np.isnan(given), read_at, given)
 
@@ -248,8 +250,9 @@ def _snapshots(creators: Table, read_time: ReadTime) -> np.ndarray:
 # --- one face for frames and columns --------------------------------------------------------------
 
 
-def _seconds(table: Table, column: str) -> np.ndarray:
-    """A timestamp (unix seconds) or count column as float64; all NaN when the table lacks it."""
+def _floats(table: Table, column: str) -> np.ndarray:
+    """A timestamp (as unix seconds) or count column as float64; all NaN when the table lacks
+    it."""
     if isinstance(table, ColumnTable):
         return table.floats(column)
     if column not in table.columns:

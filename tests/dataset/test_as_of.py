@@ -143,3 +143,9 @@ def test_an_unusable_time_is_refused_naming_it(value: str, wrong: str) -> None:
 
 def test_times_are_read_as_dataset_timestamps_are() -> None:
     assert parse_as_of("2026-03-01T02:00:00+02:00") == parse_as_of(1772323200) == 1772323200.0
+
+
+def test_a_dataset_is_cut_once() -> None:
+    cut = dataset_as_of(_dataset(), AS_OF.timestamp())
+    with pytest.raises(ValueError, match="cut to an as-of time already"):
+        dataset_as_of(cut, (T0 + 5 * DAY).timestamp())
