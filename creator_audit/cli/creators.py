@@ -108,8 +108,10 @@ def score(
     force: Force = False,
     as_of: AsOfTime = None,
 ) -> None:
-    """Batch scores for every creator, with every field of CONTRACT.md §3; with --as-of, as
-    of that time (each score then says what it rests on in an as_of column)."""
+    """Batch scores for every creator, with every field of CONTRACT.md §3.
+
+    With --as-of, the scores as of that past time, each with what it rests on (an as_of column).
+    """
     from creator_audit.dataset import read_dataset, write_table
     from creator_audit.progress import stage
     from scoring.scores import score_dataset
