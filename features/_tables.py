@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from creator_audit.dataset.columnar import ColumnTable, table_columns
-from creator_audit.dataset.types import ReadTime
+from creator_audit.dataset.types import AsOf, ReadTime
 from features import _groups as g
 
 DAY = 86_400.0
@@ -130,10 +130,14 @@ def trait(
 
 
 def prepare_posts(
-    creators: ColumnTable, posts: ColumnTable, read_time: ReadTime | None = None
+    creators: ColumnTable,
+    posts: ColumnTable,
+    read_time: ReadTime | None = None,
+    as_of: AsOf | None = None,
 ) -> Posts:
     """The posts features read; ``read_time``: when the data was read (default: now), the
-    snapshot of a creator without ``snapshot_at``."""
+    snapshot of a creator without ``snapshot_at``; ``as_of``: set when the data was cut to an
+    as-of time (``creator_audit.dataset.as_of``)."""
     ids = creators.text("creator_id")
     owner = lookup(posts.text("creator_id"), ids)
     posted = posts.floats("posted_at")
@@ -146,7 +150,7 @@ def prepare_posts(
     post_ids = posts.text("post_id")
     n = len(ids)
     snapshots = _snapshots(creators, read_time or ReadTime.now())
-    mature = snapshots.at[creator] - posted >= MATURE_AGE
+    mature = _seen_until(snapshots, as_of)[creator] - posted >= MATURE_AGE
     has_mature = g.count(creator, n, mature) > 0
     return Posts(
         ids=ids,
@@ -168,6 +172,12 @@ def _newest_per_group(sorted_codes: np.ndarray, k: int) -> np.ndarray:
     """Mask of the last ``k`` rows of each run of equal codes (rows sorted oldest first)."""
     group_end = np.searchsorted(sorted_codes, sorted_codes, side="right")
     return group_end - np.arange(sorted_codes.size) <= k
+
+
+def _seen_until(snapshots: Snapshots, as_of: AsOf | None) -> np.ndarray:
+    """Per creator, the time its posts' maturity is judged at: the snapshot, or an earlier
+    as-of time, when the engagement of a post younger than a day was still arriving."""
+    return snapshots.at if as_of is None else np.fmin(snapshots.at, as_of.at)
 
 
 def _snapshots(creators: ColumnTable, read_time: ReadTime) -> Snapshots:

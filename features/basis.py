@@ -6,13 +6,15 @@ verdict says what it was computed from instead of reading a partial picture as a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
+from creator_audit.dataset.as_of import as_of_summary
 from creator_audit.dataset.columnar import ColumnDataset
+from creator_audit.dataset.timestamps import iso_utc
+from creator_audit.dataset.types import AsOf
 from features._tables import COMPLETE_COMMENT_SHARE, RECENT_POSTS, Events, Posts, lookup
 
 # The optional tables a score says it has rows of (``coverage``: true or false each).
@@ -42,6 +44,11 @@ EXCLUSION_RULES: tuple[tuple[str, str], ...] = (
     ),
 )
 RULE_CODES = {code: i for i, (code, _) in enumerate(EXCLUSION_RULES)}
+# ``too_recent`` for a creator scored as of a time before its snapshot: maturity is judged then.
+TOO_RECENT_AT_AS_OF = (
+    "under a day old at the as-of time: its engagement was still coming in, so the ratio and "
+    "timing features leave it out"
+)
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,9 @@ class Basis:
     snapshot_at: str  # ISO-8601 UTC: when the counts are taken to have been read
     snapshot_source: str  # "given" (snapshot_at), "received" (request arrival), "read" (files)
     excluded_posts: list[dict[str, Any]]  # {"rule", "reason", "post_ids"} per rule that applied
+    # Scored as of a past time: the time, where the follower count came from, the posts left
+    # out and notes (``creator_audit.dataset.as_of.as_of_summary``); None otherwise.
+    as_of: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -72,15 +82,17 @@ class FeatureBasis:
     excluded_creator: np.ndarray  # per excluded post: creator code (sorted by creator, rule)
     excluded_rule: np.ndarray  # index into EXCLUSION_RULES
     excluded_post_id: pa.Array
+    as_of: AsOf | None = None  # set when the data was cut to an as-of time
 
     def per_creator(self) -> list[Basis]:
         excluded = self._excluded_lists()
         return [
             Basis(
                 coverage=self._coverage(i),
-                snapshot_at=_iso(float(self.snapshot_at[i])),
+                snapshot_at=iso_utc(float(self.snapshot_at[i])),
                 snapshot_source="given" if self.snapshot_given[i] else self.default_source,
                 excluded_posts=excluded[i],
+                as_of=None if self.as_of is None else as_of_summary(self.as_of, i),
             )
             for i in range(len(self.snapshot_at))
         ]
@@ -105,9 +117,14 @@ class FeatureBasis:
             entries = out[creator]
             if not entries or entries[-1]["rule"] != EXCLUSION_RULES[rule][0]:
                 code, reason = EXCLUSION_RULES[rule]
+                if code == "too_recent" and self._cut_before_snapshot(creator):
+                    reason = TOO_RECENT_AT_AS_OF
                 entries.append({"rule": code, "reason": reason, "post_ids": []})
             entries[-1]["post_ids"].append(post_id)
         return out
+
+    def _cut_before_snapshot(self, creator: int) -> bool:
+        return self.as_of is not None and bool(self.as_of.at[creator] < self.snapshot_at[creator])
 
 
 def feature_basis(ds: ColumnDataset, posts: Posts, events: Events | None) -> FeatureBasis:
@@ -135,6 +152,7 @@ def feature_basis(ds: ColumnDataset, posts: Posts, events: Events | None) -> Fea
         excluded_creator=codes,
         excluded_rule=rules,
         excluded_post_id=post_ids,
+        as_of=ds.as_of,
     )
 
 
@@ -160,10 +178,3 @@ def _any(codes: np.ndarray | None, n: int) -> np.ndarray:
     if codes is None:
         return np.zeros(n, dtype=bool)
     return np.bincount(codes, minlength=n) > 0
-
-
-def _iso(seconds: float) -> str:
-    """Unix seconds as ISO-8601 in UTC ("2026-05-20T00:00:00Z"; milliseconds when it has any)."""
-    whole = abs(seconds - round(seconds)) < 5e-4
-    at = datetime.fromtimestamp(round(seconds) if whole else seconds, UTC)
-    return at.isoformat(timespec="seconds" if whole else "milliseconds").replace("+00:00", "Z")

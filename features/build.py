@@ -112,7 +112,7 @@ def _build(
 ) -> FeatureMatrix:
     actors = run_engagers(lambda: actor_codes(ds.engagements))
     # Posts and events are joined and sorted once, then shared by the families.
-    posts = prepare_posts(ds.creators, ds.posts, ds.read_time)
+    posts = prepare_posts(ds.creators, ds.posts, ds.read_time, ds.as_of)
     events = prepare_events(posts, ds.engagements)
     engagers = run_engagers(
         lambda: engager_from(posts, events, ds.engagements, actors.result(), comments)

@@ -81,9 +81,12 @@ class Score:
     snapshot_at: str | None = None  # ISO-8601 UTC: the time the counts were read
     snapshot_source: str | None = None  # "given", or the default: "received" / "read"
     excluded_posts: list[dict[str, Any]] | None = None  # {"rule", "reason", "post_ids"} each
+    # Scored as of a past time (``features.basis.Basis.as_of``); None, and absent from
+    # ``as_dict``, otherwise, so answers without one are unchanged.
+    as_of: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        fields = {
             "creator_id": self.creator_id,
             "label": self.label,
             "probabilities": self.probabilities,
@@ -95,6 +98,7 @@ class Score:
             "snapshot_source": self.snapshot_source,
             "excluded_posts": self.excluded_posts,
         }
+        return fields if self.as_of is None else {**fields, "as_of": self.as_of}
 
 
 def fraud_score(p_genuine: np.ndarray) -> np.ndarray:
@@ -204,6 +208,7 @@ def _basis_fields(basis: Basis) -> dict[str, Any]:
         "snapshot_at": basis.snapshot_at,
         "snapshot_source": basis.snapshot_source,
         "excluded_posts": basis.excluded_posts,
+        "as_of": basis.as_of,
     }
 
 
@@ -318,7 +323,9 @@ def _table_sent(feature: str, coverage: dict[str, bool] | None) -> bool | None:
 
 def scores_to_frame(scores: list[Score], labels: list[str]) -> pd.DataFrame:
     """Flatten for batch files: ``p_<label>`` columns; ``reasons``, ``coverage`` and
-    ``excluded_posts`` as JSON strings."""
+    ``excluded_posts`` as JSON strings, and ``as_of`` too when scored as of a time."""
+    as_of = [s.as_of for s in scores]
+    as_of_column = {"as_of": [json.dumps(a) for a in as_of]} if any(as_of) else {}
     return pd.DataFrame(
         {
             "creator_id": [s.creator_id for s in scores],
@@ -331,6 +338,7 @@ def scores_to_frame(scores: list[Score], labels: list[str]) -> pd.DataFrame:
             "snapshot_at": [s.snapshot_at for s in scores],
             "snapshot_source": [s.snapshot_source for s in scores],
             "excluded_posts": [json.dumps(s.excluded_posts) for s in scores],
+            **as_of_column,
         }
     )
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+import numpy as np
+
 from features import FeatureMatrix, feature_matrix
 from scoring.model import CreatorFraudModel
 from scoring.scores import Score, score_feature_matrix
@@ -31,11 +33,29 @@ def score_parsed(
         features = feature_matrix(valid.dataset, model.account_model, model.comment_model)
         scores = score_feature_matrix(model, features, n_reasons=n_reasons)
         if observe is not None:
-            observe(model, features, scores)
+            _observe_current(observe, model, features, scores, [items[p] for p in valid.positions])
         for position, key, score in zip(valid.positions, valid.keys, scores, strict=True):
             answers[position] = _as_sent(score, items[position], valid, key)
     assert all(a is not None for a in answers)
     return answers  # type: ignore[return-value]
+
+
+def _observe_current(
+    observe: Observer,
+    model: CreatorFraudModel,
+    features: FeatureMatrix,
+    scores: list[Score],
+    items: list[Parsed],
+) -> None:
+    """Tell ``observe`` of the creators scored on all their data: a score as of a past time
+    describes the past, not the traffic the drift window watches."""
+    rows = [i for i, item in enumerate(items) if item.as_of is None]
+    if len(rows) < len(items):
+        taken = np.array(rows, dtype=np.int64)
+        features = FeatureMatrix(features.creator_ids.take(taken), features.values[taken])
+        scores = [scores[i] for i in rows]
+    if scores:
+        observe(model, features, scores)
 
 
 def _as_sent(score: Score, item: Parsed, valid: Validated, key: str) -> Score:

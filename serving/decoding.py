@@ -23,6 +23,7 @@ import pandas as pd
 from pydantic import BaseModel, ValidationError
 
 from creator_audit.dataset import DatasetError, Problem, coerce_table
+from creator_audit.dataset.as_of import AsOfError, parse_as_of
 from creator_audit.dataset.columnar import ColumnDataset
 from creator_audit.dataset.request_columns import (
     SEPARATOR,
@@ -43,14 +44,19 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 Request = ScoreRequest | wire.ScoreRequest
 
 
+AS_OF_LOC = ("query", "as_of")
+
+
 @dataclass(frozen=True)
 class Parsed:
-    """A request that passed the schema, where its errors point (``loc`` prefix), and when it
-    arrived (unix seconds): the snapshot of a creator sent without ``snapshot_at``."""
+    """A request that passed the schema, where its errors point (``loc`` prefix), when it
+    arrived (unix seconds): the snapshot of a creator sent without ``snapshot_at``, and the time
+    to score it as of (``?as_of=``; None: all its data)."""
 
     request: Request
     loc: tuple[str | int, ...] = ("body",)
     received_at: float = field(default_factory=time.time)
+    as_of: float | None = None
 
     @property
     def creator_id(self) -> str:
@@ -64,13 +70,30 @@ def parse_score_request(raw: bytes) -> Request:
     return fast if fast is not None else from_json(ScoreRequest, raw)
 
 
+def parse_as_of_query(value: str | None) -> float | None:
+    """``?as_of=`` as unix seconds (None when not given), or a 422 naming it."""
+    if value is None:
+        return None
+    try:
+        return parse_as_of(value)
+    except AsOfError as err:
+        raise as_of_error(err) from None
+
+
+def as_of_error(err: AsOfError) -> PayloadError:
+    return PayloadError(422, [{"loc": list(AS_OF_LOC), "msg": err.detail, "type": "value_error"}])
+
+
 def parse_batch_items(
-    raw: bytes, settings: ServiceSettings, received_at: float | None = None
+    raw: bytes,
+    settings: ServiceSettings,
+    received_at: float | None = None,
+    as_of: float | None = None,
 ) -> tuple[list[Parsed | PayloadError], list[str | None]]:
     """Each item of a ``POST /v1/score/batch`` body parsed, or its own error; and each item's
     creator id where it can be read. The whole body is first validated as typed items straight
     from JSON (fast); only if some item is bad is each one validated alone. ``received_at``:
-    when the body arrived (default: now)."""
+    when the body arrived (default: now); ``as_of``: the time to score every item as of."""
     received_at = time.time() if received_at is None else received_at
     fast = wire.decode_batch_request(raw)
     if fast is not None:
@@ -84,7 +107,7 @@ def parse_batch_items(
     parsed: list[Parsed | PayloadError] = []
     for index, item in enumerate(items):
         try:
-            parsed.append(_parse_batch_item(item, index, settings, received_at))
+            parsed.append(_parse_batch_item(item, index, settings, received_at, as_of))
         except PayloadError as err:
             parsed.append(err)
     return parsed, [_creator_id(item) for item in items]
@@ -112,7 +135,7 @@ def from_json(model: type[ModelT], raw: bytes) -> ModelT:
 
 
 def _parse_batch_item(
-    item: Any, index: int, settings: ServiceSettings, received_at: float
+    item: Any, index: int, settings: ServiceSettings, received_at: float, as_of: float | None
 ) -> Parsed:
     """A batch item as a ``Parsed`` request within the list limits. Items that passed with the
     whole body are typed already; the others are type-checked here, alone."""
@@ -123,7 +146,7 @@ def _parse_batch_item(
         except ValidationError as err:
             raise PayloadError(422, validation_errors(err, prefix=loc)) from None
     check_creator_lists(item, settings, prefix=loc)
-    return Parsed(item, loc, received_at)
+    return Parsed(item, loc, received_at, as_of)
 
 
 def _creator_id(item: Any) -> str | None:
@@ -185,27 +208,32 @@ def validate_items(items: Sequence[Parsed]) -> Validated:
         only = items[0]
         try:
             dataset = _alone(only)
-        except DatasetError as err:
-            return Validated(None, [], [], {0: payload_error(err, only.loc)})
+        except (DatasetError, AsOfError) as err:
+            return Validated(None, [], [], {0: _refusal(err, only.loc)})
         return Validated(dataset, [0], [only.creator_id], {})
     try:
         return _keyed(items, list(range(len(items))), {})
-    except DatasetError:
+    except (DatasetError, AsOfError):
         pass
     errors: dict[int, PayloadError] = {}
     for position, item in enumerate(items):
         try:
             _alone(item)
-        except DatasetError as err:
-            errors[position] = payload_error(err, item.loc)
+        except (DatasetError, AsOfError) as err:
+            errors[position] = _refusal(err, item.loc)
     good = [i for i in range(len(items)) if i not in errors]
     return _keyed(items, good, errors)
+
+
+def _refusal(err: DatasetError | AsOfError, loc: Sequence[str | int]) -> PayloadError:
+    """An item's data refused (named under ``loc``) or its as-of time (named as the query's)."""
+    return as_of_error(err) if isinstance(err, AsOfError) else payload_error(err, loc)
 
 
 def _alone(item: Parsed) -> ColumnDataset:
     """The item validated as a dataset of its own, with the ids it sent."""
     parts = [request_columns(item.request, item.creator_id, None)]
-    return dataset_from_requests(parts, [item.received_at])
+    return dataset_from_requests(parts, [item.received_at], [item.as_of])
 
 
 def _keyed(
@@ -216,6 +244,7 @@ def _keyed(
     keys = [str(i) for i in positions]
     parts = [request_columns(items[i].request, k, k) for i, k in zip(positions, keys, strict=True)]
     received = [items[i].received_at for i in positions]
+    as_of = [items[i].as_of for i in positions]
     with keyed_ids(len(keys[-1]) + len(SEPARATOR)):  # the longest key and its separator
-        dataset = dataset_from_requests(parts, received)
+        dataset = dataset_from_requests(parts, received, as_of)
     return Validated(dataset, positions, keys, errors, keyed=True)

@@ -220,6 +220,24 @@ class ExcludedPostsOut(BaseModel):
     post_ids: list[str]
 
 
+class AsOfOut(BaseModel):
+    """What a score as of a past time (``?as_of=``) rests on."""
+
+    at: str = Field(description="The as-of time (ISO-8601, UTC).")
+    followers_source: Literal["history", "snapshot"] = Field(
+        description="history: the last follower-count reading at or before the as-of time; "
+        "snapshot: the profile's count, read at the snapshot (at or after the as-of time, or no "
+        "reading by then)."
+    )
+    followers_read_at: str = Field(description="When that follower count was read (ISO-8601).")
+    posts_left_out: int = Field(ge=0, description="Posts published after the as-of time.")
+    notes: list[str] = Field(
+        description="The as-of rules that applied, in words: e.g. that likes and comments are "
+        "the counts read at the snapshot, or that the follower sample (which has no time) was "
+        "left out."
+    )
+
+
 class ScoreOut(BaseModel):
     creator_id: str
     label: str
@@ -241,6 +259,9 @@ class ScoreOut(BaseModel):
     )
     excluded_posts: list[ExcludedPostsOut] | None = Field(
         None, description="The posts left out of some features, by rule; empty when none."
+    )
+    as_of: AsOfOut | None = Field(
+        None, description="Only in a score asked as of a past time (?as_of=): what it rests on."
     )
 
 

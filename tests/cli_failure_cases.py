@@ -446,4 +446,20 @@ CASES = [
     Case("a NUL in an id", ["features", "--data", "d", "--out", "f.csv"],
          "posts.parquet: row 1 (1-based), column 'post_id': 'p\\x001' holds a control "
          "character (U+0000, character 2)", _dataset_and(_nul_in_a_post_id)),
+    # An as-of time is judged before any data is read, by the rules of a dataset's timestamps.
+    Case("score --as-of words", [*SCORE, "--as-of", "last march"],
+         "--as-of: cannot parse 'last march' as a timestamp; use ISO-8601 with an offset"),
+    Case("features --as-of without an offset", [*FEATURES, "--as-of", "2026-03-01"],
+         "--as-of: '2026-03-01' has no UTC offset, so its time zone would be a guess"),
+    Case("explain --as-of in milliseconds",
+         ["explain", "--data", NO_DATA, "--creator", "c1", "--out", "p.html", "--as-of",
+          "1772323200000"], "--as-of: '1772323200000' is out of range for unix seconds"),
+    Case("score --as-of on Dask", [*SCORE[:-2], "--scheduler", "local", "--as-of", "1772323200"],
+         "--as-of does not run on Dask yet; leave out --scheduler"),
+    Case("features --as-of before the first post",
+         ["features", "--data", "d", "--out", "f.csv", "--accounts-model", "none",
+          "--comments-model", "none", "--as-of", "2026-04-01T00:00:00Z"],
+         "as-of time 2026-04-01T00:00:00Z is before the first post of creator c1 "
+         "(2026-05-01T10:00:00Z): nothing of it could be seen yet",
+         lambda w: tiny_dataset(w / "d") and None),
 ]  # fmt: skip

@@ -24,6 +24,7 @@ from scoring.store.names import (
 )
 
 if TYPE_CHECKING:
+    from creator_audit.dataset import Dataset
     from scoring.account_model import AccountModel
     from scoring.comment_model import CommentModel
 
@@ -84,12 +85,19 @@ REAL_DATA_DEFAULT = (
 
 
 FORCE_HELP = "Replace --out even when it is a folder holding files creator-audit did not write."
+AS_OF_HELP = (
+    "As of this past time (ISO-8601 with an offset, or unix seconds): only the posts, engagement "
+    "events and follower-count readings dated by then, and a follower sample only if taken by "
+    'then; likes and comments stay the counts read at the snapshot (docs/data.md, "Scores as of '
+    'a past time").'
+)
 # Options several commands take, declared once.
 Scheduler = Annotated[str | None, typer.Option("--scheduler", help=SCHEDULER_HELP)]
 WorkerMemory = Annotated[str | None, typer.Option("--worker-memory", help=WORKER_MEMORY_HELP)]
 Force = Annotated[bool, typer.Option("--force", help=FORCE_HELP)]
 AccountsModel = Annotated[str | None, typer.Option("--accounts-model", help=ACCOUNT_MODEL_HELP)]
 CommentsModel = Annotated[str | None, typer.Option("--comments-model", help=COMMENT_MODEL_HELP)]
+AsOfTime = Annotated[str | None, typer.Option("--as-of", metavar="TIMESTAMP", help=AS_OF_HELP)]
 Command = TypeVar("Command", bound=Callable[..., Any])
 Scorer = TypeVar("Scorer")  # the account or the comment model
 
@@ -97,6 +105,25 @@ Scorer = TypeVar("Scorer")  # the account or the comment model
 def fail(message: str) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def as_of_seconds(value: str | None, scheduler: str | None = None) -> float | None:
+    """``--as-of`` as unix seconds (None when not given); a bad one fails with one line. Dask
+    jobs do not cut partitions to a time yet, so ``--as-of`` refuses ``--scheduler``."""
+    from creator_audit.dataset.as_of import parse_as_of
+
+    if value is None:
+        return None
+    if scheduler is not None:
+        fail("--as-of does not run on Dask yet; leave out --scheduler")
+    return parse_as_of(value, "--as-of")
+
+
+def cut_to(dataset: Dataset, at: float | None) -> Dataset:
+    """``dataset`` as of ``at`` (``creator_audit.dataset.as_of``); as it is when None."""
+    from creator_audit.dataset.as_of import dataset_as_of
+
+    return dataset if at is None else dataset_as_of(dataset, at)
 
 
 def cli_command(

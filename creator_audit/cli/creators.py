@@ -16,17 +16,20 @@ from creator_audit.cli.common import (
     MODEL_HELP,
     REAL_DATA_DEFAULT,
     AccountsModel,
+    AsOfTime,
     CommentsModel,
     Force,
     Scheduler,
     WorkerMemory,
     account_scorer,
     app,
+    as_of_seconds,
     check_models_dir,
     check_store_usable,
     check_table_output,
     cli_command,
     comment_scorer,
+    cut_to,
     fail,
     refuse_input_as_output,
     replaced_note,
@@ -129,21 +132,26 @@ def score(
     scheduler: Scheduler = None,
     worker_memory: WorkerMemory = None,
     force: Force = False,
+    as_of: AsOfTime = None,
 ) -> None:
-    """Batch scores for every creator, with every field of CONTRACT.md §3."""
+    """Batch scores for every creator, with every field of CONTRACT.md §3.
+
+    With --as-of, the scores as of that past time, each with what it rests on (an as_of column).
+    """
     from creator_audit.dataset import read_dataset, write_table
     from creator_audit.progress import stage
     from scoring.scores import score_dataset
     from scoring.store.loading import load_model
 
     refuse_input_as_output({"--out": out}, data)
+    at = as_of_seconds(as_of, scheduler)
     if scheduler is not None:
         run_on_dask("score", data, out, scheduler, worker_memory, force, model=model)
         return
     replaced = check_table_output(out)
     loaded = load_model(model)
     with stage(f"read {data}", typer.echo):
-        dataset = read_dataset(data, with_labels=False)
+        dataset = cut_to(read_dataset(data, with_labels=False), at)
     with stage(f"score {len(dataset.creators):,} creators", typer.echo):
         table = score_dataset(loaded, dataset, threads=0)  # batch: LightGBM on every core
     with stage(f"write {out}", typer.echo):
@@ -166,15 +174,35 @@ def explain(
         ),
     ] = None,
     model: Annotated[str, typer.Option("--model", help=MODEL_HELP)] = DEFAULT_MODEL,
+    as_of: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--as-of",
+            metavar="TIMESTAMP",
+            help="The page as of this past time (ISO-8601 with an offset, or unix seconds): only "
+            "what could be seen then. Repeat it to add a timeline of the verdict at each time "
+            "given; the page is then as of the latest.",
+        ),
+    ] = None,
+    timeline: Annotated[
+        bool,
+        typer.Option(
+            "--timeline",
+            help="Add a timeline of the verdict as of each month-end since the creator's first "
+            "post (the last 24), up to the page's time.",
+        ),
+    ] = False,
 ) -> None:
     """An audit page per creator: verdict, reasons in words, and the evidence against genuine
     creators of the same size. One self-contained HTML file, printable."""
     from creator_audit.atomic import check_writable_file
     from creator_audit.dataset import read_dataset
     from evaluation.audit import read_creator_ids, write_audit_page
+    from evaluation.audit.timeline import MONTHLY
     from scoring.store.loading import load_model
 
     refuse_input_as_output({"--out": out}, data, {"--creators": creators})
+    times = [as_of_seconds(value) for value in as_of or []]
     if out.suffix not in (".html", ".htm"):
         fail(f"{out}: the audit page must end in .html")
     if creator is None and creators is None:
@@ -186,7 +214,9 @@ def explain(
     replaced = replaced_note(out)
     loaded = load_model(model)
     dataset = read_dataset(data)
-    write_audit_page(loaded, dataset, ids, out, source=str(data))
+    page_time = max(times, default=None)
+    series = MONTHLY if timeline else (times if len(times) > 1 else None)
+    write_audit_page(loaded, dataset, ids, out, str(data), page_time, series)
     count = len(dict.fromkeys(ids))
     typer.echo(f"wrote the audit page of {count} creator(s) to {out}{replaced}")
 

@@ -16,15 +16,18 @@ if TYPE_CHECKING:
 from creator_audit.cli.common import (
     EXIT_BAD_INPUT,
     AccountsModel,
+    AsOfTime,
     CommentsModel,
     Force,
     Scheduler,
     WorkerMemory,
     account_scorer,
     app,
+    as_of_seconds,
     check_table_output,
     cli_command,
     comment_scorer,
+    cut_to,
     data_app,
     fail,
     import_app,
@@ -89,6 +92,7 @@ def features(
     scheduler: Scheduler = None,
     worker_memory: WorkerMemory = None,
     force: Force = False,
+    as_of: AsOfTime = None,
 ) -> None:
     """Write the model input table: one row per creator, the exact feature columns."""
     from creator_audit.dataset import read_dataset, write_table
@@ -96,6 +100,7 @@ def features(
     from features import build_features
 
     refuse_input_as_output({"--out": out}, data)
+    at = as_of_seconds(as_of, scheduler)
     if scheduler is not None:
         scorers = {"accounts_model": accounts_model, "comments_model": comments_model}
         run_on_dask("features", data, out, scheduler, worker_memory, force, **scorers)
@@ -106,7 +111,7 @@ def features(
         comment_scorer(comments_model),
     )
     with stage(f"read {data}", typer.echo):
-        dataset = read_dataset(data, with_labels=False)
+        dataset = cut_to(read_dataset(data, with_labels=False), at)
     with stage(f"features of {len(dataset.creators):,} creators", typer.echo):
         table = build_features(dataset, account_model, comment_model).reset_index()
     with stage(f"write {out}", typer.echo):

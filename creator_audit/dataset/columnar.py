@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from creator_audit.dataset.types import Dataset, ReadTime, epoch_seconds
+from creator_audit.dataset.types import AsOf, Dataset, ReadTime, epoch_seconds
 from creator_audit.schema import TABLES
 
 Column = np.ndarray | pa.Array
@@ -67,7 +67,7 @@ class ColumnTable:
 @dataclass(frozen=True)
 class ColumnDataset:
     """A validated dataset as columns. ``creators`` and ``posts`` are always present;
-    ``read_time`` as in ``Dataset``."""
+    ``read_time`` and ``as_of`` as in ``Dataset``."""
 
     creators: ColumnTable
     posts: ColumnTable
@@ -75,6 +75,7 @@ class ColumnDataset:
     follower_counts: ColumnTable | None = None
     follower_samples: ColumnTable | None = None
     read_time: ReadTime | None = None
+    as_of: AsOf | None = None
 
 
 FEATURE_TABLES = ("creators", "posts", "engagements", "follower_counts", "follower_samples")
@@ -100,7 +101,7 @@ def columnar(ds: Dataset | ColumnDataset) -> ColumnDataset:
     for name in FEATURE_TABLES:
         frame = getattr(ds, name)
         tables[name] = None if frame is None else table_columns(name, frame)
-    return ColumnDataset(**tables, read_time=ds.read_time)
+    return ColumnDataset(**tables, read_time=ds.read_time, as_of=ds.as_of)
 
 
 def table_columns(table: str, frame: pd.DataFrame) -> ColumnTable:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -249,3 +250,10 @@ def _in_ns_range(
 
 def _out_of_range(value: Any) -> str:
     return f"{show(value)} is out of range (years 1678-2261 only)"
+
+
+def iso_utc(seconds: float) -> str:
+    """Unix seconds as ISO-8601 in UTC ("2026-05-20T00:00:00Z"; milliseconds when it has any)."""
+    whole = abs(seconds - round(seconds)) < 5e-4
+    at = datetime.fromtimestamp(round(seconds) if whole else seconds, UTC)
+    return at.isoformat(timespec="seconds" if whole else "milliseconds").replace("+00:00", "Z")

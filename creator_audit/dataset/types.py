@@ -29,12 +29,38 @@ class ReadTime:
         return cls(time.time(), source)
 
 
+@dataclass(frozen=True)
+class AsOf:
+    """What a dataset cut to an as-of time (``as_of.dataset_as_of``) rests on, per creator row.
+
+    Arrays are aligned with the creators table, like a per-creator ``ReadTime``; a creator whose
+    ``at`` is NaN was not cut. Times are unix seconds.
+    """
+
+    at: np.ndarray  # the as-of time
+    snapshot: np.ndarray  # when the profile counts, likes and comments were read
+    followers_at: np.ndarray  # when the follower count used was read: a history reading or snapshot
+    sample_left_out: np.ndarray  # bool: a follower sample was sent and left out
+    posts_left_out: np.ndarray  # int: posts published after the as-of time
+
+    def take(self, rows: np.ndarray) -> AsOf:
+        """The records of creator rows ``rows``, in that order (a restricted dataset's)."""
+        return AsOf(
+            at=self.at[rows],
+            snapshot=self.snapshot[rows],
+            followers_at=self.followers_at[rows],
+            sample_left_out=self.sample_left_out[rows],
+            posts_left_out=self.posts_left_out[rows],
+        )
+
+
 @dataclass
 class Dataset:
     """A creator dataset. ``creators`` and ``posts`` are always present; the rest may be None.
 
     Frames hold the canonical dtypes described in ``creator_audit.schema``. ``read_time``: when
     the tables were read (None: not known; the features then take the time they run).
+    ``as_of``: set when the dataset was cut to what was observable at an as-of time.
     """
 
     creators: pd.DataFrame
@@ -44,6 +70,7 @@ class Dataset:
     follower_samples: pd.DataFrame | None = None
     labels: pd.DataFrame | None = None
     read_time: ReadTime | None = None
+    as_of: AsOf | None = None
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables that are present, by contract name."""

@@ -52,6 +52,7 @@ def restrict(ds: Dataset, creator_ids: Sequence[str], source: str = "the dataset
         follower_samples=_rows_in(ds.follower_samples, "creator_id", ids),
         labels=_rows_in(ds.labels, "creator_id", ids),
         read_time=ds.read_time,
+        as_of=None if ds.as_of is None else ds.as_of.take(positions),
     )
 
 
@@ -93,7 +94,9 @@ def gather(model: CreatorFraudModel, ds: Dataset) -> list[Evidence]:
     matrix = feature_matrix(tables, model.account_model, model.comment_model)
     scores = score_feature_matrix(model, matrix)
     values = matrix.frame()
-    posts = _posts_with_reading(ds, prepare_posts(tables.creators, tables.posts, tables.read_time))
+    posts = _posts_with_reading(
+        ds, prepare_posts(tables.creators, tables.posts, tables.read_time, tables.as_of)
+    )
     events = _events_with_delay(ds.engagements, posts)
     followers = ds.creators.set_index("creator_id")["followers"]
     return [

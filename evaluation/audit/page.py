@@ -9,10 +9,18 @@ from pathlib import Path
 import pandas as pd
 
 from creator_audit.dataset import Dataset
+from creator_audit.dataset.as_of import dataset_as_of
+from creator_audit.dataset.timestamps import iso_utc
 from evaluation.audit.audience_charts import audience_section, recurring_section
 from evaluation.audit.evidence import Evidence, gather, restrict
 from evaluation.audit.post_charts import arrival_section, engagement_section, growth_section
 from evaluation.audit.style import INDEX_ABOVE, counted, label_name, side_of
+from evaluation.audit.timeline import (
+    TimelinePoint,
+    TimelineSpec,
+    timeline_section,
+    verdict_timeline,
+)
 from evaluation.html import (
     anchor_id,
     esc,
@@ -36,31 +44,58 @@ def write_audit_page(
     creator_ids: Sequence[str],
     out: Path,
     source: str = "the dataset",
+    as_of: float | None = None,
+    timeline: TimelineSpec | None = None,
 ) -> Path:
     """Write the audit page of ``creator_ids`` (of ``ds``, read from ``source``) to ``out``."""
-    return write_page(out, audit_page(model, ds, creator_ids, source))
+    return write_page(out, audit_page(model, ds, creator_ids, source, as_of, timeline))
 
 
 def audit_page(
-    model: CreatorFraudModel, ds: Dataset, creator_ids: Sequence[str], source: str = "the dataset"
+    model: CreatorFraudModel,
+    ds: Dataset,
+    creator_ids: Sequence[str],
+    source: str = "the dataset",
+    as_of: float | None = None,
+    timeline: TimelineSpec | None = None,
 ) -> str:
     """The audit page's HTML: a header, an index when there are several creators, and one
-    section per creator."""
-    return evidence_page(model, gather(model, restrict(ds, creator_ids, source)), source)
+    section per creator. ``as_of``: the page shows what could be seen at that time (unix
+    seconds); ``timeline``: how the verdict moved, as of the given times or each month-end."""
+    chosen = restrict(ds, creator_ids, source)
+    evidence = gather(model, chosen if as_of is None else dataset_as_of(chosen, as_of))
+    timelines = {
+        ev.creator_id: verdict_timeline(model, chosen, ev.creator_id, timeline, as_of)
+        for ev in evidence
+        if timeline is not None
+    }
+    return evidence_page(model, evidence, source, as_of, timelines)
 
 
-def evidence_page(model: CreatorFraudModel, evidence: list[Evidence], source: str) -> str:
+def evidence_page(
+    model: CreatorFraudModel,
+    evidence: list[Evidence],
+    source: str,
+    as_of: float | None = None,
+    timelines: dict[str, list[TimelinePoint]] | None = None,
+) -> str:
     """The audit page of evidence already gathered (``evidence.gather``), e.g. by a report that
-    shows the same creators another way and links here."""
+    shows the same creators another way and links here; ``timelines`` per creator id."""
+    timelines = timelines or {}
     title = (
         f"Creator audit: {evidence[0].creator_id}"
         if len(evidence) == 1
         else f"Creator audit: {len(evidence)} creators"
     )
+    if as_of is not None:
+        title += f", as of {iso_utc(as_of)}"
     body = [f"<h1>{esc(title)}</h1>", _about(model, source)]
     if len(evidence) > INDEX_ABOVE:
         body.append(_index(evidence))
-    body += [creator_section(ev, model, first=i == 0) for i, ev in enumerate(evidence)]
+    body += [
+        creator_section(ev, model, first=i == 0, timeline=timelines.get(ev.creator_id))
+        for i, ev in enumerate(evidence)
+    ]
     return page(title, body)
 
 
@@ -91,11 +126,20 @@ def _index(evidence: list[Evidence]) -> str:
     return f"<h2>Creators</h2><ol>{''.join(items)}</ol>"
 
 
-def creator_section(ev: Evidence, model: CreatorFraudModel, first: bool = True) -> str:
+def creator_section(
+    ev: Evidence,
+    model: CreatorFraudModel,
+    first: bool = True,
+    timeline: list[TimelinePoint] | None = None,
+) -> str:
     """Everything the page says about one creator."""
     norms = model.norms
+    moved = (
+        [] if timeline is None else ["<h3>How the verdict moved</h3>", timeline_section(timeline)]
+    )
     parts = [
         _verdict(ev),
+        *moved,
         _coverage(ev),
         _reasons(ev.score),
         "<h3>Likes and comments per post</h3>",
@@ -179,11 +223,15 @@ SHOWN_POST_IDS = 10
 
 
 def _snapshot_and_left_out(score: Score) -> str:
-    """When the counts were read, and the posts rules left out of some features."""
+    """When the counts were read, what scoring as of a time changed, and the posts rules left
+    out of some features."""
     if score.snapshot_at is None:
         return ""
     source = SNAPSHOT_SOURCES.get(score.snapshot_source or "", score.snapshot_source)
     lines = [f"Counts as read at {score.snapshot_at} ({source})."]
+    if score.as_of is not None:
+        lines.append(f"Scored as of {score.as_of['at']}.")
+        lines += score.as_of["notes"]
     for entry in score.excluded_posts or []:
         ids = entry["post_ids"]
         shown = ", ".join(ids[:SHOWN_POST_IDS])

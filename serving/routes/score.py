@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from scoring.scores import Score
 from serving.creator_scoring import score_batch_items
-from serving.decoding import Parsed, parse_batch_items, parse_score_request
+from serving.decoding import Parsed, parse_as_of_query, parse_batch_items, parse_score_request
 from serving.dependencies import (
     CurrentModel,
     Service,
@@ -37,6 +37,18 @@ Reasons = Annotated[
         "their cost.",
     ),
 ]
+AsOf = Annotated[
+    str | None,
+    Query(
+        description="Score as of this past time (ISO-8601 with an offset, or unix seconds): only "
+        "the posts, engagement events and follower-count readings dated by then count, the "
+        "follower count is the last reading by then (else the profile's), a follower sample is "
+        "left out when the time is before the snapshot, and likes and comments stay the counts "
+        "read at the snapshot. Each score then says so in `as_of`. A time before a creator's "
+        "first post is refused (422).",
+        examples=["2026-03-31T23:59:59Z"],
+    ),
+]
 
 
 @router.post(
@@ -47,14 +59,20 @@ Reasons = Annotated[
     openapi_extra=parsed_body("ScoreRequest"),
 )
 async def score(
-    request: Request, loaded: CurrentModel, service: ServiceParts, reasons: Reasons = None
+    request: Request,
+    loaded: CurrentModel,
+    service: ServiceParts,
+    reasons: Reasons = None,
+    as_of: AsOf = None,
 ) -> Response:
     """Score one creator (requests that arrive together are scored as one batch)."""
     received_at = time.time()  # the snapshot of a creator sent without snapshot_at
+    at = parse_as_of_query(as_of)
     body = parse_score_request(await request.body())
     check_creator_lists(body, service.settings)
     n_reasons = service.settings.reasons if reasons is None else reasons
-    result = await service.batcher.score(Parsed(body, received_at=received_at), loaded, n_reasons)
+    parsed = Parsed(body, received_at=received_at, as_of=at)
+    result = await service.batcher.score(parsed, loaded, n_reasons)
     service.metrics.observe_scores([result])
     return _json(result.as_dict())
 
@@ -67,13 +85,18 @@ async def score(
     openapi_extra=parsed_body("BatchRequest"),
 )
 async def score_batch(
-    request: Request, loaded: CurrentModel, service: ServiceParts, reasons: Reasons = None
+    request: Request,
+    loaded: CurrentModel,
+    service: ServiceParts,
+    reasons: Reasons = None,
+    as_of: AsOf = None,
 ) -> Response:
     """Score many creators; a bad item gets its own error entry, the others are scored."""
     received_at = time.time()
+    at = parse_as_of_query(as_of)
     n_reasons = service.settings.reasons if reasons is None else reasons
     raw = await request.body()
-    answer = await asyncio.to_thread(_score_batch, raw, received_at, loaded, service, n_reasons)
+    answer = await asyncio.to_thread(_score_batch, raw, received_at, at, loaded, service, n_reasons)
     return _json(answer)
 
 
@@ -85,9 +108,14 @@ def _json(body: dict[str, Any]) -> Response:
 
 
 def _score_batch(
-    raw: bytes, received_at: float, loaded: LoadedModel, service: Service, n_reasons: int
+    raw: bytes,
+    received_at: float,
+    as_of: float | None,
+    loaded: LoadedModel,
+    service: Service,
+    n_reasons: int,
 ) -> dict[str, Any]:
-    items, creator_ids = parse_batch_items(raw, service.settings, received_at)
+    items, creator_ids = parse_batch_items(raw, service.settings, received_at, as_of)
     outcomes = score_batch_items(loaded.model, items, n_reasons, service.drift.observe)
     service.metrics.observe_scores(a for a in outcomes if isinstance(a, Score))
     return {"scores": [_entry(i, creator_ids[i], a) for i, a in enumerate(outcomes)]}
