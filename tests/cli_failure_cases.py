@@ -462,4 +462,9 @@ CASES = [
          "as-of time 2026-04-01T00:00:00Z is before the first post of creator c1 "
          "(2026-05-01T10:00:00Z): nothing of it could be seen yet",
          lambda w: tiny_dataset(w / "d") and None),
+    Case("features --as-of --skip-later before every first post",
+         ["features", "--data", "d", "--out", "f.csv", "--accounts-model", "none",
+          "--comments-model", "none", "--as-of", "2026-04-01T00:00:00Z", "--skip-later"],
+         "no creator had posted by the as-of time 2026-04-01T00:00:00Z",
+         lambda w: tiny_dataset(w / "d") and None),
 ]  # fmt: skip

@@ -98,6 +98,14 @@ Force = Annotated[bool, typer.Option("--force", help=FORCE_HELP)]
 AccountsModel = Annotated[str | None, typer.Option("--accounts-model", help=ACCOUNT_MODEL_HELP)]
 CommentsModel = Annotated[str | None, typer.Option("--comments-model", help=COMMENT_MODEL_HELP)]
 AsOfTime = Annotated[str | None, typer.Option("--as-of", metavar="TIMESTAMP", help=AS_OF_HELP)]
+SkipLater = Annotated[
+    bool,
+    typer.Option(
+        "--skip-later",
+        help="With --as-of: leave out the creators whose first post is after it (counted in a "
+        "line) instead of refusing the run.",
+    ),
+]
 Command = TypeVar("Command", bound=Callable[..., Any])
 Scorer = TypeVar("Scorer")  # the account or the comment model
 
@@ -119,11 +127,27 @@ def as_of_seconds(value: str | None, scheduler: str | None = None) -> float | No
     return parse_as_of(value, "--as-of")
 
 
-def cut_to(dataset: Dataset, at: float | None) -> Dataset:
-    """``dataset`` as of ``at`` (``creator_audit.dataset.as_of``); as it is when None."""
-    from creator_audit.dataset.as_of import dataset_as_of
+def cut_to(dataset: Dataset, at: float | None, skip_later: bool = False) -> Dataset:
+    """``dataset`` as of ``at`` (``creator_audit.dataset.as_of``); as it is when None. With
+    ``skip_later`` the creators whose first post is after ``at`` are left out (and counted in a
+    line) instead of refusing the run."""
+    from creator_audit.dataset.as_of import dataset_as_of, not_yet_posting
+    from creator_audit.dataset.timestamps import iso_utc
+    from evaluation.audit import restrict
 
-    return dataset if at is None else dataset_as_of(dataset, at)
+    if at is None:
+        return dataset
+    later = not_yet_posting(dataset, at) if skip_later else None
+    if later is not None and later.any():
+        if later.all():
+            fail(f"no creator had posted by the as-of time {iso_utc(at)}")
+        ids = dataset.creators["creator_id"]
+        dataset = restrict(dataset, ids[~later].tolist())
+        typer.echo(
+            f"left out {int(later.sum())} creator(s) whose first post is after {iso_utc(at)} "
+            f"(--skip-later), e.g. {ids[later].iloc[0]}"
+        )
+    return dataset_as_of(dataset, at)
 
 
 def cli_command(

@@ -20,6 +20,7 @@ from creator_audit.cli.common import (
     CommentsModel,
     Force,
     Scheduler,
+    SkipLater,
     WorkerMemory,
     account_scorer,
     app,
@@ -133,6 +134,7 @@ def score(
     worker_memory: WorkerMemory = None,
     force: Force = False,
     as_of: AsOfTime = None,
+    skip_later: SkipLater = False,
 ) -> None:
     """Batch scores for every creator, with every field of CONTRACT.md §3.
 
@@ -151,7 +153,7 @@ def score(
     replaced = check_table_output(out)
     loaded = load_model(model)
     with stage(f"read {data}", typer.echo):
-        dataset = cut_to(read_dataset(data, with_labels=False), at)
+        dataset = cut_to(read_dataset(data, with_labels=False), at, skip_later)
     with stage(f"score {len(dataset.creators):,} creators", typer.echo):
         table = score_dataset(loaded, dataset, threads=0)  # batch: LightGBM on every core
     with stage(f"write {out}", typer.echo):

@@ -20,6 +20,7 @@ from creator_audit.cli.common import (
     CommentsModel,
     Force,
     Scheduler,
+    SkipLater,
     WorkerMemory,
     account_scorer,
     app,
@@ -93,6 +94,7 @@ def features(
     worker_memory: WorkerMemory = None,
     force: Force = False,
     as_of: AsOfTime = None,
+    skip_later: SkipLater = False,
 ) -> None:
     """Write the model input table: one row per creator, the exact feature columns."""
     from creator_audit.dataset import read_dataset, write_table
@@ -111,7 +113,7 @@ def features(
         comment_scorer(comments_model),
     )
     with stage(f"read {data}", typer.echo):
-        dataset = cut_to(read_dataset(data, with_labels=False), at)
+        dataset = cut_to(read_dataset(data, with_labels=False), at, skip_later)
     with stage(f"features of {len(dataset.creators):,} creators", typer.echo):
         table = build_features(dataset, account_model, comment_model).reset_index()
     with stage(f"write {out}", typer.echo):

@@ -40,7 +40,7 @@ from creator_audit.dataset.timestamps import iso_utc, to_timestamp
 from creator_audit.dataset.types import AsOf, Dataset, ReadTime, epoch_seconds
 from creator_audit.schema import Column
 
-__all__ = ["AsOfError", "as_of_summary", "dataset_as_of", "parse_as_of"]
+__all__ = ["AsOfError", "as_of_summary", "dataset_as_of", "not_yet_posting", "parse_as_of"]
 
 AnyDataset = TypeVar("AnyDataset", Dataset, ColumnDataset)
 Table = pd.DataFrame | ColumnTable
@@ -159,11 +159,8 @@ def _refuse_before_first_post(
     ids: pa.Array, cut: np.ndarray, owner: np.ndarray, posted: np.ndarray
 ) -> None:
     """``AsOfError`` naming the first creator whose first post is after its as-of time."""
-    known = owner >= 0
-    first_post = np.full(len(cut), np.inf)
-    np.minimum.at(first_post, owner[known], posted[known])
-    early = np.flatnonzero(cut < first_post)  # NaN cut: never; no posts: first_post is inf
-    early = early[np.isfinite(first_post[early])]
+    first_post = _first_posts(len(cut), owner, posted)
+    early = np.flatnonzero(_before(cut, first_post))
     if early.size == 0:
         return
     row = int(early[0])
@@ -174,6 +171,28 @@ def _refuse_before_first_post(
         f"{ids[row].as_py()} ({iso_utc(float(first_post[row]))}): nothing of it could be seen "
         f"yet{more}"
     )
+
+
+def not_yet_posting(ds: AnyDataset, at: float) -> np.ndarray:
+    """Per creator row: whether its first post is after ``at``, so that as of ``at`` nothing of
+    it could be seen (a creator without posts: False, it is scored as it is)."""
+    ids = _text(ds.creators, "creator_id")
+    owner = _codes(_text(ds.posts, "creator_id"), ids)
+    cut = np.full(len(ids), float(at))
+    return _before(cut, _first_posts(len(ids), owner, _floats(ds.posts, "posted_at")))
+
+
+def _first_posts(n: int, owner: np.ndarray, posted: np.ndarray) -> np.ndarray:
+    """Per creator row, its first post's time (inf without posts)."""
+    known = owner >= 0
+    first_post = np.full(n, np.inf)
+    np.minimum.at(first_post, owner[known], posted[known])
+    return first_post
+
+
+def _before(cut: np.ndarray, first_post: np.ndarray) -> np.ndarray:
+    """Cut before the first post (a NaN cut: never; no posts: never)."""
+    return np.isfinite(first_post) & (cut < first_post)
 
 
 def _engagements(

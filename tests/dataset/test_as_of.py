@@ -9,7 +9,13 @@ import pandas as pd
 import pytest
 
 from creator_audit.dataset import Dataset, ReadTime
-from creator_audit.dataset.as_of import AsOfError, as_of_summary, dataset_as_of, parse_as_of
+from creator_audit.dataset.as_of import (
+    AsOfError,
+    as_of_summary,
+    dataset_as_of,
+    not_yet_posting,
+    parse_as_of,
+)
 from creator_audit.dataset.columnar import columnar
 from features import build_features, feature_matrix
 from tests.features.frames import (
@@ -123,6 +129,13 @@ def test_a_time_before_a_creators_first_post_is_refused_in_one_line() -> None:
     message = str(refused.value)
     assert "\n" not in message
     assert "before the first post of creator b (2026-03-03T12:00:00Z)" in message
+
+
+def test_the_creators_not_yet_posting_are_those_the_cut_refuses() -> None:
+    ds = _dataset()
+    assert not_yet_posting(ds, (T0 + 12 * HOUR).timestamp()).tolist() == [False, True]
+    assert not not_yet_posting(ds, AS_OF.timestamp()).any()
+    assert not_yet_posting(ds, (T0 - DAY).timestamp()).tolist() == [True, True]
 
 
 @pytest.mark.parametrize(

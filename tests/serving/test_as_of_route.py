@@ -168,3 +168,25 @@ def test_as_of_scores_stay_out_of_the_drift_window(
     )
     assert [a.creator_id for a in answers] == ids
     assert observed == [["1", "1"]]  # a micro-batch's creators are keyed by their position
+
+
+def test_skip_later_scores_the_creators_that_had_posted_and_counts_the_rest(
+    sample: SimpleNamespace, bundles: SimpleNamespace, cli_scores: pd.DataFrame, tmp_path
+) -> None:
+    """A time between the sample's first posts: without --skip-later the run is refused, with it
+    the creators not yet posting are left out and the rest score as when cut alone."""
+    first_posts = sample.dataset.posts.groupby("creator_id")["posted_at"].min().sort_values()
+    at = first_posts.iloc[len(first_posts) // 2] - DAY
+    later = set(first_posts.index[first_posts > at])
+    data, out = tmp_path / "data", tmp_path / "scores.csv"
+    write_dataset(sample.dataset, data, "parquet")
+    args = ["score", "--data", str(data), "--out", str(out), "--model", str(bundles.a)]
+    args += ["--as-of", at.strftime("%Y-%m-%dT%H:%M:%SZ")]
+    refused = CliRunner().invoke(app, args)
+    assert refused.exit_code == 2 and "before the first post of creator" in refused.output
+    skipped = CliRunner().invoke(app, [*args, "--skip-later"])
+    assert skipped.exit_code == 0, skipped.output
+    assert f"left out {len(later)} creator(s) whose first post is after" in skipped.output
+    scores = pd.read_csv(out, dtype={"creator_id": str})
+    assert later and not later & set(scores["creator_id"])
+    assert len(scores) == sample.dataset.creators["creator_id"].nunique() - len(later)
