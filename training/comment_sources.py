@@ -121,9 +121,13 @@ def rule_fit(train: pd.DataFrame) -> Callable[[pd.DataFrame], np.ndarray]:
     return lambda test: word_list_rule(test["text"])
 
 
-def _authors_and_groups(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+def author_values(frame: pd.DataFrame) -> np.ndarray:
     """The author signals as :func:`labelled_comments` worked them out over every comment."""
-    return {"author_values": frame[list(AUTHOR_SIGNALS)].to_numpy(np.float64)}
+    return frame[list(AUTHOR_SIGNALS)].to_numpy(np.float64)
+
+
+def _authors_and_groups(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    return {"author_values": author_values(frame)}
 
 
 @dataclass
@@ -223,6 +227,7 @@ __all__ = [
     "Figures",
     "Log",
     "SourceEvaluation",
+    "author_values",
     "format_table",
     "held_out_by_group",
     "labelled_comments",

@@ -47,7 +47,6 @@ from creator_audit.dataset.real_data import (
 from creator_audit.simulator import text as simulated
 from scoring.comment_model import C as COMMENT_C
 from scoring.comment_model import CommentModel
-from scoring.comment_signals import AUTHOR_SIGNALS
 from scoring.pyfunc import COMMENT_MODEL_CODE
 from scoring.store.location import configure_tracking
 from scoring.store.names import COMMENT_MODEL_NAME
@@ -62,6 +61,7 @@ from training.comment_sources import (
     Figures,
     Log,
     SourceEvaluation,
+    author_values,
     held_out_by_group,
     labelled_comments,
     word_list_rule,
@@ -177,10 +177,17 @@ def load_youtube(data: str | Path | RealFile | list[RealFile] | None = None) -> 
     return pd.concat(frames, ignore_index=True)
 
 
-def load_all_comments(data_dir: str | Path | None = None) -> pd.DataFrame:
-    """ScamSpot's comments and the YouTube collection in one frame (``source`` tells which);
-    ScamSpot has no authors, so theirs are missing."""
-    return pd.concat([load_comments(data_dir), load_youtube(data_dir)], ignore_index=True)
+def comment_files(data_dir: str | Path | None = None) -> list[RealFile]:
+    """Every labelled comment file: ScamSpot's first, then the YouTube videos'."""
+    return [comments_file(data_dir), *youtube_files(data_dir)]
+
+
+def load_all_comments(data: str | Path | list[RealFile] | None = None) -> pd.DataFrame:
+    """ScamSpot's comments and the YouTube collection in one frame (``source`` tells which),
+    from the real data folder or the files of :func:`comment_files`; ScamSpot has no authors,
+    so theirs are missing."""
+    files = data if isinstance(data, list) else comment_files(data)
+    return pd.concat([load_comments(files[0]), load_youtube(files[1:])], ignore_index=True)
 
 
 def unknown_mix(model: CommentModel, unknown: pd.DataFrame) -> dict[str, float]:
@@ -267,8 +274,8 @@ def train_comments(
     """Evaluate with each group held out, fit on the gate's training groups, log, register, gate.
     ``seed`` is logged: the model has no randomness of its own (the solver is deterministic).
     ``n_folds`` holds out that many sets of whole groups instead of each group (quicker)."""
-    files = [comments_file(data_dir), *youtube_files(data_dir)]
-    comments = pd.concat([load_comments(files[0]), load_youtube(files[1:])], ignore_index=True)
+    files = comment_files(data_dir)
+    comments = load_all_comments(files)
     labelled = labelled_comments(comments)  # bad data fails before anything is written
     configure_tracking()
     experiment_id = ensure_experiment(COMMENT_EXPERIMENT)
@@ -281,7 +288,7 @@ def train_comments(
     train, test = labelled[~held], labelled[held]
     with model_run(COMMENT_MODEL_NAME, experiment_id, log, files) as run:
         model = CommentModel.fit(
-            train["text"].tolist(), train["spam"].to_numpy(bool), author_values=_authors(train)
+            train["text"].tolist(), train["spam"].to_numpy(bool), author_values=author_values(train)
         )
         model.metadata = _metadata(run.run_id, seed, comments, sorted(test["account"].unique()))
         mix = unknown_mix(model, comments[comments["label"] == "unknown"])
@@ -304,10 +311,6 @@ def _held_out_figures(evaluation: SourceEvaluation, log: Log) -> dict[str, dict[
             figures.setdefault(source, {})[scorer] = f
             log(f"{source}, each group held out, {scorer}: {f.as_dict()}")
     return figures
-
-
-def _authors(frame: pd.DataFrame) -> np.ndarray:
-    return frame[list(AUTHOR_SIGNALS)].to_numpy(np.float64)
 
 
 def _metadata(
@@ -351,7 +354,7 @@ def _log_run(
 
 
 def _gate_auc(model: CommentModel, test: pd.DataFrame) -> float:
-    p = model.p_spam(test["text"].tolist(), author_values=_authors(test))
+    p = model.p_spam(test["text"].tolist(), author_values=author_values(test))
     return float(roc_auc_score(test["spam"].to_numpy(bool), p))
 
 
