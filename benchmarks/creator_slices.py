@@ -41,14 +41,19 @@ def main() -> None:
     ].unique()
     for path in args.model:
         model = CreatorFraudModel.load(path)
-        proba = _proba(model, data)
+        features = _features(model, data)
+        proba = _proba(model, features)
         print(f"\n{path}")
-        _spam_magnets(proba, build_features(data, model.account_model, model.comment_model), labels)
-        _without_events(proba.loc[engaged], _proba(model, without_events).loc[engaged])
+        _spam_magnets(proba, features, labels)
+        without = _proba(model, _features(model, without_events))
+        _without_events(proba.loc[engaged], without.loc[engaged])
 
 
-def _proba(model: CreatorFraudModel, data: Dataset) -> pd.DataFrame:
-    features = build_features(data, model.account_model, model.comment_model)
+def _features(model: CreatorFraudModel, data: Dataset) -> pd.DataFrame:
+    return build_features(data, model.account_model, model.comment_model)
+
+
+def _proba(model: CreatorFraudModel, features: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(model.predict_proba(features), index=features.index, columns=model.labels)
 
 
