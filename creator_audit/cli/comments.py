@@ -18,9 +18,7 @@ from creator_audit.cli.common import (
     read_comments,
     refuse_input_as_output,
 )
-from scoring.store.names import (
-    DEFAULT_COMMENT_MODEL_URI,
-)
+from scoring.store.names import DEFAULT_COMMENT_MODEL_URI
 
 
 @cli_command(comments_app, "train", kernels=True, store=True)
@@ -83,11 +81,11 @@ def comments_score(
     known = table["text"].notna().to_numpy()
     p_spam = np.full(len(table), np.nan)
     rows = table.loc[known]
-    by_whom = {
-        keyword: rows[column].astype(object).tolist()
-        for keyword, column in (("authors", "author"), ("groups", "post"))
-        if column in rows and "author" in rows
-    }
+    by_whom = {}  # the author signals need authors; the post each is under adds the second
+    if "author" in rows:
+        by_whom["authors"] = rows["author"].astype(object).tolist()
+        if "post" in rows:
+            by_whom["groups"] = rows["post"].astype(object).tolist()
     p_spam[known] = loaded.p_spam(rows["text"].astype(str).tolist(), **by_whom)
     table["p_spam"] = p_spam
     table["is_spam"] = pd.array(np.where(known, p_spam >= loaded.threshold, None), dtype="boolean")
