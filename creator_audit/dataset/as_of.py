@@ -83,14 +83,15 @@ def dataset_as_of(ds: AnyDataset, at: float | np.ndarray) -> AnyDataset:
     _refuse_before_first_post(ids, cut, owner, posted)
     kept_posts = ~(posted > _per_row(cut, owner))  # NaN (not cut, unknown creator): kept
     before_snapshot = cut < snapshot
-    followers, followers_at = _followers(ds, ids, cut, before_snapshot, snapshot)
+    readings = _readings(ds.follower_counts, ids, cut)
+    followers, followers_at = _followers(ds.creators, readings, ids, before_snapshot, snapshot)
     samples, sample_left_out = _samples(ds.follower_samples, ids, before_snapshot)
     return replace(
         ds,
         creators=_with_followers(ds.creators, followers),
         posts=_rows(ds.posts, kept_posts),
         engagements=_engagements(ds, owner, kept_posts, cut),
-        follower_counts=_readings(ds.follower_counts, ids, cut),
+        follower_counts=readings,
         follower_samples=samples,
         read_time=read_time,
         as_of=AsOf(
@@ -220,27 +221,27 @@ def _readings(counts: Table | None, ids: pa.Array, cut: np.ndarray) -> Table | N
 
 
 def _followers(
-    ds: Dataset | ColumnDataset,
+    creators: Table,
+    readings: Table | None,
     ids: pa.Array,
-    cut: np.ndarray,
     before_snapshot: np.ndarray,
     snapshot: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each creator's follower count as of its time, and when it was read: before the snapshot
-    the last reading at or before the as-of time, where there is one; else the profile's."""
-    followers = _floats(ds.creators, "followers")
+    the last of its ``readings`` (already cut to the as-of time), where there is one; else the
+    profile's."""
+    followers = _floats(creators, "followers")
     read_at = snapshot.copy()
-    counts = ds.follower_counts
-    if counts is None:
+    if readings is None:
         return followers, read_at
-    owner = _codes(_text(counts, "creator_id"), ids)
-    at = _floats(counts, "at")
-    usable = np.flatnonzero((owner >= 0) & (at <= _per_row(cut, owner)))
+    owner = _codes(_text(readings, "creator_id"), ids)
+    at = _floats(readings, "at")
+    usable = np.flatnonzero((owner >= 0) & ~np.isnan(at))
     usable = usable[np.lexsort((at[usable], owner[usable]))]  # by creator, oldest first
     last = usable[np.r_[owner[usable][1:] != owner[usable][:-1], True]] if usable.size else usable
     creator = owner[last]
     use = before_snapshot[creator]
-    followers[creator[use]] = _floats(counts, "followers")[last[use]]
+    followers[creator[use]] = _floats(readings, "followers")[last[use]]
     read_at[creator[use]] = at[last[use]]
     return followers, read_at
 
